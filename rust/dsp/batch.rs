@@ -1,0 +1,102 @@
+//! Whole files through the pipeline, many at a time.
+//!
+//! Each file is one rayon task on a pool built for the call (so that a `fork()`ed child,
+//! such as a PyTorch DataLoader worker, never inherits a dead global pool). A panic in one
+//! file becomes that file's error; the others go on.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use super::decode::{self, Audio};
+use super::error::{ensure_param, Error, Result};
+use super::render::{render_rgb, write_image, ImageFormat, ImageParams};
+use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
+
+/// Runs `f` on every item on `workers` threads (`None`: one per core) and returns the results
+/// in order. A panic inside `f` is returned as that item's error.
+pub fn run_parallel<I, T, F>(workers: Option<usize>, items: &[I], f: F) -> Result<Vec<Result<T>>>
+where
+    I: Sync,
+    T: Send,
+    F: Fn(&I) -> Result<T> + Sync,
+{
+    let pool = pool(workers)?;
+    Ok(pool.install(|| items.par_iter().map(|item| guarded(|| f(item))).collect()))
+}
+
+/// A thread pool of `workers` threads (`None` or 0: one per core).
+pub fn pool(workers: Option<usize>) -> Result<rayon::ThreadPool> {
+    let n = workers.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("spectrust-{i}"))
+        .build()
+        .map_err(|e| Error::Parameter(format!("cannot start {n} worker threads: {e}")))
+}
+
+/// Calls `f`, turning a panic into an error instead of unwinding further.
+pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(Error::Parameter(format!("internal error: {msg}")))
+    })
+}
+
+/// Mel spectrogram settings applied to files of any sample rate: one planned
+/// [`MelSpectrogram`] per rate, built on first use and shared by all threads.
+pub struct Pipeline {
+    params: MelSpecParams,
+    planned: Mutex<HashMap<u64, Arc<MelSpectrogram>>>,
+}
+
+impl Pipeline {
+    /// `params.mel.sr` is ignored: each file's own rate is used.
+    pub fn new(params: MelSpecParams) -> Result<Self> {
+        let p = Pipeline { params, planned: Mutex::new(HashMap::new()) };
+        // Check the parameters once, up front, at the common rate.
+        p.planned(22050)?;
+        Ok(p)
+    }
+
+    fn planned(&self, sr: u32) -> Result<Arc<MelSpectrogram>> {
+        let key = u64::from(sr);
+        if let Some(m) = self.planned.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(m.clone());
+        }
+        let mut params = self.params.clone();
+        params.mel.sr = f64::from(sr);
+        let m = Arc::new(MelSpectrogram::new(&params)?);
+        self.planned.lock().unwrap_or_else(|e| e.into_inner()).insert(key, m.clone());
+        Ok(m)
+    }
+
+    /// The mono signal of `path` and its rate.
+    pub fn load_mono(&self, path: &Path) -> Result<(Vec<f32>, u32)> {
+        let audio: Audio = decode::read(path)?;
+        Ok((audio.to_mono(), audio.sample_rate))
+    }
+
+    /// The `(n_mels, frames)` power mel spectrogram of the file at `path`.
+    pub fn mel_file(&self, path: &Path) -> Result<Matrix> {
+        let (y, sr) = self.load_mono(path)?;
+        self.planned(sr)?.compute(&y, false)
+    }
+
+    /// Renders the file at `input` to the image `output` (format from its suffix).
+    pub fn render_file(&self, input: &Path, output: &Path, image: &ImageParams) -> Result<()> {
+        ImageFormat::from_path(output)?;
+        let (y, sr) = self.load_mono(input)?;
+        ensure_param!(!y.is_empty(), "{}: contains no audio samples", input.display());
+        let spec = self.planned(sr)?.compute(&y, false)?;
+        let rgb = render_rgb(&spec, image)?;
+        write_image(output, &rgb, image.width, image.height, image.quality)
+    }
+}

@@ -1,0 +1,67 @@
+//! The one error type of the core. Every message is one line and names the file (where there
+//! is one) and the reason; the binding layer maps each variant to a Python exception.
+
+use std::path::Path;
+
+/// Errors of the DSP core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input file does not exist.
+    #[error("{path}: no such file")]
+    NotFound { path: String },
+    /// An I/O error reading or writing `path` (permission denied, disk full, ...).
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid audio of a format we read (bad header, truncated, empty, ...).
+    #[error("{path}: cannot decode: {reason}")]
+    Decode { path: String, reason: String },
+    /// The file is valid audio of a format or codec that is not supported.
+    #[error("{path}: unsupported format: {reason}")]
+    Unsupported { path: String, reason: String },
+    /// A parameter is out of range or inconsistent with another.
+    #[error("{0}")]
+    Parameter(String),
+    /// Encoding or writing the output image failed for a reason other than I/O.
+    #[error("{path}: cannot write image: {reason}")]
+    Encode { path: String, reason: String },
+}
+
+/// Shorthand for results of the core.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn decode(path: &Path, reason: impl Into<String>) -> Self {
+        Error::Decode { path: path.display().to_string(), reason: reason.into() }
+    }
+
+    pub(crate) fn unsupported(path: &Path, reason: impl Into<String>) -> Self {
+        Error::Unsupported { path: path.display().to_string(), reason: reason.into() }
+    }
+
+    pub(crate) fn encode(path: &Path, reason: impl Into<String>) -> Self {
+        Error::Encode { path: path.display().to_string(), reason: reason.into() }
+    }
+
+    /// An I/O error on `path`; a missing file becomes [`Error::NotFound`].
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound { path: path.display().to_string() }
+        } else {
+            Error::Io { path: path.display().to_string(), source }
+        }
+    }
+}
+
+/// Returns `Err(Error::Parameter(..))` built with `format!` when `cond` is false.
+macro_rules! ensure_param {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err($crate::dsp::error::Error::Parameter(format!($($fmt)+)));
+        }
+    };
+}
+pub(crate) use ensure_param;

@@ -1,0 +1,205 @@
+//! Mel scale and mel filterbank, numerically librosa 0.11's `filters.mel`.
+//!
+//! Two mel scales: Slaney's (Auditory Toolbox, 1998: linear below 1 kHz, logarithmic above;
+//! librosa's default) and HTK's (`2595 log10(1 + f / 700)`, Young et al., The HTK Book).
+//! Filters are triangles between neighbouring mel points, normalised by Slaney's
+//! constant-area rule (`2 / (f[i+2] - f[i])`), by a p-norm, or not at all.
+
+use super::error::{ensure_param, Result};
+
+const F_SP: f64 = 200.0 / 3.0;
+const MIN_LOG_HZ: f64 = 1000.0;
+const MIN_LOG_MEL: f64 = MIN_LOG_HZ / F_SP;
+
+fn logstep() -> f64 {
+    6.4f64.ln() / 27.0
+}
+
+/// Hz to mel (`librosa.hz_to_mel`).
+pub fn hz_to_mel(hz: f64, htk: bool) -> f64 {
+    if htk {
+        2595.0 * (1.0 + hz / 700.0).log10()
+    } else if hz >= MIN_LOG_HZ {
+        MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / logstep()
+    } else {
+        hz / F_SP
+    }
+}
+
+/// Mel to Hz (`librosa.mel_to_hz`).
+pub fn mel_to_hz(mel: f64, htk: bool) -> f64 {
+    if htk {
+        700.0 * (10f64.powf(mel / 2595.0) - 1.0)
+    } else if mel >= MIN_LOG_MEL {
+        MIN_LOG_HZ * (logstep() * (mel - MIN_LOG_MEL)).exp()
+    } else {
+        F_SP * mel
+    }
+}
+
+/// `n` frequencies in Hz evenly spaced on the mel scale from `fmin` to `fmax`
+/// (`librosa.mel_frequencies`, with numpy's `linspace` arithmetic).
+pub fn mel_frequencies(n: usize, fmin: f64, fmax: f64, htk: bool) -> Vec<f64> {
+    let (lo, hi) = (hz_to_mel(fmin, htk), hz_to_mel(fmax, htk));
+    let step = if n > 1 { (hi - lo) / (n - 1) as f64 } else { 0.0 };
+    (0..n).map(|i| mel_to_hz(if i + 1 == n && n > 1 { hi } else { lo + i as f64 * step }, htk)).collect()
+}
+
+/// Filter normalisation (librosa's `norm`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MelNorm {
+    /// No normalisation: triangles peak at 1.
+    None,
+    /// Slaney's constant-area normalisation (librosa's default).
+    Slaney,
+    /// Each filter divided by its p-norm (`librosa.util.normalize(norm=p)`; `inf` for max).
+    P(f64),
+}
+
+/// Mel filterbank parameters, with librosa's names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MelParams {
+    /// Sample rate in Hz.
+    pub sr: f64,
+    pub n_fft: usize,
+    pub n_mels: usize,
+    /// Lowest frequency in Hz.
+    pub fmin: f64,
+    /// Highest frequency in Hz (`None`: `sr / 2`).
+    pub fmax: Option<f64>,
+    pub htk: bool,
+    pub norm: MelNorm,
+}
+
+/// One triangular filter: its nonzero weights, starting at FFT bin `start`.
+#[derive(Debug, Clone)]
+struct Filter {
+    start: usize,
+    weights: Vec<f32>,
+}
+
+/// A sparse mel filterbank (`n_mels` x `1 + n_fft / 2`).
+#[derive(Debug, Clone)]
+pub struct MelFilterBank {
+    n_bins: usize,
+    filters: Vec<Filter>,
+}
+
+impl MelFilterBank {
+    pub fn new(p: &MelParams) -> Result<Self> {
+        ensure_param!(p.sr > 0.0 && p.sr.is_finite(), "sr must be positive, got {}", p.sr);
+        ensure_param!(p.n_mels >= 1, "n_mels must be positive, got {}", p.n_mels);
+        ensure_param!(p.n_fft >= 2, "n_fft must be at least 2, got {}", p.n_fft);
+        let fmax = p.fmax.unwrap_or(p.sr / 2.0);
+        ensure_param!(
+            p.fmin >= 0.0 && p.fmin < fmax && fmax.is_finite(),
+            "need 0 <= fmin < fmax, got fmin={} fmax={fmax}",
+            p.fmin
+        );
+        if let MelNorm::P(q) = p.norm {
+            ensure_param!(q > 0.0, "norm must be 'slaney', None or a positive number, got {q}");
+        }
+        let n_bins = p.n_fft / 2 + 1;
+        // np.fft.rfftfreq(n_fft, d=1/sr), with numpy's arithmetic.
+        let bin_hz = 1.0 / (p.n_fft as f64 * (1.0 / p.sr));
+        let fftfreqs: Vec<f64> = (0..n_bins).map(|k| k as f64 * bin_hz).collect();
+        let mel_f = mel_frequencies(p.n_mels + 2, p.fmin, fmax, p.htk);
+        let filters = (0..p.n_mels)
+            .map(|i| {
+                let (lo_d, hi_d) = (mel_f[i + 1] - mel_f[i], mel_f[i + 2] - mel_f[i + 1]);
+                let enorm = if p.norm == MelNorm::Slaney { 2.0 / (mel_f[i + 2] - mel_f[i]) } else { 1.0 };
+                // librosa: max(0, min(-(mel_f[i] - f) / lo_d, (mel_f[i+2] - f) / hi_d)), in f64,
+                // stored as float32, then scaled by enorm in f64 and stored as float32 again.
+                let dense: Vec<f32> = fftfreqs
+                    .iter()
+                    .map(|&f| {
+                        let lower = -(mel_f[i] - f) / lo_d;
+                        let upper = (mel_f[i + 2] - f) / hi_d;
+                        (f64::from(0f64.max(lower.min(upper)) as f32) * enorm) as f32
+                    })
+                    .collect();
+                let start = dense.iter().position(|&w| w != 0.0).unwrap_or(0);
+                let end = dense.iter().rposition(|&w| w != 0.0).map_or(start, |e| e + 1);
+                let mut weights = dense[start..end].to_vec();
+                if let MelNorm::P(q) = p.norm {
+                    let length = if q.is_infinite() {
+                        weights.iter().fold(0f32, |m, w| m.max(w.abs()))
+                    } else {
+                        weights.iter().map(|w| f64::from(w.abs()).powf(q)).sum::<f64>().powf(1.0 / q) as f32
+                    };
+                    if length > f32::MIN_POSITIVE {
+                        weights.iter_mut().for_each(|w| *w /= length);
+                    }
+                }
+                Filter { start, weights }
+            })
+            .collect();
+        Ok(MelFilterBank { n_bins, filters })
+    }
+
+    pub fn n_mels(&self) -> usize {
+        self.filters.len()
+    }
+
+    pub fn n_bins(&self) -> usize {
+        self.n_bins
+    }
+
+    /// The dense `(n_mels, n_bins)` weight matrix, row-major (`librosa.filters.mel`).
+    pub fn dense(&self) -> Vec<f32> {
+        let mut out = vec![0.0; self.n_mels() * self.n_bins];
+        for (row, f) in out.chunks_exact_mut(self.n_bins).zip(&self.filters) {
+            row[f.start..f.start + f.weights.len()].copy_from_slice(&f.weights);
+        }
+        out
+    }
+
+    /// `out[m] = sum_k W[m, k] * spectrum[k]` for one frame.
+    pub fn apply(&self, spectrum: &[f32], out: &mut [f32]) {
+        for (o, f) in out.iter_mut().zip(&self.filters) {
+            let s = &spectrum[f.start..f.start + f.weights.len()];
+            *o = s.iter().zip(&f.weights).map(|(a, b)| a * b).sum();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_round_trip_and_match_known_points() {
+        for htk in [false, true] {
+            for hz in [0.0, 100.0, 999.0, 1000.0, 4000.0, 11025.0] {
+                assert!((mel_to_hz(hz_to_mel(hz, htk), htk) - hz).abs() < 1e-9);
+            }
+        }
+        assert!((hz_to_mel(1000.0, false) - 15.0).abs() < 1e-12);
+        assert!((hz_to_mel(1000.0, true) - 999.9855).abs() < 1e-3);
+    }
+
+    #[test]
+    fn slaney_filters_have_constant_area_and_cover_the_band() {
+        let p = MelParams { sr: 22050.0, n_fft: 2048, n_mels: 40, fmin: 0.0, fmax: None, htk: false, norm: MelNorm::None };
+        let fb = MelFilterBank::new(&p).unwrap();
+        let dense = fb.dense();
+        // Unnormalised triangles peak at (nearly) 1 and are zero outside their band.
+        for row in dense.chunks(fb.n_bins()) {
+            let peak = row.iter().cloned().fold(0.0, f32::max);
+            assert!(peak > 0.5 && peak <= 1.0);
+        }
+        let fb = MelFilterBank::new(&MelParams { norm: MelNorm::Slaney, ..p }).unwrap();
+        let mut out = vec![0.0; 40];
+        fb.apply(&vec![1.0; fb.n_bins()], &mut out);
+        // Each Slaney filter's area in Hz is ~1, so the sum over bins is ~ n_fft / sr.
+        for o in &out[10..] {
+            assert!((o * 22050.0 / 2048.0 - 1.0).abs() < 0.05, "{o}");
+        }
+    }
+
+    #[test]
+    fn bad_ranges_are_parameter_errors() {
+        let p = MelParams { sr: 16000.0, n_fft: 400, n_mels: 80, fmin: 9000.0, fmax: None, htk: false, norm: MelNorm::Slaney };
+        assert!(MelFilterBank::new(&p).is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! The pure Rust core: no Python here.
+
+pub mod batch;
+mod colormap_data;
+pub mod db;
+pub mod decode;
+pub mod error;
+pub mod mel;
+pub mod render;
+pub mod spectrogram;
+pub mod stft;
+
+pub use error::{Error, Result};

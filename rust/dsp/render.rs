@@ -1,0 +1,303 @@
+//! Spectrogram images: dB matrix -> colour -> resized RGB -> JPEG/PNG, written atomically.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use super::colormap_data::{INFERNO, MAGMA, VIRIDIS};
+use super::db::power_to_db;
+use super::error::{ensure_param, Error, Result};
+use super::spectrogram::Matrix;
+
+/// Colour maps. `Spectrust` is the original spectrust gradient: black, blue, cyan, yellow,
+/// red, linearly interpolated in RGB at 0, 1/4, 1/2, 3/4 and 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colormap {
+    Spectrust,
+    Magma,
+    Inferno,
+    Viridis,
+    Gray,
+    GrayR,
+}
+
+impl Colormap {
+    pub const NAMES: [&'static str; 6] = ["spectrust", "magma", "inferno", "viridis", "gray", "gray_r"];
+
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "spectrust" => Colormap::Spectrust,
+            "magma" => Colormap::Magma,
+            "inferno" => Colormap::Inferno,
+            "viridis" => Colormap::Viridis,
+            "gray" | "grey" => Colormap::Gray,
+            "gray_r" | "grey_r" => Colormap::GrayR,
+            other => {
+                return Err(Error::Parameter(format!(
+                    "unknown colormap {other:?}; expected one of {}",
+                    Self::NAMES.join(", ")
+                )))
+            }
+        })
+    }
+
+    /// The colour of `v` in [0, 1], each channel in [0, 1] (matplotlib's lookup for tables).
+    pub fn color(self, v: f32) -> [f32; 3] {
+        let v = v.clamp(0.0, 1.0);
+        let table = |t: &[[f32; 3]; 256]| t[((v * 256.0) as usize).min(255)];
+        match self {
+            Colormap::Spectrust => {
+                const STOPS: [[f32; 3]; 5] = [[0., 0., 0.], [0., 0., 1.], [0., 1., 1.], [1., 1., 0.], [1., 0., 0.]];
+                let x = v * 4.0;
+                let i = (x as usize).min(3);
+                let f = x - i as f32;
+                let (a, b) = (STOPS[i], STOPS[i + 1]);
+                [0, 1, 2].map(|c| a[c] + (b[c] - a[c]) * f)
+            }
+            Colormap::Magma => table(&MAGMA),
+            Colormap::Inferno => table(&INFERNO),
+            Colormap::Viridis => table(&VIRIDIS),
+            Colormap::Gray => [v; 3],
+            Colormap::GrayR => [1.0 - v; 3],
+        }
+    }
+}
+
+/// Output image format, chosen from the output file's suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Jpeg,
+    Png,
+}
+
+impl ImageFormat {
+    /// `.jpg`/`.jpeg` -> JPEG, `.png` -> PNG (any case); anything else is an error.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("jpg" | "jpeg") => Ok(ImageFormat::Jpeg),
+            Some("png") => Ok(ImageFormat::Png),
+            _ => Err(Error::Parameter(format!(
+                "{}: unsupported output format (the name must end in .jpg, .jpeg or .png)",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// How a spectrogram becomes an image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageParams {
+    pub width: u32,
+    pub height: u32,
+    pub colormap: Colormap,
+    /// Channel scales 0..255 (the original's r, g, b): a channel is `(scale * map) as u8`.
+    pub rgb: [f32; 3],
+    /// Dynamic range in dB shown from the darkest to the brightest colour.
+    pub top_db: f64,
+    /// JPEG quality 1..100.
+    pub quality: u8,
+}
+
+impl ImageParams {
+    pub fn validate(&self) -> Result<()> {
+        ensure_param!(
+            (1..=65535).contains(&self.width) && (1..=65535).contains(&self.height),
+            "width and height must be between 1 and 65535 pixels, got {}x{}",
+            self.width,
+            self.height
+        );
+        ensure_param!(
+            self.rgb.iter().all(|c| (0.0..=255.0).contains(c)),
+            "r, g and b must be between 0 and 255, got {:?}",
+            self.rgb
+        );
+        ensure_param!(self.top_db > 0.0 && self.top_db.is_finite(), "top_db must be positive, got {}", self.top_db);
+        ensure_param!((1..=100).contains(&self.quality), "quality must be between 1 and 100, got {}", self.quality);
+        Ok(())
+    }
+
+    /// 1024-entry RGB lookup table for values in [0, 1], with the r/g/b scales applied.
+    fn lut(&self) -> Vec<[u8; 3]> {
+        (0..1024)
+            .map(|i| {
+                let c = self.colormap.color(i as f32 / 1023.0);
+                [0, 1, 2].map(|k| (self.rgb[k] * c[k]) as u8)
+            })
+            .collect()
+    }
+}
+
+/// Interpolation weights from `n_in` samples to `n_out` (a triangle filter, widened when
+/// shrinking so that every input sample contributes: an area average).
+struct Taps {
+    start: Vec<usize>,
+    weights: Vec<Vec<f32>>,
+}
+
+impl Taps {
+    fn new(n_in: usize, n_out: usize) -> Self {
+        let scale = n_in as f64 / n_out as f64;
+        let radius = scale.max(1.0);
+        let (mut start, mut weights) = (Vec::with_capacity(n_out), Vec::with_capacity(n_out));
+        for i in 0..n_out {
+            let centre = (i as f64 + 0.5) * scale - 0.5;
+            let lo = ((centre - radius).ceil().max(0.0)) as usize;
+            let hi = ((centre + radius).floor() as usize).min(n_in - 1);
+            let mut w: Vec<f64> = (lo..=hi).map(|j| (1.0 - (j as f64 - centre).abs() / radius).max(0.0)).collect();
+            let sum: f64 = w.iter().sum();
+            if sum > 0.0 {
+                w.iter_mut().for_each(|x| *x /= sum);
+            } else {
+                w = vec![1.0; 1];
+            }
+            start.push(lo.min(n_in - 1));
+            weights.push(w.into_iter().map(|x| x as f32).collect());
+        }
+        Taps { start, weights }
+    }
+
+    fn apply(&self, input: &[f32], stride: usize, i: usize) -> f32 {
+        let s = self.start[i];
+        self.weights[i].iter().enumerate().map(|(k, w)| w * input[(s + k) * stride]).sum()
+    }
+}
+
+/// Turns a power mel spectrogram (`rows` = mel bands, low first; `cols` = frames) into RGB
+/// pixels, `width x height`, time left to right and low frequencies at the bottom. Values are
+/// `power_to_db(S, ref=max, top_db)` mapped linearly from `-top_db..0` onto the colour map; a
+/// silent input (no value above `amin`) is drawn entirely in the lowest colour.
+pub fn render_rgb(spec: &Matrix, p: &ImageParams) -> Result<Vec<u8>> {
+    p.validate()?;
+    ensure_param!(spec.rows > 0 && spec.cols > 0, "empty spectrogram");
+    let amin = 1e-10;
+    let max = spec.data.iter().cloned().fold(0.0f32, f32::max);
+    let mut level = spec.data.clone();
+    if f64::from(max) > amin {
+        power_to_db(&mut level, f64::from(max), amin, Some(p.top_db))?;
+        let (scale, top) = (1.0 / p.top_db as f32, p.top_db as f32);
+        level.iter_mut().for_each(|v| *v = (*v + top) * scale);
+    } else {
+        level.iter_mut().for_each(|v| *v = 0.0);
+    }
+    let (w, h) = (p.width as usize, p.height as usize);
+    // Resize time first (rows x w), then frequency (h x w).
+    let time = Taps::new(spec.cols, w);
+    let mut narrow = vec![0.0f32; spec.rows * w];
+    for r in 0..spec.rows {
+        let row = &level[r * spec.cols..(r + 1) * spec.cols];
+        for x in 0..w {
+            narrow[r * w + x] = time.apply(row, 1, x);
+        }
+    }
+    let freq = Taps::new(spec.rows, h);
+    let lut = p.lut();
+    let mut rgb = vec![0u8; w * h * 3];
+    for y in 0..h {
+        // Image row 0 is the top: the highest frequencies.
+        let band = h - 1 - y;
+        for x in 0..w {
+            let v = freq.apply(&narrow[x..], w, band);
+            let c = lut[((v * 1023.0).round() as usize).min(1023)];
+            rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&c);
+        }
+    }
+    Ok(rgb)
+}
+
+/// Encodes RGB pixels in the format given by `path`'s suffix and writes them there through a
+/// temporary file in the same folder, renamed into place: a failure never leaves a partial
+/// image. The folder is created if missing.
+pub fn write_image(path: &Path, rgb: &[u8], width: u32, height: u32, quality: u8) -> Result<()> {
+    let format = ImageFormat::from_path(path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if path.is_dir() {
+        return Err(Error::encode(path, "is a directory"));
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".spectrust-").suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Like a file made by open(2): 0666 less the umask, not tempfile's private 0600.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
+    {
+        let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file());
+        match format {
+            ImageFormat::Jpeg => {
+                let enc = jpeg_encoder::Encoder::new(&mut out, quality);
+                enc.encode(rgb, width as u16, height as u16, jpeg_encoder::ColorType::Rgb)
+                    .map_err(|e| Error::encode(path, e.to_string()))?;
+            }
+            ImageFormat::Png => {
+                use image::ImageEncoder;
+                image::codecs::png::PngEncoder::new(&mut out)
+                    .write_image(rgb, width, height, image::ExtendedColorType::Rgb8)
+                    .map_err(|e| Error::encode(path, e.to_string()))?;
+            }
+        }
+        out.flush().map_err(|e| Error::io(path, e))?;
+    }
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> ImageParams {
+        ImageParams { width: 40, height: 30, colormap: Colormap::Gray, rgb: [255.0; 3], top_db: 80.0, quality: 90 }
+    }
+
+    #[test]
+    fn spectrust_gradient_stops() {
+        let c = Colormap::Spectrust;
+        assert_eq!(c.color(0.0), [0.0, 0.0, 0.0]);
+        assert_eq!(c.color(0.25), [0.0, 0.0, 1.0]);
+        assert_eq!(c.color(0.5), [0.0, 1.0, 1.0]);
+        assert_eq!(c.color(0.75), [1.0, 1.0, 0.0]);
+        assert_eq!(c.color(1.0), [1.0, 0.0, 0.0]);
+        assert_eq!(c.color(0.125), [0.0, 0.0, 0.5]);
+    }
+
+    #[test]
+    fn low_frequencies_at_the_bottom_and_rgb_scales() {
+        // Energy only in the lowest band.
+        let mut data = vec![0.0; 8 * 10];
+        data[..10].iter_mut().for_each(|v| *v = 1.0);
+        let m = Matrix { rows: 8, cols: 10, data };
+        let p = ImageParams { rgb: [255.0, 100.0, 0.0], ..params() };
+        let rgb = render_rgb(&m, &p).unwrap();
+        let px = |x: usize, y: usize| &rgb[(y * 40 + x) * 3..(y * 40 + x) * 3 + 3];
+        assert_eq!(px(20, 29), &[255, 100, 0]);
+        assert_eq!(px(20, 0), &[0, 0, 0]);
+    }
+
+    #[test]
+    fn silence_is_the_lowest_colour() {
+        let m = Matrix { rows: 4, cols: 4, data: vec![0.0; 16] };
+        let rgb = render_rgb(&m, &params()).unwrap();
+        assert!(rgb.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn writes_by_suffix_and_leaves_nothing_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let rgb = vec![128u8; 40 * 30 * 3];
+        for (name, magic) in [("a.png", &b"\x89PNG"[..]), ("b.JPG", &b"\xff\xd8\xff"[..]), ("sub/c.jpeg", &b"\xff\xd8\xff"[..])] {
+            let p = dir.path().join(name);
+            write_image(&p, &rgb, 40, 30, 90).unwrap();
+            assert!(std::fs::read(&p).unwrap().starts_with(magic), "{name}");
+        }
+        let bad = dir.path().join("d.gif");
+        assert!(matches!(write_image(&bad, &rgb, 40, 30, 90), Err(Error::Parameter(_))));
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+    }
+}

@@ -1,0 +1,305 @@
+//! Short-time Fourier transform, framed and padded exactly as librosa 0.11's `stft`.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use realfft::num_complex::Complex32;
+use realfft::{RealFftPlanner, RealToComplex};
+
+use super::error::{ensure_param, Error, Result};
+
+/// Analysis window (scipy's `get_window(name, win_length, fftbins=True)`, i.e. periodic).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Window {
+    Hann,
+    Hamming,
+    Blackman,
+    /// Rectangular (`"boxcar"`, `"ones"`, `"rectangular"`).
+    Boxcar,
+    /// Explicit window values, `win_length` of them.
+    Custom(Vec<f32>),
+}
+
+impl Window {
+    /// Parses scipy's window names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name.to_ascii_lowercase().as_str() {
+            "hann" | "hanning" => Window::Hann,
+            "hamming" => Window::Hamming,
+            "blackman" => Window::Blackman,
+            "boxcar" | "ones" | "rectangular" | "rect" => Window::Boxcar,
+            other => {
+                return Err(Error::Parameter(format!(
+                    "unknown window {other:?}; expected hann, hamming, blackman, boxcar or an array"
+                )))
+            }
+        })
+    }
+
+    /// The `len` periodic window values (computed in f64, stored as f32 like librosa).
+    pub fn values(&self, len: usize) -> Result<Vec<f32>> {
+        let cosine = |a: &[f64]| -> Vec<f32> {
+            (0..len)
+                .map(|n| {
+                    let x = 2.0 * std::f64::consts::PI * n as f64 / len as f64;
+                    a.iter().enumerate().map(|(k, &ak)| if k % 2 == 0 { ak } else { -ak } * (k as f64 * x).cos()).sum::<f64>() as f32
+                })
+                .collect()
+        };
+        Ok(match self {
+            Window::Hann => cosine(&[0.5, 0.5]),
+            Window::Hamming => cosine(&[0.54, 0.46]),
+            Window::Blackman => cosine(&[0.42, 0.5, 0.08]),
+            Window::Boxcar => vec![1.0; len],
+            Window::Custom(v) => {
+                ensure_param!(v.len() == len, "window has {} values, expected win_length={len}", v.len());
+                v.clone()
+            }
+        })
+    }
+}
+
+/// How the signal is extended past its ends when `center` is true (numpy's `np.pad` modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PadMode {
+    Constant,
+    Reflect,
+    Edge,
+    Symmetric,
+}
+
+impl PadMode {
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "constant" => PadMode::Constant,
+            "reflect" => PadMode::Reflect,
+            "edge" => PadMode::Edge,
+            "symmetric" => PadMode::Symmetric,
+            other => {
+                return Err(Error::Parameter(format!(
+                    "unsupported pad_mode {other:?}; expected constant, reflect, edge or symmetric"
+                )))
+            }
+        })
+    }
+
+    /// The sample at index `i` (which may be outside `0..y.len()`) of the extended signal.
+    fn sample(self, y: &[f32], i: isize) -> f32 {
+        let n = y.len() as isize;
+        if (0..n).contains(&i) {
+            return y[i as usize];
+        }
+        match self {
+            PadMode::Constant => 0.0,
+            PadMode::Edge => y[i.clamp(0, n - 1) as usize],
+            PadMode::Reflect if n == 1 => y[0],
+            PadMode::Reflect => {
+                let period = 2 * (n - 1);
+                let j = i.rem_euclid(period);
+                y[(if j >= n { period - j } else { j }) as usize]
+            }
+            PadMode::Symmetric => {
+                let j = i.rem_euclid(2 * n);
+                y[(if j >= n { 2 * n - 1 - j } else { j }) as usize]
+            }
+        }
+    }
+}
+
+/// STFT parameters, with librosa's names and meanings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StftParams {
+    pub n_fft: usize,
+    pub hop_length: usize,
+    /// Window length; the window is zero-padded on both sides to `n_fft`.
+    pub win_length: usize,
+    pub window: Window,
+    /// Pad by `n_fft / 2` on both sides so that frame `t` is centred on sample `t * hop_length`.
+    pub center: bool,
+    pub pad_mode: PadMode,
+}
+
+impl StftParams {
+    /// librosa's defaults for a given `n_fft`: hop `n_fft / 4`, Hann window of `n_fft`, centred,
+    /// zero padding.
+    pub fn new(n_fft: usize) -> Self {
+        StftParams { n_fft, hop_length: n_fft / 4, win_length: n_fft, window: Window::Hann, center: true, pad_mode: PadMode::Constant }
+    }
+}
+
+/// Forward real FFT plans, shared by every thread (the planner caches its twiddles).
+fn plan(n_fft: usize) -> Arc<dyn RealToComplex<f32>> {
+    static PLANS: OnceLock<Mutex<(RealFftPlanner<f32>, HashMap<usize, Arc<dyn RealToComplex<f32>>>)>> = OnceLock::new();
+    let mut guard = PLANS.get_or_init(|| Mutex::new((RealFftPlanner::new(), HashMap::new()))).lock().unwrap_or_else(|e| e.into_inner());
+    let (planner, cache) = &mut *guard;
+    cache.entry(n_fft).or_insert_with(|| planner.plan_fft_forward(n_fft)).clone()
+}
+
+/// A planned STFT: window, FFT plan and framing.
+pub struct Stft {
+    n_fft: usize,
+    hop_length: usize,
+    center: bool,
+    pad_mode: PadMode,
+    window: Vec<f32>,
+    fft: Arc<dyn RealToComplex<f32>>,
+}
+
+/// Per-thread buffers for [`Stft::power_spectra`].
+pub struct Scratch {
+    frame: Vec<f32>,
+    spectrum: Vec<Complex32>,
+    fft: Vec<Complex32>,
+    power: Vec<f32>,
+}
+
+impl Stft {
+    pub fn new(p: &StftParams) -> Result<Self> {
+        ensure_param!(p.n_fft >= 2, "n_fft must be at least 2, got {}", p.n_fft);
+        ensure_param!(p.hop_length >= 1, "hop_length must be positive, got {}", p.hop_length);
+        ensure_param!(
+            (1..=p.n_fft).contains(&p.win_length),
+            "win_length must be between 1 and n_fft={}, got {}",
+            p.n_fft,
+            p.win_length
+        );
+        let values = p.window.values(p.win_length)?;
+        let mut window = vec![0.0; p.n_fft];
+        let left = (p.n_fft - p.win_length) / 2;
+        window[left..left + p.win_length].copy_from_slice(&values);
+        Ok(Stft { n_fft: p.n_fft, hop_length: p.hop_length, center: p.center, pad_mode: p.pad_mode, window, fft: plan(p.n_fft) })
+    }
+
+    pub fn n_fft(&self) -> usize {
+        self.n_fft
+    }
+
+    pub fn hop_length(&self) -> usize {
+        self.hop_length
+    }
+
+    /// Number of frequency bins, `1 + n_fft / 2`.
+    pub fn n_bins(&self) -> usize {
+        self.n_fft / 2 + 1
+    }
+
+    /// Number of frames for a signal of `n` samples (librosa's count), or an error when the
+    /// signal cannot be framed with these settings.
+    pub fn n_frames(&self, n: usize) -> Result<usize> {
+        if self.center {
+            ensure_param!(
+                n > 0 || self.pad_mode == PadMode::Constant,
+                "pad_mode={:?} needs a non-empty signal",
+                self.pad_mode
+            );
+            Ok(1 + (n + 2 * (self.n_fft / 2) - self.n_fft) / self.hop_length)
+        } else {
+            ensure_param!(
+                n >= self.n_fft,
+                "n_fft={} is too large for uncentered analysis of a signal of length={n}",
+                self.n_fft
+            );
+            Ok(1 + (n - self.n_fft) / self.hop_length)
+        }
+    }
+
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            frame: self.fft.make_input_vec(),
+            spectrum: self.fft.make_output_vec(),
+            fft: self.fft.make_scratch_vec(),
+            power: vec![0.0; self.n_bins()],
+        }
+    }
+
+    /// Calls `sink(t, |X_t|^power)` for each frame `t` in `frames`.
+    pub fn power_spectra(&self, y: &[f32], power: f32, frames: Range<usize>, scratch: &mut Scratch, mut sink: impl FnMut(usize, &[f32])) {
+        let offset = if self.center { (self.n_fft / 2) as isize } else { 0 };
+        for t in frames {
+            let start = (t * self.hop_length) as isize - offset;
+            let frame = &mut scratch.frame;
+            if start >= 0 && start as usize + self.n_fft <= y.len() {
+                let s = &y[start as usize..start as usize + self.n_fft];
+                for ((f, &x), &w) in frame.iter_mut().zip(s).zip(&self.window) {
+                    *f = x * w;
+                }
+            } else {
+                for (j, (f, &w)) in frame.iter_mut().zip(&self.window).enumerate() {
+                    *f = self.pad_mode.sample(y, start + j as isize) * w;
+                }
+            }
+            // Lengths come from the plan itself, so processing cannot fail.
+            self.fft.process_with_scratch(frame, &mut scratch.spectrum, &mut scratch.fft).expect("buffer sizes match the FFT plan");
+            let out = &mut scratch.power;
+            if power == 2.0 {
+                for (o, c) in out.iter_mut().zip(&scratch.spectrum) {
+                    *o = c.norm_sqr();
+                }
+            } else if power == 1.0 {
+                for (o, c) in out.iter_mut().zip(&scratch.spectrum) {
+                    *o = c.norm();
+                }
+            } else {
+                for (o, c) in out.iter_mut().zip(&scratch.spectrum) {
+                    *o = c.norm().powf(power);
+                }
+            }
+            sink(t, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_counts_follow_librosa() {
+        let s = Stft::new(&StftParams::new(2048)).unwrap();
+        assert_eq!(s.n_frames(22050).unwrap(), 1 + 22050 / 512);
+        assert_eq!(s.n_frames(0).unwrap(), 1);
+        let mut p = StftParams::new(2048);
+        p.center = false;
+        let s = Stft::new(&p).unwrap();
+        assert_eq!(s.n_frames(2048 + 1023).unwrap(), 2);
+        assert!(matches!(s.n_frames(100), Err(Error::Parameter(_))));
+    }
+
+    #[test]
+    fn padding_matches_numpy() {
+        let y = [1.0, 2.0, 3.0];
+        let got = |m: PadMode| (-4..7).map(|i| m.sample(&y, i)).collect::<Vec<_>>();
+        // np.pad([1,2,3], 4, mode=...)
+        assert_eq!(got(PadMode::Reflect), vec![1., 2., 3., 2., 1., 2., 3., 2., 1., 2., 3.]);
+        assert_eq!(got(PadMode::Symmetric), vec![3., 3., 2., 1., 1., 2., 3., 3., 2., 1., 1.]);
+        assert_eq!(got(PadMode::Edge), vec![1., 1., 1., 1., 1., 2., 3., 3., 3., 3., 3.]);
+        assert_eq!(got(PadMode::Constant), vec![0., 0., 0., 0., 1., 2., 3., 0., 0., 0., 0.]);
+    }
+
+    #[test]
+    fn a_sine_peaks_in_its_bin_and_parseval_holds() {
+        let n_fft = 1024;
+        let mut p = StftParams::new(n_fft);
+        p.window = Window::Boxcar;
+        p.center = false;
+        let s = Stft::new(&p).unwrap();
+        let k = 37.0;
+        let y: Vec<f32> = (0..n_fft).map(|i| (2.0 * std::f32::consts::PI * k * i as f32 / n_fft as f32).cos()).collect();
+        let mut scratch = s.scratch();
+        let mut spec = vec![];
+        s.power_spectra(&y, 1.0, 0..1, &mut scratch, |_, p| spec = p.to_vec());
+        let peak = spec.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        assert_eq!(peak, 37);
+        assert!((spec[37] - n_fft as f32 / 2.0).abs() < 1e-2);
+    }
+
+    #[test]
+    fn periodic_hann() {
+        let w = Window::Hann.values(4).unwrap();
+        let want = [0.0, 0.5, 1.0, 0.5];
+        for (a, b) in w.iter().zip(want) {
+            assert!((a - b).abs() < 1e-7);
+        }
+    }
+}
