@@ -1,0 +1,42 @@
+"""spectrust: audio to mel spectrograms, fast.
+
+Images (the original spectrust API)::
+
+    spectrust.Spectrogram(800, 600).generate("song.wav", "song.jpg")
+    with spectrust.Batchop("audio/", "images/", 800, 600) as results: ...
+
+Arrays (librosa-compatible)::
+
+    y, sr = spectrust.load("song.wav")
+    S = spectrust.melspectrogram(y=y, sr=sr)
+    S_db = spectrust.power_to_db(S, ref=np.max)
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .api import Result, Spectrogram
+from .batch import Batchop
+from .errors import DecodeError, ParameterError, SpectrustError, UnsupportedFormatError
+from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db
+from ._core import COLORMAPS
+
+try:
+    __version__ = version("spectrust")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Spectrogram",
+    "Result",
+    "Batchop",
+    "load",
+    "melspectrogram",
+    "power_to_db",
+    "melspectrogram_batch",
+    "mel_filters",
+    "COLORMAPS",
+    "SpectrustError",
+    "DecodeError",
+    "UnsupportedFormatError",
+    "ParameterError",
+]

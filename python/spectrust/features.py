@@ -1,0 +1,313 @@
+"""librosa-compatible features: numpy in, numpy out, computed in Rust without the GIL.
+
+Parameter names, defaults and results follow librosa 0.11 (``librosa.load``,
+``librosa.feature.melspectrogram``, ``librosa.power_to_db``, ``librosa.filters.mel``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _core
+from .errors import ParameterError
+
+__all__ = ["load", "melspectrogram", "power_to_db", "melspectrogram_batch", "mel_filters"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _mel_params(
+    *,
+    n_fft: int = 2048,
+    hop_length: Optional[int] = 512,
+    win_length: Optional[int] = None,
+    window: Union[str, np.ndarray] = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    power: float = 2.0,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: Optional[float] = None,
+    htk: bool = False,
+    norm: Union[str, float, None] = "slaney",
+) -> dict:
+    """Checks and collects mel spectrogram parameters (librosa's names and defaults)."""
+    win = n_fft if win_length is None else int(win_length)
+    if not isinstance(window, str):
+        window = np.asarray(window, dtype=np.float32).ravel().tolist()
+    for name, value in (("n_fft", n_fft), ("n_mels", n_mels), ("win_length", win)):
+        if int(value) <= 0:
+            raise ParameterError(f"{name} must be positive, got {value}")
+    hop = win // 4 if hop_length is None else int(hop_length)
+    if hop <= 0:
+        raise ParameterError(f"hop_length must be positive, got {hop_length}")
+    return dict(
+        n_fft=int(n_fft),
+        hop_length=hop,
+        win_length=win,
+        window=window,
+        center=bool(center),
+        pad_mode=str(pad_mode),
+        power=float(power),
+        n_mels=int(n_mels),
+        fmin=float(fmin),
+        fmax=None if fmax is None else float(fmax),
+        htk=bool(htk),
+        norm=None if norm is None else (norm if isinstance(norm, str) else float(norm)),
+    )
+
+
+def load(path: PathLike, *, sr: Optional[int] = None, mono: bool = True) -> tuple[np.ndarray, int]:
+    """Load an audio file as floating-point samples.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A WAV file: PCM 8/16/24/32-bit or float32, any number of channels.
+    sr : int or None
+        Target sample rate in Hz; ``None`` (default) keeps the file's own rate.
+    mono : bool
+        Mix down to one channel by averaging the channels (default ``True``).
+
+    Returns
+    -------
+    y : np.ndarray [shape=(n,) or (channels, n), dtype=float32]
+        Samples scaled to [-1, 1) as libsndfile does (``x / 2**(bits-1)``).
+    sr : int
+        Sample rate of ``y`` in Hz.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    DecodeError
+        ``path`` is not valid audio (empty, a directory, not a WAV file, truncated header).
+    UnsupportedFormatError
+        ``path`` is audio in a sample format that is not supported.
+    """
+    y, native_sr = _core.load(os.fspath(path), bool(mono))
+    if sr is not None and int(sr) != native_sr:
+        raise ParameterError(f"{os.fspath(path)}: resampling from {native_sr} Hz to {sr} Hz is not supported yet")
+    return y, native_sr
+
+
+def melspectrogram(
+    *,
+    y: Optional[np.ndarray] = None,
+    sr: float = 22050,
+    S: Optional[np.ndarray] = None,
+    n_fft: int = 2048,
+    hop_length: Optional[int] = 512,
+    win_length: Optional[int] = None,
+    window: Union[str, np.ndarray] = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    power: float = 2.0,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: Optional[float] = None,
+    htk: bool = False,
+    norm: Union[str, float, None] = "slaney",
+    workers: Optional[int] = None,
+) -> np.ndarray:
+    """Mel-scaled spectrogram, numerically ``librosa.feature.melspectrogram`` (librosa 0.11).
+
+    The signal is framed (padded by ``n_fft // 2`` on both sides with ``pad_mode`` when
+    ``center``), multiplied by a periodic window of ``win_length`` zero-padded to ``n_fft``,
+    transformed by a real FFT, raised to ``power`` (``|X|**power``) and reduced by the mel
+    filterbank of :func:`mel_filters`. The work is split across ``workers`` threads with the
+    GIL released.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(..., n)], real floating point
+        Audio time series; multichannel input is supported (every leading axis is kept).
+    sr : number > 0
+        Sample rate of ``y`` in Hz.
+    S : np.ndarray [shape=(..., 1 + n_fft // 2, t)], optional
+        A precomputed (power) spectrogram; when given, ``y`` is not used and ``S`` is only
+        reduced by the mel filterbank.
+    n_fft : int > 0
+        FFT length in samples (default 2048).
+    hop_length : int > 0 or None
+        Samples between successive frames (default 512; ``None``: ``win_length // 4``).
+    win_length : int <= n_fft or None
+        Window length in samples (default ``n_fft``).
+    window : str or np.ndarray [shape=(win_length,)]
+        ``"hann"`` (default), ``"hamming"``, ``"blackman"``, ``"boxcar"``, or the values.
+    center : bool
+        Centre frame ``t`` on sample ``t * hop_length`` (default ``True``).
+    pad_mode : str
+        ``"constant"`` (zeros, default), ``"reflect"``, ``"edge"`` or ``"symmetric"``.
+    power : float > 0
+        Exponent of the magnitude: 2 for power (default), 1 for energy.
+    n_mels : int > 0
+        Number of mel bands (default 128).
+    fmin, fmax : float
+        Frequency range in Hz (default 0 to ``sr / 2``).
+    htk : bool
+        HTK mel scale (``2595 log10(1 + f/700)``) instead of Slaney's (default ``False``).
+    norm : "slaney", number or None
+        Filter normalisation: Slaney's constant area (default), a p-norm, or none.
+    workers : int or None
+        Threads to use (default: one per core).
+
+    Returns
+    -------
+    S : np.ndarray [shape=(..., n_mels, t), dtype=float32]
+        Mel spectrogram; ``t = 1 + n // hop_length`` when ``center`` (even ``n_fft``), else
+        ``1 + (n - n_fft) // hop_length``.
+
+    Raises
+    ------
+    ParameterError
+        Invalid parameters, non-floating or non-finite ``y``, or (``center=False``) a signal
+        shorter than ``n_fft``.
+    """
+    params = _mel_params(
+        n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center,
+        pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
+    )
+    if S is not None:
+        basis = mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm)
+        return np.einsum("...ft,mf->...mt", np.asarray(S), basis, optimize=True)
+    if y is None:
+        raise ParameterError("melspectrogram needs y= (audio) or S= (a spectrogram)")
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.floating):
+        raise ParameterError(f"audio data must be floating-point, got {y.dtype}")
+    if y.ndim == 0:
+        raise ParameterError("audio data must have at least one dimension")
+    if not np.isfinite(y).all():
+        raise ParameterError("audio buffer is not finite everywhere")
+    rows = np.ascontiguousarray(y.reshape(-1, y.shape[-1]), dtype=np.float32)
+    out = _core.melspectrogram(rows, float(sr), params, workers)
+    return out.reshape(y.shape[:-1] + out.shape[1:])
+
+
+def power_to_db(
+    S: np.ndarray,
+    *,
+    ref: Union[float, Callable[[np.ndarray], float]] = 1.0,
+    amin: float = 1e-10,
+    top_db: Optional[float] = 80.0,
+) -> np.ndarray:
+    """Convert a power spectrogram to decibels, as ``librosa.power_to_db``.
+
+    ``10 * log10(max(amin, S)) - 10 * log10(max(amin, ref))``, then, when ``top_db`` is not
+    None, clipped from below at ``max - top_db``.
+
+    Parameters
+    ----------
+    S : np.ndarray
+        Power values (complex input uses its magnitude).
+    ref : float or callable
+        Reference power for 0 dB, or a function of ``S`` returning it (e.g. ``np.max``).
+    amin : float > 0
+        Floor on ``S`` and ``ref`` (default 1e-10).
+    top_db : float >= 0 or None
+        Dynamic range kept below the peak, in dB (default 80).
+
+    Returns
+    -------
+    S_db : np.ndarray [shape=S.shape]
+        Decibels; float32 for float32 input, float64 otherwise.
+
+    Raises
+    ------
+    ParameterError
+        ``amin <= 0`` or ``top_db < 0``.
+    """
+    S = np.asarray(S)
+    if np.iscomplexobj(S):
+        S = np.abs(S)
+    if S.dtype != np.float32:
+        S = S.astype(np.float64, copy=False)
+    ref_value = ref(S) if callable(ref) else ref
+    return _core.power_to_db(S, float(np.abs(ref_value)), float(amin), None if top_db is None else float(top_db))
+
+
+def melspectrogram_batch(
+    paths: Sequence[PathLike],
+    *,
+    sr: Optional[int] = None,
+    workers: Optional[int] = None,
+    on_error: str = "raise",
+    **mel_params,
+) -> list:
+    """Decode many files and compute their mel spectrograms in parallel, without the GIL.
+
+    Each file is mixed to mono and analysed at its own sample rate with the parameters of
+    :func:`melspectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ...).
+
+    Parameters
+    ----------
+    paths : sequence of str or os.PathLike
+        Audio files.
+    sr : int or None
+        Target sample rate in Hz (``None``: each file's own).
+    workers : int or None
+        Threads to use (default: one per core).
+    on_error : {"raise", "none"}
+        ``"raise"`` (default): after all files are done, raise the error of the first file
+        that failed. ``"none"``: put ``None`` in that file's place and go on.
+    **mel_params
+        Any parameter of :func:`melspectrogram` but ``y``, ``S`` and ``sr``.
+
+    Returns
+    -------
+    list of np.ndarray [shape=(n_mels, t), dtype=float32]
+        One mel spectrogram per path, in order.
+
+    Raises
+    ------
+    FileNotFoundError, DecodeError, UnsupportedFormatError
+        With ``on_error="raise"``, for the first file that failed.
+    ParameterError
+        Invalid parameters.
+    """
+    if on_error not in ("raise", "none"):
+        raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
+    if sr is not None:
+        raise ParameterError("resampling (sr=) is not supported yet")
+    try:
+        params = _mel_params(**mel_params)
+    except TypeError as e:
+        raise TypeError(f"melspectrogram_batch: {e}") from None
+    results = _core.melspectrogram_files([os.fspath(p) for p in paths], params, workers)
+    if on_error == "raise":
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+    return [None if isinstance(r, BaseException) else r for r in results]
+
+
+def mel_filters(
+    *,
+    sr: float,
+    n_fft: int,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: Optional[float] = None,
+    htk: bool = False,
+    norm: Union[str, float, None] = "slaney",
+) -> np.ndarray:
+    """The mel filterbank, as ``librosa.filters.mel``.
+
+    Triangular filters between ``n_mels + 2`` points evenly spaced on the mel scale (Slaney's
+    Auditory Toolbox scale by default, HTK's with ``htk=True``), normalised by Slaney's
+    constant-area rule ``2 / (f[i+2] - f[i])`` (``norm="slaney"``), a p-norm, or not at all.
+
+    Returns
+    -------
+    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2), dtype=float32]
+
+    Raises
+    ------
+    ParameterError
+        ``fmin``/``fmax`` out of range, or non-positive sizes.
+    """
+    return _core.mel_filters(float(sr), int(n_fft), int(n_mels), float(fmin), None if fmax is None else float(fmax), bool(htk), norm)
