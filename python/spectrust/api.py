@@ -10,7 +10,7 @@ from .features import _mel_params
 
 __all__ = ["Spectrogram", "Result"]
 
-_IMAGE_DEFAULTS = dict(colormap="spectrust", top_db=80.0, quality=90)
+_RENDER_DEFAULTS = dict(colormap="spectrust", top_db=80.0, quality=90, sr=None)
 _MEL_DEFAULTS = dict(n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, fmax=None)
 
 
@@ -80,6 +80,8 @@ class Spectrogram:
         128, 0 Hz, ``sr / 2``).
     top_db : float > 0
         Dynamic range shown, in dB (default 80).
+    sr : int or None
+        Resample every input to this rate in Hz first (default ``None``: each file's own).
     quality : int, 1..100
         JPEG quality (default 90).
 
@@ -90,7 +92,7 @@ class Spectrogram:
     """
 
     def __init__(self, width: int = 600, height: int = 420, **kwargs):
-        unknown = set(kwargs) - {"r", "g", "b"} - set(_IMAGE_DEFAULTS) - set(_MEL_DEFAULTS)
+        unknown = set(kwargs) - {"r", "g", "b"} - set(_RENDER_DEFAULTS) - set(_MEL_DEFAULTS)
         if unknown:
             raise TypeError(f"Spectrogram() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
         if not isinstance(width, int) or not isinstance(height, int):
@@ -100,7 +102,7 @@ class Spectrogram:
         self._r = float(kwargs.get("r", 255.0))
         self._g = float(kwargs.get("g", 255.0))
         self._b = float(kwargs.get("b", 255.0))
-        self._options = {k: kwargs.get(k, v) for k, v in {**_IMAGE_DEFAULTS, **_MEL_DEFAULTS}.items()}
+        self._options = {k: kwargs.get(k, v) for k, v in {**_RENDER_DEFAULTS, **_MEL_DEFAULTS}.items()}
         self._mel = _mel_params(**{k: self._options[k] for k in _MEL_DEFAULTS})
         self._image = dict(
             width=width,
@@ -110,12 +112,13 @@ class Spectrogram:
             top_db=float(self._options["top_db"]),
             quality=int(self._options["quality"]),
         )
+        self._sr = None if self._options["sr"] is None else int(self._options["sr"])
         # An empty job list checks every parameter without touching any file.
-        _core.render_files([], self._mel, self._image, 1)
+        _core.render_files([], self._mel, self._image, self._sr, 1)
 
     def __repr__(self) -> str:
         extra = "".join(
-            f"\n\t{k}={v!r}" for k, v in self._options.items() if v != {**_IMAGE_DEFAULTS, **_MEL_DEFAULTS}[k]
+            f"\n\t{k}={v!r}" for k, v in self._options.items() if v != {**_RENDER_DEFAULTS, **_MEL_DEFAULTS}[k]
         )
         return "<spectrust.Spectrogram(\n\twidth={},\n\theight={}\n\tr={}\n\tg={}\n\tb={}{}\n)>".format(
             self._width, self._height, self._r, self._g, self._b, extra
@@ -149,7 +152,7 @@ class Spectrogram:
             chunks = (jobs[i : i + size] for i in range(0, len(jobs), size))
         results = []
         for chunk in chunks:
-            errors = _core.render_files(chunk, self._mel, self._image, workers)
+            errors = _core.render_files(chunk, self._mel, self._image, self._sr, workers)
             results += [Result(i, o, e) for (i, o), e in zip(chunk, errors)]
             if progress is not None:
                 progress(len(chunk))

@@ -78,6 +78,11 @@ class Batchop:
         self._progress = progress
         self._files = Batchop._inputs(path, extensions)
 
+    @property
+    def files(self) -> list:
+        """The input files found, absolute and sorted."""
+        return list(self._files)
+
     @staticmethod
     def _inputs(path, extensions: Iterable[str] = (".wav",)) -> list:
         """Absolute paths of the files under ``path`` whose suffix is one of ``extensions``."""

@@ -68,7 +68,8 @@ def load(path: PathLike, *, sr: Optional[int] = None, mono: bool = True) -> tupl
     path : str or os.PathLike
         A WAV file: PCM 8/16/24/32-bit or float32, any number of channels.
     sr : int or None
-        Target sample rate in Hz; ``None`` (default) keeps the file's own rate.
+        Target sample rate in Hz; ``None`` (default) keeps the file's own rate. Resampling
+        uses rubato's synchronous FFT resampler (Blackman-Harris anti-aliasing filter).
     mono : bool
         Mix down to one channel by averaging the channels (default ``True``).
 
@@ -88,10 +89,7 @@ def load(path: PathLike, *, sr: Optional[int] = None, mono: bool = True) -> tupl
     UnsupportedFormatError
         ``path`` is audio in a sample format that is not supported.
     """
-    y, native_sr = _core.load(os.fspath(path), bool(mono))
-    if sr is not None and int(sr) != native_sr:
-        raise ParameterError(f"{os.fspath(path)}: resampling from {native_sr} Hz to {sr} Hz is not supported yet")
-    return y, native_sr
+    return _core.load(os.fspath(path), None if sr is None else int(sr), bool(mono))
 
 
 def melspectrogram(
@@ -271,13 +269,11 @@ def melspectrogram_batch(
     """
     if on_error not in ("raise", "none"):
         raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
-    if sr is not None:
-        raise ParameterError("resampling (sr=) is not supported yet")
     try:
         params = _mel_params(**mel_params)
     except TypeError as e:
         raise TypeError(f"melspectrogram_batch: {e}") from None
-    results = _core.melspectrogram_files([os.fspath(p) for p in paths], params, workers)
+    results = _core.melspectrogram_files([os.fspath(p) for p in paths], params, None if sr is None else int(sr), workers)
     if on_error == "raise":
         for r in results:
             if isinstance(r, BaseException):

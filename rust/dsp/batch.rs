@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::decode::{self, Audio};
 use super::error::{ensure_param, Error, Result};
+use super::resample::resample;
 use super::render::{render_rgb, write_image, ImageFormat, ImageParams};
 use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 
@@ -50,19 +51,36 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
+/// Reads `path`, mixes it to mono if asked (before resampling, which is then cheaper) and
+/// resamples it to `sr` Hz if given.
+pub fn load_audio(path: &Path, sr: Option<u32>, mono: bool) -> Result<Audio> {
+    let mut audio = decode::read(path)?;
+    if mono && audio.channels > 1 {
+        audio = Audio { samples: audio.to_mono(), channels: 1, sample_rate: audio.sample_rate };
+    }
+    if let Some(sr) = sr.filter(|&sr| sr != audio.sample_rate) {
+        audio.samples = resample(&audio.samples, audio.channels, audio.sample_rate, sr)?;
+        audio.sample_rate = sr;
+    }
+    Ok(audio)
+}
+
 /// Mel spectrogram settings applied to files of any sample rate: one planned
 /// [`MelSpectrogram`] per rate, built on first use and shared by all threads.
 pub struct Pipeline {
     params: MelSpecParams,
+    /// Resample every file to this rate (`None`: keep each file's own).
+    sr: Option<u32>,
     planned: Mutex<HashMap<u64, Arc<MelSpectrogram>>>,
 }
 
 impl Pipeline {
-    /// `params.mel.sr` is ignored: each file's own rate is used.
-    pub fn new(params: MelSpecParams) -> Result<Self> {
-        let p = Pipeline { params, planned: Mutex::new(HashMap::new()) };
-        // Check the parameters once, up front, at the common rate.
-        p.planned(22050)?;
+    /// `params.mel.sr` is ignored: files are analysed at `sr`, or at their own rate.
+    pub fn new(params: MelSpecParams, sr: Option<u32>) -> Result<Self> {
+        ensure_param!(sr != Some(0), "sr must be positive, got 0");
+        let p = Pipeline { params, sr, planned: Mutex::new(HashMap::new()) };
+        // Check the parameters once, up front.
+        p.planned(sr.unwrap_or(22050))?;
         Ok(p)
     }
 
@@ -80,8 +98,8 @@ impl Pipeline {
 
     /// The mono signal of `path` and its rate.
     pub fn load_mono(&self, path: &Path) -> Result<(Vec<f32>, u32)> {
-        let audio: Audio = decode::read(path)?;
-        Ok((audio.to_mono(), audio.sample_rate))
+        let audio = load_audio(path, self.sr, true)?;
+        Ok((audio.samples, audio.sample_rate))
     }
 
     /// The `(n_mels, frames)` power mel spectrogram of the file at `path`.

@@ -7,6 +7,7 @@ pub mod decode;
 pub mod error;
 pub mod mel;
 pub mod render;
+pub mod resample;
 pub mod spectrogram;
 pub mod stft;
 

@@ -8,9 +8,8 @@ use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayD
 use pyo3::exceptions::{PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError};
 use pyo3::prelude::*;
 
-use crate::dsp::batch::{run_parallel, Pipeline};
+use crate::dsp::batch::{load_audio, run_parallel, Pipeline};
 use crate::dsp::db;
-use crate::dsp::decode;
 use crate::dsp::mel::{MelFilterBank, MelNorm, MelParams};
 use crate::dsp::render::{Colormap, ImageParams};
 use crate::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
@@ -140,13 +139,14 @@ impl ImageArgs {
     }
 }
 
-/// Decodes `path`: `(samples, sr)`, samples `(n,)` when `mono`, else `(channels, n)`.
+/// Decodes `path` (resampled to `sr` if given): `(samples, sr)`, samples `(n,)` when `mono`,
+/// else `(channels, n)`.
 #[pyfunction]
-fn load<'py>(py: Python<'py>, path: PathBuf, mono: bool) -> PyResult<(Bound<'py, PyAny>, u32)> {
-    let audio = check(py.detach(|| decode::read(&path)))?;
+fn load<'py>(py: Python<'py>, path: PathBuf, sr: Option<u32>, mono: bool) -> PyResult<(Bound<'py, PyAny>, u32)> {
+    let audio = check(py.detach(|| load_audio(&path, sr, mono)))?;
     let sr = audio.sample_rate;
     let array = if mono {
-        Array1::from_vec(audio.to_mono()).into_pyarray(py).into_any()
+        Array1::from_vec(audio.samples).into_pyarray(py).into_any()
     } else {
         let shape = (audio.channels, audio.frames());
         Array2::from_shape_vec(shape, audio.deinterleaved()).expect("shape matches").into_pyarray(py).into_any()
@@ -187,11 +187,12 @@ fn melspectrogram_files<'py>(
     py: Python<'py>,
     paths: Vec<PathBuf>,
     params: MelArgs,
+    sr: Option<u32>,
     workers: Option<usize>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let params = check(params.params(22050.0))?;
     let results = check(py.detach(move || {
-        let pipeline = Pipeline::new(params)?;
+        let pipeline = Pipeline::new(params, sr)?;
         run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(p))
     }))?;
     results
@@ -211,12 +212,13 @@ fn render_files(
     jobs: Vec<(PathBuf, PathBuf)>,
     params: MelArgs,
     image: ImageArgs,
+    sr: Option<u32>,
     workers: Option<usize>,
 ) -> PyResult<Vec<Option<String>>> {
     let params = check(params.params(22050.0))?;
     let image = check(image.params())?;
     let results = check(py.detach(move || {
-        let pipeline = Pipeline::new(params)?;
+        let pipeline = Pipeline::new(params, sr)?;
         run_parallel(workers, &jobs, |(input, output): &(PathBuf, PathBuf)| {
             pipeline.render_file(Path::new(input), Path::new(output), &image)
         })

@@ -1,0 +1,45 @@
+"""Small helpers shared by the benchmarks: wait for an idle machine, best-of-N timing."""
+
+import time
+
+
+def _cpu_times():
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+
+def busy_fraction(seconds: float = 1.0) -> float:
+    """Fraction of all CPU time spent busy over the next ``seconds`` (0..1)."""
+    t0, i0 = _cpu_times()
+    time.sleep(seconds)
+    t1, i1 = _cpu_times()
+    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_idle(threshold: float = 0.1, timeout: float = 600.0) -> float:
+    """Wait (up to ``timeout`` s) until other processes use < ``threshold`` of the CPUs.
+
+    Timings on a 2-core machine are meaningless while something else (a compiler, a test
+    run) holds a core. Returns the last busy fraction seen and warns if it never settled.
+    """
+    deadline = time.monotonic() + timeout
+    busy = busy_fraction()
+    while busy >= threshold and time.monotonic() < deadline:
+        time.sleep(5)
+        busy = busy_fraction()
+    if busy >= threshold:
+        print(f"  WARNING: machine still {busy:.0%} busy; timings are unreliable")
+    return busy
+
+
+def best_of(fn, repeat: int = 3, warmup: int = 1) -> float:
+    """Best wall time in seconds of ``repeat`` calls of ``fn()`` after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
