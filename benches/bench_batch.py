@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import make_data
+from benchutil import wait_idle
 
 OUT = Path(__file__).resolve().parent / "out"
 RUNS = 3
@@ -55,6 +56,7 @@ def best_time(code: str, name: str, *extra: str) -> float:
     times = []
     for _ in range(RUNS):
         shutil.rmtree(out, ignore_errors=True)
+        wait_idle()
         cmd = [sys.executable, "-c", code, str(make_data.CLIPS), str(out), *extra]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True)

@@ -1,0 +1,57 @@
+"""Shared fixtures: the real clips in examples/ and generators of bad or odd input."""
+
+import struct
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+MONO22 = EXAMPLES / "music_mono22k_s16.wav"
+STEREO44 = EXAMPLES / "music_stereo44k_s16.wav"
+STEREO44_S24 = EXAMPLES / "music_stereo44k_s24.wav"
+MONO44_F32 = EXAMPLES / "music_mono44k_f32.wav"
+MONO8_U8 = EXAMPLES / "music_mono8k_u8.wav"
+CLIPS = [MONO22, STEREO44, STEREO44_S24, MONO44_F32, MONO8_U8]
+
+
+def write_wav(path: Path, y: np.ndarray, sr: int) -> Path:
+    """Writes float samples in [-1, 1] as 16-bit PCM (y: (n,) or (n, channels))."""
+    y = np.asarray(y, dtype=np.float64)
+    channels = 1 if y.ndim == 1 else y.shape[1]
+    pcm = np.clip(np.round(y * 32767), -32768, 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+def chirp(sr: int = 22050, seconds: float = 3.0, f0: float = 200.0, f1: float = 8000.0) -> np.ndarray:
+    """A rising exponential sine sweep."""
+    t = np.arange(int(sr * seconds)) / sr
+    k = np.log(f1 / f0) / seconds
+    return 0.5 * np.sin(2 * np.pi * f0 * (np.exp(k * t) - 1) / k)
+
+
+@pytest.fixture
+def bad_inputs(tmp_path):
+    """name -> path of input that no decoder should accept."""
+    d = tmp_path / "bad"
+    d.mkdir()
+    good = MONO22.read_bytes()
+    (d / "empty.wav").write_bytes(b"")
+    (d / "text.wav").write_text("this is a text file, not audio\n")
+    (d / "png.wav").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    (d / "folder.wav").mkdir()
+    (d / "header_cut.wav").write_bytes(good[:30])
+    head = good[:4000]  # the fmt chunk starts at byte 12 in this file
+    assert head[12:16] == b"fmt "
+    (d / "rate0.wav").write_bytes(head[:24] + struct.pack("<I", 0) + head[28:])
+    (d / "channels0.wav").write_bytes(head[:22] + struct.pack("<H", 0) + head[24:])
+    return {
+        "missing": d / "missing.wav",
+        **{p.stem: p for p in sorted(d.iterdir())},
+    }

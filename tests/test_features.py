@@ -1,0 +1,204 @@
+"""The librosa-compatible feature API, checked against librosa 0.11 on real clips."""
+
+import math
+
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import spectrust
+from conftest import CLIPS, MONO22, MONO44_F32, STEREO44, STEREO44_S24
+
+
+def assert_db_close(ours, ref, tol_db=0.05, range_db=80.0, power=2.0):
+    """Every bin within `range_db` of the reference maximum agrees within `tol_db` (in dB
+    relative to the reference maximum: 10 log10 of power, 20 log10 of magnitude)."""
+    assert ours.shape == ref.shape
+    assert ours.dtype == np.float32
+    peak = ref.max()
+    scale = 20.0 / power
+    ref_db = scale * np.log10(np.maximum(ref, 1e-30) / peak)
+    our_db = scale * np.log10(np.maximum(ours, 1e-30) / peak)
+    mask = ref_db > -range_db
+    worst = np.abs(our_db - ref_db)[mask].max()
+    assert worst <= tol_db, f"max difference {worst:.4f} dB over {mask.sum()} bins"
+
+
+@pytest.mark.parametrize("path", CLIPS, ids=lambda p: p.name)
+def test_load_matches_libsndfile(path):
+    ref, sr_ref = sf.read(path, dtype="float32", always_2d=True)
+    y, sr = spectrust.load(path, mono=False)
+    assert sr == sr_ref
+    assert y.dtype == np.float32 and y.shape == (ref.shape[1], ref.shape[0])
+    np.testing.assert_array_equal(y, ref.T)
+    mono, _ = spectrust.load(path)
+    np.testing.assert_allclose(mono, ref.mean(axis=1), rtol=0, atol=1e-7)
+
+
+def test_load_matches_librosa_and_resamples():
+    y, sr = spectrust.load(STEREO44)
+    ref, _ = librosa.load(STEREO44, sr=None)
+    np.testing.assert_allclose(y, ref, atol=1e-7)
+    y16, sr16 = spectrust.load(STEREO44, sr=16000)
+    ref16, _ = librosa.load(STEREO44, sr=16000, res_type="soxr_hq")
+    assert sr16 == 16000 and y16.shape == ref16.shape
+    # Below 7 kHz (90% of the new Nyquist) the two resamplers agree to a small fraction of a dB.
+    ours = librosa.feature.melspectrogram(y=y16, sr=16000, fmax=7000)
+    theirs = librosa.feature.melspectrogram(y=ref16, sr=16000, fmax=7000)
+    db = np.abs(librosa.power_to_db(ours, top_db=None) - librosa.power_to_db(theirs, top_db=None))
+    assert np.percentile(db[theirs > theirs.max() * 1e-6], 99) < 0.1
+
+
+PARAM_SETS = {
+    "defaults": dict(sr=None),
+    "htk-nonorm-reflect": dict(sr=None, htk=True, norm=None, pad_mode="reflect", n_mels=64, fmin=30.0, fmax=8000.0),
+    "uncentered-power1-short-window": dict(sr=None, center=False, power=1.0, win_length=1024, n_fft=2048, hop_length=256),
+    "whisper": dict(sr=16000, n_fft=400, hop_length=160, n_mels=80),
+}
+
+
+@pytest.mark.parametrize("path", [MONO22, STEREO44, MONO44_F32], ids=lambda p: p.name)
+@pytest.mark.parametrize("name", PARAM_SETS)
+def test_melspectrogram_parity_on_real_music(path, name):
+    params = dict(PARAM_SETS[name])
+    sr = params.pop("sr")
+    y, sr = librosa.load(path, sr=sr, res_type="soxr_hq")
+    ref = librosa.feature.melspectrogram(y=y, sr=sr, **params)
+    ours = spectrust.melspectrogram(y=y, sr=sr, **params)
+    assert_db_close(ours, ref, power=params.get("power", 2.0))
+
+
+def test_multichannel_input_keeps_leading_axes():
+    y, sr = librosa.load(STEREO44_S24, sr=None, mono=False)
+    y = np.stack([y, y[::-1]])  # (2, 2, n)
+    ours = spectrust.melspectrogram(y=y, sr=sr, n_mels=40)
+    ref = librosa.feature.melspectrogram(y=y, sr=sr, n_mels=40)
+    assert ours.shape == ref.shape == (2, 2, 40, 1 + y.shape[-1] // 512)
+    for i in range(2):
+        for j in range(2):
+            assert_db_close(ours[i, j], ref[i, j])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(2048, 20000),
+    n_fft=st.sampled_from([256, 512, 1000, 2048]),
+    hop=st.integers(64, 700),
+    n_mels=st.integers(8, 96),
+    center=st.booleans(),
+    pad_mode=st.sampled_from(["constant", "reflect", "edge"]),
+    htk=st.booleans(),
+    window=st.sampled_from(["hann", "hamming", "blackman", "boxcar"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_melspectrogram_parity_on_random_signals(n, n_fft, hop, n_mels, center, pad_mode, htk, window, seed):
+    y = np.random.default_rng(seed).standard_normal(n).astype(np.float32) * 0.1
+    kw = dict(sr=16000, n_fft=n_fft, hop_length=hop, n_mels=n_mels, center=center, pad_mode=pad_mode, htk=htk, window=window)
+    assert_db_close(spectrust.melspectrogram(y=y, **kw), librosa.feature.melspectrogram(y=y, **kw))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(sr=22050, n_fft=2048),
+        dict(sr=16000, n_fft=400, n_mels=80),
+        dict(sr=44100, n_fft=1024, n_mels=64, fmin=50.0, fmax=14000.0, htk=True),
+        dict(sr=8000, n_fft=512, n_mels=40, norm=None),
+        dict(sr=22050, n_fft=2048, n_mels=32, norm=2.0),
+        dict(sr=22050, n_fft=2048, n_mels=32, norm=np.inf),
+    ],
+)
+def test_mel_filters_match_librosa(kw):
+    np.testing.assert_allclose(spectrust.mel_filters(**kw), librosa.filters.mel(**kw), rtol=1e-5, atol=1e-9)
+
+
+def test_power_to_db_matches_librosa():
+    S = spectrust.melspectrogram(y=spectrust.load(MONO22)[0], sr=22050)
+    for kw in [dict(), dict(ref=np.max), dict(ref=np.median, top_db=None), dict(ref=3.0, amin=1e-5, top_db=40.0)]:
+        ours = spectrust.power_to_db(S, **kw)
+        ref = librosa.power_to_db(S, **kw)
+        assert ours.dtype == ref.dtype == np.float32
+        np.testing.assert_allclose(ours, ref, atol=2e-4)
+    S64 = S.astype(np.float64)
+    ours = spectrust.power_to_db(S64, ref=np.max)
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours, librosa.power_to_db(S64, ref=np.max), atol=1e-9)
+    with pytest.raises(spectrust.ParameterError, match="amin"):
+        spectrust.power_to_db(S, amin=0)
+    with pytest.raises(spectrust.ParameterError, match="top_db"):
+        spectrust.power_to_db(S, top_db=-1)
+
+
+def test_melspectrogram_batch_equals_one_by_one(tmp_path):
+    paths = [MONO22, STEREO44, MONO44_F32]
+    batch = spectrust.melspectrogram_batch(paths, n_mels=64, workers=2)
+    for p, S in zip(paths, batch):
+        y, sr = spectrust.load(p)
+        np.testing.assert_array_equal(S, spectrust.melspectrogram(y=y, sr=sr, n_mels=64))
+    resampled = spectrust.melspectrogram_batch([STEREO44], sr=16000, n_fft=400, hop_length=160, n_mels=80)[0]
+    y16, _ = spectrust.load(STEREO44, sr=16000)
+    np.testing.assert_array_equal(resampled, spectrust.melspectrogram(y=y16, sr=16000, n_fft=400, hop_length=160, n_mels=80))
+
+
+def test_melspectrogram_batch_goes_on_past_bad_files(bad_inputs):
+    paths = [MONO22, bad_inputs["text"], bad_inputs["missing"], MONO22]
+    out = spectrust.melspectrogram_batch(paths, on_error="none")
+    assert out[1] is None and out[2] is None
+    np.testing.assert_array_equal(out[0], out[3])
+    with pytest.raises(spectrust.DecodeError, match="text.wav"):
+        spectrust.melspectrogram_batch(paths)
+    with pytest.raises(spectrust.ParameterError):
+        spectrust.melspectrogram_batch(paths, on_error="skip")
+
+
+def test_parameter_errors():
+    y = np.zeros(1000, dtype=np.float32)
+    with pytest.raises(spectrust.ParameterError, match="n_fft=2048 is too large"):
+        spectrust.melspectrogram(y=y, sr=22050, center=False)
+    with pytest.raises(spectrust.ParameterError, match="window"):
+        spectrust.melspectrogram(y=y, sr=22050, window="nope")
+    with pytest.raises(spectrust.ParameterError, match="pad_mode"):
+        spectrust.melspectrogram(y=y, sr=22050, pad_mode="wrap")
+    with pytest.raises(spectrust.ParameterError, match="finite"):
+        spectrust.melspectrogram(y=np.full(4096, np.nan, dtype=np.float32), sr=22050)
+    with pytest.raises(spectrust.ParameterError, match="floating"):
+        spectrust.melspectrogram(y=np.zeros(4096, dtype=np.int16), sr=22050)
+    with pytest.raises(spectrust.ParameterError, match="fmin"):
+        spectrust.melspectrogram(y=y, sr=8000, fmin=5000.0)
+    with pytest.raises(ValueError):  # ParameterError is a ValueError, as librosa's is
+        spectrust.melspectrogram(y=y, sr=22050, win_length=4096)
+
+
+def test_short_and_silent_signals_follow_librosa():
+    for n in (1, 100, 1500):
+        y = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+        ours = spectrust.melspectrogram(y=y, sr=22050)
+        ref = librosa.feature.melspectrogram(y=y, sr=22050)
+        assert ours.shape == ref.shape == (128, 1 + n // 512)
+        assert_db_close(ours, ref)
+    silent = spectrust.melspectrogram(y=np.zeros(22050, dtype=np.float32), sr=22050)
+    assert silent.shape == (128, 44) and not silent.any()
+
+
+@pytest.mark.parametrize("name", ["missing", "folder", "empty", "text", "png", "header_cut", "rate0", "channels0"])
+def test_load_bad_input_raises_typed_one_line_errors(bad_inputs, name):
+    path = bad_inputs[name]
+    expected = FileNotFoundError if name == "missing" else spectrust.DecodeError
+    with pytest.raises(expected) as info:
+        spectrust.load(path)
+    msg = str(info.value)
+    assert path.name in msg and "\n" not in msg
+
+
+def test_truncated_data_loads_what_is_there(tmp_path):
+    data = MONO22.read_bytes()
+    cut = tmp_path / "cut.wav"
+    start = data.index(b"data") + 8
+    cut.write_bytes(data[: start + 2 * 1000 + 1])  # 1000 samples and half of the next
+    y, sr = spectrust.load(cut)
+    ref, _ = sf.read(MONO22, dtype="float32", frames=1000)
+    np.testing.assert_array_equal(y, ref)
+    assert math.isclose(sr, 22050)
