@@ -1,0 +1,31 @@
+"""Type stubs of the Rust extension (bindings only; see the Python modules for docs)."""
+
+from os import PathLike
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+_Path = Union[str, PathLike[str]]
+
+__all__ = ["COLORMAPS", "load", "mel_filters", "melspectrogram", "melspectrogram_files", "power_to_db", "render_files"]
+COLORMAPS: list[str]
+
+def load(path: _Path, sr: Optional[int], mono: bool) -> Tuple[npt.NDArray[np.float32], int]: ...
+def melspectrogram(
+    y: npt.NDArray[np.float32], sr: float, params: dict[str, Any], workers: Optional[int]
+) -> npt.NDArray[np.float32]: ...
+def melspectrogram_files(
+    paths: Sequence[_Path], params: dict[str, Any], sr: Optional[int], workers: Optional[int]
+) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
+def render_files(
+    jobs: Sequence[Tuple[_Path, _Path]],
+    params: dict[str, Any],
+    image: dict[str, Any],
+    sr: Optional[int],
+    workers: Optional[int],
+) -> list[Optional[str]]: ...
+def power_to_db(s: npt.NDArray[Any], ref_value: float, amin: float, top_db: Optional[float]) -> npt.NDArray[Any]: ...
+def mel_filters(
+    sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
+) -> npt.NDArray[np.float32]: ...
