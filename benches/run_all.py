@@ -4,7 +4,9 @@ Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
 """
 
+import hashlib
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,9 +18,23 @@ import bench_features  # noqa: E402
 import make_data  # noqa: E402
 
 
+def build_id() -> str:
+    """Git commit and hash of the installed spectrust extension, to tie figures to a build."""
+    import spectrust._core as core
+
+    digest = hashlib.sha256(Path(core.__file__).read_bytes()).hexdigest()[:12]
+    head = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    return f"commit {head}, _core sha256 {digest}"
+
+
 def main() -> dict:
+    before = build_id()
+    print(f"spectrust build: {before}")
     make_data.main()
-    results = {"batch": bench_batch.main(), "features": bench_features.main()}
+    results = {"build": before, "batch": bench_batch.main(), "features": bench_features.main()}
+    if build_id().split(", ")[1] != before.split(", ")[1]:
+        print("WARNING: the spectrust extension was rebuilt during the run; run again")
     out = HERE / "out" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -17,8 +17,23 @@ from importlib.metadata import PackageNotFoundError, version
 from .api import Result, Spectrogram
 from .batch import Batchop
 from .errors import DecodeError, ParameterError, SpectrustError, UnsupportedFormatError
-from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db
 from ._core import COLORMAPS
+
+# The array API needs numpy; it is imported on first use, so that the image API and the
+# command line start fast.
+_FEATURES = ("load", "melspectrogram", "power_to_db", "melspectrogram_batch", "mel_filters")
+
+
+def __getattr__(name):
+    if name in _FEATURES:
+        from . import features
+
+        return getattr(features, name)
+    raise AttributeError(f"module 'spectrust' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_FEATURES))
 
 try:
     __version__ = version("spectrust")

@@ -6,7 +6,7 @@ import os
 from typing import Callable, Iterable, Optional, Sequence
 
 from . import _core
-from .features import _mel_params
+from ._params import mel_params as _mel_params
 
 __all__ = ["Spectrogram", "Result"]
 
