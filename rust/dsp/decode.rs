@@ -5,7 +5,7 @@
 //! `soundfile` and librosa) do: `x / 2^(bits-1)`, unsigned 8-bit first centred on 0.
 
 use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read};
+use std::io::{BufReader, Cursor, ErrorKind, Read};
 use std::path::Path;
 
 use super::error::{Error, Result};
@@ -78,9 +78,13 @@ fn hound_error(path: &Path, err: hound::Error) -> Error {
 /// Reads every sample of a WAV file. A file whose data ends early (a truncated download, or a
 /// data chunk whose size field lies) yields the samples that are there, as libsndfile does.
 pub fn read_wav(path: &Path) -> Result<Audio> {
-    let file = open(path)?;
+    let mut file = open(path)?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let reader = hound::WavReader::new(BufReader::with_capacity(1 << 16, file))
+    // The first 4 KB are read once: hound parses them (followed by the rest of the file) and
+    // `container_bytes` walks their RIFF chunks.
+    let mut head = Vec::with_capacity(HEAD);
+    (&mut file).take(HEAD as u64).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
+    let reader = hound::WavReader::new(BufReader::with_capacity(1 << 16, Cursor::new(&head[..]).chain(file)))
         .map_err(|e| hound_error(path, e))?;
     let spec = reader.spec();
     if spec.channels == 0 {
@@ -91,7 +95,7 @@ pub fn read_wav(path: &Path) -> Result<Audio> {
     }
     let channels = usize::from(spec.channels);
     let declared = u64::from(reader.len());
-    let mut samples = match container_bytes(path, channels) {
+    let mut samples = match container_bytes(&head, channels) {
         // The common layouts: convert the raw data chunk directly (hound's per-sample reads
         // cost ~10 ns a sample, 10x this).
         Some(width) if u32::from(spec.bits_per_sample) == 8 * width as u32 => {
@@ -110,11 +114,12 @@ fn unsupported_format(path: &Path, spec: hound::WavSpec) -> Error {
     Error::unsupported(path, format!("{}-bit {kind} WAV (PCM 8/16/24/32-bit or float32 only)", spec.bits_per_sample))
 }
 
+/// Bytes of the file's start read up front; the fmt chunk is always within them in practice.
+const HEAD: usize = 4096;
+
 /// Bytes per sample in the data chunk (`block_align / channels` of the fmt chunk), found by
-/// walking the RIFF chunks once hound has accepted the header.
-fn container_bytes(path: &Path, channels: usize) -> Option<usize> {
-    let mut head = Vec::with_capacity(4096);
-    File::open(path).ok()?.take(4096).read_to_end(&mut head).ok()?;
+/// walking the RIFF chunks in `head` once hound has accepted the header.
+fn container_bytes(head: &[u8], channels: usize) -> Option<usize> {
     let mut at = 12;
     while at + 8 <= head.len() {
         let size = u32::from_le_bytes(head[at + 4..at + 8].try_into().ok()?) as usize;
@@ -145,7 +150,7 @@ fn convert(raw: &[u8], width: usize, format: hound::SampleFormat) -> Option<Vec<
 }
 
 /// The general path: hound's sample iterator (e.g. 24-bit samples in 32-bit containers).
-fn read_with_hound(path: &Path, reader: hound::WavReader<BufReader<File>>, capacity: u64) -> Result<Vec<f32>> {
+fn read_with_hound<R: Read>(path: &Path, reader: hound::WavReader<R>, capacity: u64) -> Result<Vec<f32>> {
     let spec = reader.spec();
     let mut samples = Vec::with_capacity(capacity as usize);
     let status = match (spec.sample_format, spec.bits_per_sample) {
