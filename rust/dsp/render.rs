@@ -216,6 +216,50 @@ pub fn render_rgb(spec: &Matrix, p: &ImageParams) -> Result<Vec<u8>> {
     Ok(rgb)
 }
 
+/// A baseline JPEG of `width x height` RGB pixels: 4:2:0 chroma subsampling and libjpeg's
+/// quality scale (what Pillow writes). Encoded by libjpeg-turbo when it was built with its SIMD
+/// code, else by the pure Rust jpeg-encoder (see build.rs).
+pub fn encode_jpeg(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::result::Result<Vec<u8>, String> {
+    if cfg!(spectrust_libjpeg_turbo) {
+        encode_jpeg_turbo(rgb, width, height, quality)
+    } else {
+        encode_jpeg_rust(rgb, width, height, quality)
+    }
+}
+
+/// [`encode_jpeg`] by libjpeg-turbo, with one compressor per thread.
+fn encode_jpeg_turbo(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::result::Result<Vec<u8>, String> {
+    use std::cell::RefCell;
+    thread_local! {
+        static COMPRESSOR: RefCell<Option<turbojpeg::Compressor>> = const { RefCell::new(None) };
+    }
+    let (w, h) = (width as usize, height as usize);
+    if rgb.len() != w * h * 3 {
+        return Err(format!("{} bytes of pixels for a {width}x{height} RGB image", rgb.len()));
+    }
+    let image = turbojpeg::Image { pixels: rgb, width: w, pitch: w * 3, height: h, format: turbojpeg::PixelFormat::RGB };
+    COMPRESSOR.with_borrow_mut(|slot| {
+        let c = match slot {
+            Some(c) => c,
+            None => slot.insert(turbojpeg::Compressor::new().map_err(|e| e.to_string())?),
+        };
+        c.set_quality(i32::from(quality)).map_err(|e| e.to_string())?;
+        c.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(|e| e.to_string())?;
+        c.compress_to_vec(image).map_err(|e| e.to_string())
+    })
+}
+
+/// [`encode_jpeg`] by jpeg-encoder, chroma averaged over each 2x2 block as libjpeg does.
+fn encode_jpeg_rust(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::result::Result<Vec<u8>, String> {
+    let (w, h) = u16::try_from(width).ok().zip(u16::try_from(height).ok()).ok_or("image larger than 65535 pixels")?;
+    let mut out = Vec::with_capacity(rgb.len() / 8);
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    enc.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
+    enc.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
 /// Encodes RGB pixels in the format given by `path`'s suffix and writes them there through a
 /// temporary file in the same folder, renamed into place: a failure never leaves a partial
 /// image. The folder is created if missing.
@@ -238,24 +282,19 @@ pub fn write_image(path: &Path, rgb: &[u8], width: u32, height: u32, quality: u8
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
-    {
-        let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file());
-        match format {
-            ImageFormat::Jpeg => {
-                let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
-                // 4:2:0 chroma subsampling at every quality, as libjpeg and Pillow do.
-                enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-                enc.encode(rgb, width as u16, height as u16, jpeg_encoder::ColorType::Rgb)
-                    .map_err(|e| Error::encode(path, e.to_string()))?;
-            }
-            ImageFormat::Png => {
-                use image::ImageEncoder;
-                image::codecs::png::PngEncoder::new(&mut out)
-                    .write_image(rgb, width, height, image::ExtendedColorType::Rgb8)
-                    .map_err(|e| Error::encode(path, e.to_string()))?;
-            }
+    match format {
+        ImageFormat::Jpeg => {
+            let jpeg = encode_jpeg(rgb, width, height, quality).map_err(|e| Error::encode(path, e))?;
+            tmp.as_file().write_all(&jpeg).map_err(|e| Error::io(path, e))?;
         }
-        out.flush().map_err(|e| Error::io(path, e))?;
+        ImageFormat::Png => {
+            use image::ImageEncoder;
+            let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file());
+            image::codecs::png::PngEncoder::new(&mut out)
+                .write_image(rgb, width, height, image::ExtendedColorType::Rgb8)
+                .map_err(|e| Error::encode(path, e.to_string()))?;
+            out.flush().map_err(|e| Error::io(path, e))?;
+        }
     }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
@@ -298,6 +337,35 @@ mod tests {
         let m = Matrix { rows: 4, cols: 4, data: vec![0.0; 16] };
         let rgb = render_rgb(&m, &params()).unwrap();
         assert!(rgb.iter().all(|&b| b == 0));
+    }
+
+    /// The SOF marker of a JPEG: (baseline?, width, height, [(id, h, v)] per component).
+    fn jpeg_frame(jpeg: &[u8]) -> (bool, u16, u16, Vec<(u8, u8, u8)>) {
+        assert!(jpeg.starts_with(b"\xff\xd8") && jpeg.ends_with(b"\xff\xd9"));
+        let mut i = 2;
+        loop {
+            let (marker, len) = (jpeg[i + 1], usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]])));
+            if (0xc0..=0xc2).contains(&marker) {
+                let seg = &jpeg[i + 4..i + 2 + len];
+                let comps = seg[6..].chunks_exact(3).map(|c| (c[0], c[1] >> 4, c[1] & 15)).collect();
+                return (marker == 0xc0, u16::from_be_bytes([seg[3], seg[4]]), u16::from_be_bytes([seg[1], seg[2]]), comps);
+            }
+            i += 2 + len;
+        }
+    }
+
+    #[test]
+    fn both_jpeg_encoders_write_baseline_420_of_the_exact_size() {
+        let (w, h) = (37u32, 23u32);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 7 % 251) as u8).collect();
+        for jpeg in [encode_jpeg_turbo(&rgb, w, h, 90).unwrap(), encode_jpeg_rust(&rgb, w, h, 90).unwrap(), encode_jpeg(&rgb, w, h, 1).unwrap()] {
+            let (baseline, jw, jh, comps) = jpeg_frame(&jpeg);
+            assert!(baseline);
+            assert_eq!((jw, jh), (37, 23));
+            let sampling: Vec<_> = comps.iter().map(|c| (c.1, c.2)).collect();
+            assert_eq!(sampling, vec![(2, 2), (1, 1), (1, 1)]);
+        }
+        assert!(encode_jpeg_turbo(&rgb[1..], w, h, 90).is_err());
     }
 
     #[test]
