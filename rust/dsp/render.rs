@@ -4,7 +4,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::colormap_data::{INFERNO, MAGMA, VIRIDIS};
-use super::db::power_to_db;
+use super::db::db_f32;
 use super::error::{ensure_param, Error, Result};
 use super::spectrogram::Matrix;
 
@@ -84,6 +84,9 @@ impl ImageFormat {
     }
 }
 
+/// Entries of the colour lookup table (levels are rounded to 1 / (LUT_SIZE - 1)).
+const LUT_SIZE: usize = 1024;
+
 /// How a spectrogram becomes an image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageParams {
@@ -116,29 +119,31 @@ impl ImageParams {
         Ok(())
     }
 
-    /// 1024-entry RGB lookup table for values in [0, 1], with the r/g/b scales applied.
-    fn lut(&self) -> Vec<[u8; 3]> {
-        (0..1024)
-            .map(|i| {
-                let c = self.colormap.color(i as f32 / 1023.0);
-                [0, 1, 2].map(|k| (self.rgb[k] * c[k]) as u8)
-            })
-            .collect()
+    /// Lookup table of the colours of the levels `i / (LUT_SIZE - 1)`, with the r/g/b scales
+    /// applied, each as `0x00BBGGRR` (its little-endian bytes are R, G, B, 0).
+    fn lut(&self) -> [u32; LUT_SIZE] {
+        std::array::from_fn(|i| {
+            let c = self.colormap.color(i as f32 / (LUT_SIZE - 1) as f32);
+            u32::from_le_bytes([0, 1, 2, 3].map(|k| if k < 3 { (self.rgb[k] * c[k]) as u8 } else { 0 }))
+        })
     }
 }
 
 /// Interpolation weights from `n_in` samples to `n_out` (a triangle filter, widened when
 /// shrinking so that every input sample contributes: an area average).
 struct Taps {
+    /// First input sample of output `i`.
     start: Vec<usize>,
-    weights: Vec<Vec<f32>>,
+    /// Weights of output `i`: `weights[offset[i]..offset[i + 1]]`.
+    offset: Vec<usize>,
+    weights: Vec<f32>,
 }
 
 impl Taps {
     fn new(n_in: usize, n_out: usize) -> Self {
         let scale = n_in as f64 / n_out as f64;
         let radius = scale.max(1.0);
-        let (mut start, mut weights) = (Vec::with_capacity(n_out), Vec::with_capacity(n_out));
+        let (mut start, mut offset, mut weights) = (Vec::with_capacity(n_out), vec![0], Vec::new());
         for i in 0..n_out {
             let centre = (i as f64 + 0.5) * scale - 0.5;
             let lo = ((centre - radius).ceil().max(0.0)) as usize;
@@ -151,20 +156,59 @@ impl Taps {
                 w = vec![1.0; 1];
             }
             start.push(lo.min(n_in - 1));
-            weights.push(w.into_iter().map(|x| x as f32).collect());
+            weights.extend(w.into_iter().map(|x| x as f32));
+            offset.push(weights.len());
         }
-        Taps { start, weights }
+        Taps { start, offset, weights }
     }
 
-    /// `out[x] = sum_k w[i][k] * rows[start + k][x]`: output line `i` from input lines of
+    fn weights(&self, i: usize) -> &[f32] {
+        &self.weights[self.offset[i]..self.offset[i + 1]]
+    }
+
+    /// `out[i] = sum_k w[i][k] * input[start[i] + k]` for every output `i`: one line resized.
+    fn resample(&self, input: &[f32], out: &mut [f32]) {
+        for (i, o) in out.iter_mut().enumerate() {
+            let x = &input[self.start[i]..];
+            *o = self.weights(i).iter().zip(x).map(|(w, v)| w * v).sum();
+        }
+    }
+
+    /// `out[x] = sum_k w[i][k] * rows[start[i] + k][x]`: output line `i` from input lines of
     /// `width` values (a loop over contiguous memory, which the compiler vectorises).
     fn line(&self, input: &[f32], width: usize, i: usize, out: &mut [f32]) {
         out.iter_mut().for_each(|o| *o = 0.0);
-        for (k, &w) in self.weights[i].iter().enumerate() {
+        for (k, &w) in self.weights(i).iter().enumerate() {
             let row = &input[(self.start[i] + k) * width..(self.start[i] + k + 1) * width];
             out.iter_mut().zip(row).for_each(|(o, &v)| *o += w * v);
         }
     }
+}
+
+/// The largest value of `x` (0 if none is positive), eight lanes at a time.
+fn max_value(x: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let chunks = x.chunks_exact(8);
+    let tail = chunks.remainder().iter().fold(0.0f32, |m, &v| m.max(v));
+    for c in chunks {
+        for k in 0..8 {
+            acc[k] = acc[k].max(c[k]);
+        }
+    }
+    acc.iter().fold(tail, |m, &v| m.max(v))
+}
+
+/// Levels in [0, 1] of a power spectrogram: `power_to_db(S, ref=max, amin=1e-10, top_db)`
+/// mapped linearly from `-top_db..0` onto `0..1`; all 0 when nothing is above `amin`.
+fn levels(power: &[f32], top_db: f32) -> Vec<f32> {
+    const AMIN: f32 = 1e-10;
+    let max = max_value(power);
+    if max <= AMIN {
+        return vec![0.0; power.len()];
+    }
+    let (offset, scale) = (db_f32(max), 1.0 / top_db);
+    // NaN is dropped by `max` (it keeps the other operand): it reads as silence.
+    power.iter().map(|&v| ((db_f32(v.max(AMIN)) - offset).max(-top_db) + top_db) * scale).collect()
 }
 
 /// Turns a power mel spectrogram (`rows` = mel bands, low first; `cols` = frames) into RGB
@@ -174,43 +218,42 @@ impl Taps {
 pub fn render_rgb(spec: &Matrix, p: &ImageParams) -> Result<Vec<u8>> {
     p.validate()?;
     ensure_param!(spec.rows > 0 && spec.cols > 0, "empty spectrogram");
-    let amin = 1e-10;
-    let max = spec.data.iter().cloned().fold(0.0f32, f32::max);
-    let mut level = spec.data.clone();
-    if f64::from(max) > amin {
-        power_to_db(&mut level, f64::from(max), amin, Some(p.top_db))?;
-        let (scale, top) = (1.0 / p.top_db as f32, p.top_db as f32);
-        level.iter_mut().for_each(|v| *v = (*v + top) * scale);
-    } else {
-        level.iter_mut().for_each(|v| *v = 0.0);
-    }
+    let level = levels(&spec.data, p.top_db as f32);
     let (w, h) = (p.width as usize, p.height as usize);
-    // Resize time first (rows x w), then frequency (h x w), a line at a time. Transposing
-    // makes time resizing a line operation too.
-    let mut by_frame = vec![0.0f32; level.len()];
-    for (r, row) in level.chunks_exact(spec.cols).enumerate() {
-        for (t, &v) in row.iter().enumerate() {
-            by_frame[t * spec.rows + r] = v;
-        }
-    }
+    // Resize time first, each mel band a line (rows x w), then frequency, a pixel row at a time.
     let time = Taps::new(spec.cols, w);
-    let mut column = vec![0.0f32; spec.rows];
     let mut narrow = vec![0.0f32; spec.rows * w];
-    for x in 0..w {
-        time.line(&by_frame, spec.rows, x, &mut column);
-        for (r, &v) in column.iter().enumerate() {
-            narrow[r * w + x] = v;
-        }
+    for (band, out) in level.chunks_exact(spec.cols).zip(narrow.chunks_exact_mut(w)) {
+        time.resample(band, out);
     }
     let freq = Taps::new(spec.rows, h);
     let lut = p.lut();
     let mut line = vec![0.0f32; w];
-    let mut rgb = vec![0u8; w * h * 3];
-    for (y, pixels) in rgb.chunks_exact_mut(w * 3).enumerate() {
+    let mut index = vec![0usize; w];
+    let mut rgb: Vec<u8> = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
         // Image row 0 is the top: the highest frequencies.
         freq.line(&narrow, w, h - 1 - y, &mut line);
-        for (px, &v) in pixels.chunks_exact_mut(3).zip(&line) {
-            px.copy_from_slice(&lut[((v * 1023.0 + 0.5) as usize).min(1023)]);
+        for (i, &v) in index.iter_mut().zip(&line) {
+            // Levels are in [0, 1] up to rounding (the weights sum to 1), but clamp anyway;
+            // `max` also turns NaN into 0.
+            let x = (v * (LUT_SIZE - 1) as f32 + 0.5).max(0.0).min((LUT_SIZE - 1) as f32);
+            // SAFETY: x is finite and in [0, LUT_SIZE - 1], so it fits an i32.
+            *i = unsafe { x.to_int_unchecked::<i32>() } as usize;
+        }
+        let start = rgb.len();
+        rgb.resize(start + w * 3, 0);
+        let pixels = &mut rgb[start..];
+        // Four pixels (12 bytes) at a time from the 0x00BBGGRR table entries.
+        let mut quads = pixels.chunks_exact_mut(12);
+        let mut idx = index.chunks_exact(4);
+        for (out, i) in (&mut quads).zip(&mut idx) {
+            let [a, b, c, d] = [0, 1, 2, 3].map(|k| u64::from(lut[i[k] % LUT_SIZE]));
+            out[..8].copy_from_slice(&(a | b << 24 | c << 48).to_le_bytes());
+            out[8..].copy_from_slice(&((c >> 16 | d << 8) as u32).to_le_bytes());
+        }
+        for (px, &i) in quads.into_remainder().chunks_exact_mut(3).zip(idx.remainder()) {
+            px.copy_from_slice(&lut[i % LUT_SIZE].to_le_bytes()[..3]);
         }
     }
     Ok(rgb)
