@@ -6,6 +6,7 @@
 //! constant-area rule (`2 / (f[i+2] - f[i])`), by a p-norm, or not at all.
 
 use super::error::{ensure_param, Result};
+use super::stft::BLOCK;
 
 const F_SP: f64 = 200.0 / 3.0;
 const MIN_LOG_HZ: f64 = 1000.0;
@@ -158,6 +159,24 @@ impl MelFilterBank {
     pub fn apply(&self, spectrum: &[f32], out: &mut [f32]) {
         for (o, f) in out.iter_mut().zip(&self.filters) {
             *o = dot(&spectrum[f.start..f.start + f.weights.len()], &f.weights);
+        }
+    }
+}
+
+impl MelFilterBank {
+    /// `out[m * stride + f] = sum_k W[m, k] * block[k][f]` for the first `count` frames of a
+    /// bin-major block of power spectra (see [`crate::dsp::stft::Stft::power_block`]): every
+    /// weight multiplies a row of frames, a loop the compiler vectorises.
+    #[inline(always)]
+    pub fn apply_block(&self, block: &[[f32; BLOCK]], count: usize, out: &mut [f32], stride: usize) {
+        for (m, f) in self.filters.iter().enumerate() {
+            let mut acc = [0.0f32; BLOCK];
+            for (&w, row) in f.weights.iter().zip(&block[f.start..]) {
+                for i in 0..BLOCK {
+                    acc[i] += w * row[i];
+                }
+            }
+            out[m * stride..m * stride + count].copy_from_slice(&acc[..count]);
         }
     }
 }

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use realfft::num_complex::Complex32;
-use realfft::{RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex32;
+use rustfft::{Fft, FftPlanner};
 
 use super::error::{ensure_param, Error, Result};
 
@@ -128,30 +128,35 @@ impl StftParams {
     }
 }
 
-/// Forward real FFT plans, shared by every thread (the planner caches its twiddles).
-fn plan(n_fft: usize) -> Arc<dyn RealToComplex<f32>> {
-    static PLANS: OnceLock<Mutex<(RealFftPlanner<f32>, HashMap<usize, Arc<dyn RealToComplex<f32>>>)>> = OnceLock::new();
-    let mut guard = PLANS.get_or_init(|| Mutex::new((RealFftPlanner::new(), HashMap::new()))).lock().unwrap_or_else(|e| e.into_inner());
+/// Forward complex FFT plans, shared by every thread (the planner caches its twiddles).
+fn plan(n_fft: usize) -> Arc<dyn Fft<f32>> {
+    static PLANS: OnceLock<Mutex<(FftPlanner<f32>, HashMap<usize, Arc<dyn Fft<f32>>>)>> = OnceLock::new();
+    let mut guard = PLANS.get_or_init(|| Mutex::new((FftPlanner::new(), HashMap::new()))).lock().unwrap_or_else(|e| e.into_inner());
     let (planner, cache) = &mut *guard;
     cache.entry(n_fft).or_insert_with(|| planner.plan_fft_forward(n_fft)).clone()
 }
 
 /// A planned STFT: window, FFT plan and framing.
+///
+/// Frames are transformed two at a time by one complex FFT of `n_fft` points, the first frame
+/// as the real part and the second as the imaginary part: with `Z = FFT(a + i b)`,
+/// `A[k] = (Z[k] + conj Z[n-k]) / 2` and `B[k] = (Z[k] - conj Z[n-k]) / 2i`. That costs about
+/// the same as one real FFT of each frame without the real FFT's twiddle pass.
 pub struct Stft {
     n_fft: usize,
     hop_length: usize,
     center: bool,
     pad_mode: PadMode,
     window: Vec<f32>,
-    fft: Arc<dyn RealToComplex<f32>>,
+    fft: Arc<dyn Fft<f32>>,
 }
 
 /// Per-thread buffers for [`Stft::power_spectra`].
 pub struct Scratch {
-    frame: Vec<f32>,
-    spectrum: Vec<Complex32>,
+    frames: [Vec<f32>; 2],
+    buffer: Vec<Complex32>,
     fft: Vec<Complex32>,
-    power: Vec<f32>,
+    power: [Vec<f32>; 2],
 }
 
 impl Stft {
@@ -205,50 +210,130 @@ impl Stft {
     }
 
     pub fn scratch(&self) -> Scratch {
+        let n = self.n_fft;
         Scratch {
-            frame: self.fft.make_input_vec(),
-            spectrum: self.fft.make_output_vec(),
-            fft: self.fft.make_scratch_vec(),
-            power: vec![0.0; self.n_bins()],
+            frames: [vec![0.0; n], vec![0.0; n]],
+            buffer: vec![Complex32::default(); n],
+            fft: vec![Complex32::default(); self.fft.get_inplace_scratch_len()],
+            power: [vec![0.0; self.n_bins()], vec![0.0; self.n_bins()]],
         }
     }
 
-    /// Calls `sink(t, |X_t|^power)` for each frame `t` in `frames`.
-    pub fn power_spectra(&self, y: &[f32], power: f32, frames: Range<usize>, scratch: &mut Scratch, mut sink: impl FnMut(usize, &[f32])) {
-        let offset = if self.center { (self.n_fft / 2) as isize } else { 0 };
-        for t in frames {
-            let start = (t * self.hop_length) as isize - offset;
-            let frame = &mut scratch.frame;
-            if start >= 0 && start as usize + self.n_fft <= y.len() {
-                let s = &y[start as usize..start as usize + self.n_fft];
+    /// Frame `t` of `y`, windowed, into `frame`.
+    #[inline(always)]
+    fn windowed(&self, y: &[f32], t: usize, frame: &mut [f32]) {
+        match self.interior(y, t) {
+            Some(s) => {
                 for ((f, &x), &w) in frame.iter_mut().zip(s).zip(&self.window) {
                     *f = x * w;
                 }
-            } else {
+            }
+            None => {
+                let start = self.start(t);
                 for (j, (f, &w)) in frame.iter_mut().zip(&self.window).enumerate() {
                     *f = self.pad_mode.sample(y, start + j as isize) * w;
                 }
             }
-            // Lengths come from the plan itself, so processing cannot fail.
-            self.fft.process_with_scratch(frame, &mut scratch.spectrum, &mut scratch.fft).expect("buffer sizes match the FFT plan");
-            let out = &mut scratch.power;
-            if power == 2.0 {
-                for (o, c) in out.iter_mut().zip(&scratch.spectrum) {
-                    *o = c.norm_sqr();
-                }
-            } else if power == 1.0 {
-                for (o, c) in out.iter_mut().zip(&scratch.spectrum) {
-                    *o = c.norm();
-                }
-            } else {
-                for (o, c) in out.iter_mut().zip(&scratch.spectrum) {
-                    *o = c.norm().powf(power);
+        }
+    }
+
+    /// First sample of frame `t` (negative when it starts in the padding).
+    #[inline(always)]
+    fn start(&self, t: usize) -> isize {
+        (t * self.hop_length) as isize - if self.center { (self.n_fft / 2) as isize } else { 0 }
+    }
+
+    /// The samples of frame `t` when it lies entirely inside `y`.
+    #[inline(always)]
+    fn interior<'a>(&self, y: &'a [f32], t: usize) -> Option<&'a [f32]> {
+        let start = usize::try_from(self.start(t)).ok()?;
+        y.get(start..start + self.n_fft)
+    }
+
+    /// `|X|^power` of frame `t` into `scratch.power[0]` and, when `pair`, of frame `t + 1`
+    /// into `scratch.power[1]`, by one complex FFT (see [`Stft`]).
+    #[inline(always)]
+    fn transform_pair(&self, y: &[f32], t: usize, pair: bool, power: f32, scratch: &mut Scratch) {
+        let n = self.n_fft;
+        let n_bins = self.n_bins();
+        let Scratch { frames: [a, b], buffer, fft, power: [pa, pb] } = scratch;
+        match (self.interior(y, t), self.interior(y, t + 1).filter(|_| pair)) {
+            (Some(sa), Some(sb)) => {
+                for (((z, &xa), &xb), &w) in buffer.iter_mut().zip(sa).zip(sb).zip(&self.window) {
+                    *z = Complex32::new(xa * w, xb * w);
                 }
             }
-            sink(t, out);
+            _ => {
+                self.windowed(y, t, a);
+                if pair {
+                    self.windowed(y, t + 1, b);
+                } else {
+                    b.iter_mut().for_each(|v| *v = 0.0);
+                }
+                for ((z, &re), &im) in buffer.iter_mut().zip(a.iter()).zip(b.iter()) {
+                    *z = Complex32::new(re, im);
+                }
+            }
+        }
+        self.fft.process_with_scratch(buffer, fft);
+        // Bin 0 pairs with itself, bin k with n - k.
+        let z0 = buffer[0];
+        (pa[0], pb[0]) = (z0.re * z0.re, z0.im * z0.im);
+        let rev = buffer[n + 1 - n_bins..].iter().rev();
+        for (((z, r), oa), ob) in buffer[1..n_bins].iter().zip(rev).zip(&mut pa[1..]).zip(&mut pb[1..]) {
+            let (ar, ai) = (z.re + r.re, z.im - r.im);
+            let (br, bi) = (z.im + r.im, r.re - z.re);
+            *oa = 0.25 * (ar * ar + ai * ai);
+            *ob = 0.25 * (br * br + bi * bi);
+        }
+        for p in [pa, pb] {
+            if power == 1.0 {
+                p.iter_mut().for_each(|v| *v = v.sqrt());
+            } else if power != 2.0 {
+                p.iter_mut().for_each(|v| *v = v.sqrt().powf(power));
+            }
+        }
+    }
+
+    /// Calls `sink(t, |X_t|^power)` for each frame `t` in `frames`, in order. Frames are
+    /// paired from `frames.start` (see [`Stft`]); a frame's result depends on its partner only
+    /// through float rounding.
+    pub fn power_spectra(&self, y: &[f32], power: f32, frames: Range<usize>, scratch: &mut Scratch, mut sink: impl FnMut(usize, &[f32])) {
+        for t in frames.clone().step_by(2) {
+            let pair = t + 1 < frames.end;
+            self.transform_pair(y, t, pair, power, scratch);
+            sink(t, &scratch.power[0]);
+            if pair {
+                sink(t + 1, &scratch.power[1]);
+            }
+        }
+    }
+
+    /// `|X|^power` of the frames `t0 .. t0 + count` (`count <= BLOCK`) laid out bin-major:
+    /// `block[k][f]` is bin `k` of frame `t0 + f` (`n_bins` rows; columns from `count` on are
+    /// left as they were). Same pairing and numbers as [`Stft::power_spectra`] from `t0`.
+    #[inline(always)]
+    pub fn power_block(&self, y: &[f32], power: f32, t0: usize, count: usize, scratch: &mut Scratch, block: &mut [[f32; BLOCK]]) {
+        assert!(count <= BLOCK && block.len() >= self.n_bins(), "block too small");
+        for f in (0..count).step_by(2) {
+            let pair = f + 1 < count;
+            self.transform_pair(y, t0 + f, pair, power, scratch);
+            let [pa, pb] = &scratch.power;
+            if pair {
+                for ((row, &va), &vb) in block.iter_mut().zip(pa).zip(pb) {
+                    row[f..f + 2].copy_from_slice(&[va, vb]);
+                }
+            } else {
+                for (row, &va) in block.iter_mut().zip(pa) {
+                    row[f] = va;
+                }
+            }
         }
     }
 }
+
+/// Frames per block of [`Stft::power_block`].
+pub const BLOCK: usize = 8;
 
 #[cfg(test)]
 mod tests {
