@@ -157,6 +157,8 @@ pub struct Scratch {
     buffer: Vec<Complex32>,
     fft: Vec<Complex32>,
     power: [Vec<f32>; 2],
+    /// [`BLOCK`] frames of `n_bins` values (plus one spare frame for an odd count).
+    spectra: Vec<f32>,
 }
 
 impl Stft {
@@ -216,6 +218,7 @@ impl Stft {
             buffer: vec![Complex32::default(); n],
             fft: vec![Complex32::default(); self.fft.get_inplace_scratch_len()],
             power: [vec![0.0; self.n_bins()], vec![0.0; self.n_bins()]],
+            spectra: vec![0.0; (BLOCK + 1) * self.n_bins()],
         }
     }
 
@@ -250,13 +253,13 @@ impl Stft {
         y.get(start..start + self.n_fft)
     }
 
-    /// `|X|^power` of frame `t` into `scratch.power[0]` and, when `pair`, of frame `t + 1`
-    /// into `scratch.power[1]`, by one complex FFT (see [`Stft`]).
+    /// `|X|^power` of frame `t` into `pa` and, when `pair`, of frame `t + 1` into `pb`
+    /// (`n_bins` values each), by one complex FFT (see [`Stft`]).
     #[inline(always)]
-    fn transform_pair(&self, y: &[f32], t: usize, pair: bool, power: f32, scratch: &mut Scratch) {
+    fn transform_pair(&self, y: &[f32], t: usize, pair: bool, power: f32, scratch: &mut Scratch, pa: &mut [f32], pb: &mut [f32]) {
         let n = self.n_fft;
         let n_bins = self.n_bins();
-        let Scratch { frames: [a, b], buffer, fft, power: [pa, pb] } = scratch;
+        let Scratch { frames: [a, b], buffer, fft, .. } = scratch;
         match (self.interior(y, t), self.interior(y, t + 1).filter(|_| pair)) {
             (Some(sa), Some(sb)) => {
                 for (((z, &xa), &xb), &w) in buffer.iter_mut().zip(sa).zip(sb).zip(&self.window) {
@@ -286,7 +289,7 @@ impl Stft {
             *oa = 0.25 * (ar * ar + ai * ai);
             *ob = 0.25 * (br * br + bi * bi);
         }
-        for p in [pa, pb] {
+        for p in [&mut pa[..n_bins], &mut pb[..n_bins]] {
             if power == 1.0 {
                 p.iter_mut().for_each(|v| *v = v.sqrt());
             } else if power != 2.0 {
@@ -301,11 +304,13 @@ impl Stft {
     pub fn power_spectra(&self, y: &[f32], power: f32, frames: Range<usize>, scratch: &mut Scratch, mut sink: impl FnMut(usize, &[f32])) {
         for t in frames.clone().step_by(2) {
             let pair = t + 1 < frames.end;
-            self.transform_pair(y, t, pair, power, scratch);
-            sink(t, &scratch.power[0]);
+            let [mut pa, mut pb] = std::mem::take(&mut scratch.power);
+            self.transform_pair(y, t, pair, power, scratch, &mut pa, &mut pb);
+            sink(t, &pa);
             if pair {
-                sink(t + 1, &scratch.power[1]);
+                sink(t + 1, &pb);
             }
+            scratch.power = [pa, pb];
         }
     }
 
@@ -314,21 +319,28 @@ impl Stft {
     /// left as they were). Same pairing and numbers as [`Stft::power_spectra`] from `t0`.
     #[inline(always)]
     pub fn power_block(&self, y: &[f32], power: f32, t0: usize, count: usize, scratch: &mut Scratch, block: &mut [[f32; BLOCK]]) {
-        assert!(count <= BLOCK && block.len() >= self.n_bins(), "block too small");
+        let n_bins = self.n_bins();
+        assert!(count <= BLOCK && block.len() >= n_bins, "block too small");
+        // Frame-major first (frame f at spectra[f * n_bins..]), then transposed BLOCK x BLOCK
+        // tiles at a time, which the compiler does in registers.
+        let mut spectra = std::mem::take(&mut scratch.spectra);
         for f in (0..count).step_by(2) {
-            let pair = f + 1 < count;
-            self.transform_pair(y, t0 + f, pair, power, scratch);
-            let [pa, pb] = &scratch.power;
-            if pair {
-                for ((row, &va), &vb) in block.iter_mut().zip(pa).zip(pb) {
-                    row[f..f + 2].copy_from_slice(&[va, vb]);
-                }
-            } else {
-                for (row, &va) in block.iter_mut().zip(pa) {
-                    row[f] = va;
+            let (pa, pb) = spectra[f * n_bins..].split_at_mut(n_bins);
+            self.transform_pair(y, t0 + f, f + 1 < count, power, scratch, pa, pb);
+        }
+        let tiles = n_bins / BLOCK * BLOCK;
+        for (k0, rows) in (0..tiles).step_by(BLOCK).zip(block.chunks_exact_mut(BLOCK)) {
+            let src: [&[f32]; BLOCK] = std::array::from_fn(|f| &spectra[f * n_bins + k0..][..BLOCK]);
+            for (k, row) in rows.iter_mut().enumerate() {
+                for (f, v) in row.iter_mut().enumerate() {
+                    *v = src[f][k];
                 }
             }
         }
+        for (k, row) in block.iter_mut().enumerate().take(n_bins).skip(tiles) {
+            *row = std::array::from_fn(|f| spectra[f * n_bins + k]);
+        }
+        scratch.spectra = spectra;
     }
 }
 
