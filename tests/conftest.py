@@ -14,6 +14,19 @@ STEREO44_S24 = EXAMPLES / "music_stereo44k_s24.wav"
 MONO44_F32 = EXAMPLES / "music_mono44k_f32.wav"
 MONO8_U8 = EXAMPLES / "music_mono8k_u8.wav"
 CLIPS = [MONO22, STEREO44, STEREO44_S24, MONO44_F32, MONO8_U8]
+# Compressed formats (44.1 kHz stereo music, and two short freedesktop sounds) -> the
+# encoder delay in samples that a decoder keeps because the file does not record it in a
+# form we read (AAC priming in MP4 edit lists; raw ADTS has no such record at all).
+COMPRESSED = {
+    "music.mp3": 0,
+    "music.ogg": 0,
+    "music.flac": 0,
+    "music.m4a": 1024,
+    "music.mp4": 1024,
+    "music.aac": 0,
+    "bell.oga": 0,
+    "complete.oga": 0,
+}
 
 
 def write_wav(path: Path, y: np.ndarray, sr: int) -> Path:

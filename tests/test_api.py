@@ -1,5 +1,6 @@
 """The original spectrust API: Spectrogram, Result, Batchop."""
 
+import os
 import re
 import uuid
 from pathlib import Path
@@ -137,14 +138,26 @@ def make_tree(root: Path) -> list:
     for f, src in zip(files, [MONO22, MONO8_U8, STEREO44_S24, STEREO44]):
         f.write_bytes(src.read_bytes())
     (root / "notes.txt").write_text("not audio")
-    (root / "b" / "song.mp3").write_bytes(b"ID3")
     return sorted(str(f.resolve()) for f in files)
+
+
+def test_batchop_picks_up_every_audio_format_by_default(tmp_path):
+    inputs = make_tree(tmp_path / "in")
+    (tmp_path / "in" / "b" / "song.mp3").write_bytes(b"ID3")
+    bad_mp3 = str((tmp_path / "in" / "b" / "song.mp3").resolve())
+    with spectrust.Batchop(tmp_path / "in", tmp_path / "out", 40, 30) as results:
+        pass
+    assert [r.input_file for r in results] == sorted(inputs + [bad_mp3])
+    failed = [r for r in results if not r.ok]
+    assert [r.input_file for r in failed] == [bad_mp3] and "song.mp3" in failed[0].error
+    assert not os.path.exists(failed[0].output_file)
 
 
 def test_batchop_recursive_sorted_uuid_names(tmp_path):
     inputs = make_tree(tmp_path / "in")
     out = tmp_path / "new" / "out"
-    with spectrust.Batchop(tmp_path / "in", out, 100, 50) as results:
+    # The original's behaviour: WAV files only.
+    with spectrust.Batchop(tmp_path / "in", out, 100, 50, extensions=(".wav",)) as results:
         pass
     assert [r.input_file for r in results] == inputs
     assert all(r.ok for r in results)

@@ -6,11 +6,12 @@ import os
 from typing import Callable, Iterable, Optional, Sequence
 
 from . import _core
+from ._params import DEFAULT_MAX_DURATION, max_duration_arg
 from ._params import mel_params as _mel_params
 
 __all__ = ["Spectrogram", "Result"]
 
-_RENDER_DEFAULTS = dict(colormap="spectrust", top_db=80.0, quality=90, sr=None)
+_RENDER_DEFAULTS = dict(colormap="spectrust", top_db=80.0, quality=90, sr=None, max_duration=DEFAULT_MAX_DURATION)
 _MEL_DEFAULTS = dict(n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, fmax=None)
 
 
@@ -61,6 +62,9 @@ class Result:
 class Spectrogram:
     """Renders audio files as mel spectrogram images (JPEG or PNG).
 
+    Inputs may be in any format :func:`spectrust.load` reads (WAV, MP3, Ogg Vorbis, FLAC,
+    AAC, M4A/MP4), found from the content. Long files are read and transformed in blocks.
+
     The image is exactly ``width x height`` pixels: time runs left to right, mel frequency
     bottom (low) to top (high). Power is shown in dB relative to the file's loudest bin
     (``power_to_db(S, ref=np.max, top_db=top_db)``), mapped onto ``colormap``.
@@ -84,6 +88,8 @@ class Spectrogram:
         Resample every input to this rate in Hz first (default ``None``: each file's own).
     quality : int, 1..100
         JPEG quality (default 90).
+    max_duration : float or None
+        Inputs longer than this many seconds fail (default 4 hours; ``None``: no limit).
 
     Raises
     ------
@@ -113,8 +119,9 @@ class Spectrogram:
             quality=int(self._options["quality"]),
         )
         self._sr = None if self._options["sr"] is None else int(self._options["sr"])
+        self._max_duration = max_duration_arg(self._options["max_duration"])
         # An empty job list checks every parameter without touching any file.
-        _core.render_files([], self._mel, self._image, self._sr, 1)
+        _core.render_files([], self._mel, self._image, self._sr, 1, self._max_duration)
 
     def __repr__(self) -> str:
         extra = "".join(
@@ -152,7 +159,7 @@ class Spectrogram:
             chunks = (jobs[i : i + size] for i in range(0, len(jobs), size))
         results = []
         for chunk in chunks:
-            errors = _core.render_files(chunk, self._mel, self._image, self._sr, workers)
+            errors = _core.render_files(chunk, self._mel, self._image, self._sr, workers, self._max_duration)
             results += [Result(i, o, e) for (i, o), e in zip(chunk, errors)]
             if progress is not None:
                 progress(len(chunk))

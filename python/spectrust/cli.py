@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 
 from . import _core
 from .batch import Batchop
+from ._params import DEFAULT_MAX_DURATION
 from .errors import ParameterError
 
 
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--fmin", type=float, default=0.0, help="lowest frequency in Hz (default 0)")
     b.add_argument("--fmax", type=float, default=None, help="highest frequency in Hz (default sr/2)")
     b.add_argument("--top-db", type=float, default=80.0, help="dynamic range in dB (default 80)")
+    b.add_argument(
+        "--extensions",
+        default=",".join(_core.AUDIO_EXTENSIONS),
+        help="comma-separated file suffixes to pick up (default: every format read; .wav for WAV only)",
+    )
+    b.add_argument("--max-duration", type=float, default=DEFAULT_MAX_DURATION, help="fail inputs longer than this many seconds (default 14400)")
     return parser
 
 
@@ -94,6 +101,8 @@ def _batch(args: argparse.Namespace) -> int:
         args.height,
         keep_names=True,
         format=args.format,
+        extensions=[e.strip() for e in args.extensions.split(",") if e.strip()],
+        max_duration=args.max_duration,
         workers=args.workers,
         colormap=args.colormap,
         sr=args.sr,

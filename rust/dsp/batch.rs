@@ -5,14 +5,13 @@
 //! file becomes that file's error; the others go on.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::decode::{self, Audio};
-use super::error::{ensure_param, Error, Result};
+use super::decode::{self, Audio, ReadOptions};
+use super::error::{catch_panic, ensure_param, Error, Result};
 use super::resample::resample;
 use super::render::{render_rgb, write_image, ImageFormat, ImageParams};
 use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
@@ -41,20 +40,13 @@ pub fn pool(workers: Option<usize>) -> Result<rayon::ThreadPool> {
 
 /// Calls `f`, turning a panic into an error instead of unwinding further.
 pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let msg = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        Err(Error::Parameter(format!("internal error: {msg}")))
-    })
+    catch_panic(f, |msg| Error::Parameter(format!("internal error: {msg}")))
 }
 
-/// Reads `path`, mixes it to mono if asked (before resampling, which is then cheaper) and
-/// resamples it to `sr` Hz if given.
-pub fn load_audio(path: &Path, sr: Option<u32>, mono: bool) -> Result<Audio> {
-    let mut audio = decode::read(path)?;
+/// Reads (the part `read` selects of) `path`, mixes it to mono if asked (before resampling,
+/// which is then cheaper) and resamples it to `sr` Hz if given.
+pub fn load_audio(path: &Path, sr: Option<u32>, mono: bool, read: &ReadOptions) -> Result<Audio> {
+    let mut audio = decode::read_with(path, read)?;
     if mono && audio.channels > 1 {
         audio = Audio { samples: audio.to_mono(), channels: 1, sample_rate: audio.sample_rate };
     }
@@ -71,14 +63,16 @@ pub struct Pipeline {
     params: MelSpecParams,
     /// Resample every file to this rate (`None`: keep each file's own).
     sr: Option<u32>,
+    /// How files are read (`max_duration` guards against decompression bombs).
+    read: ReadOptions,
     planned: Mutex<HashMap<u64, Arc<MelSpectrogram>>>,
 }
 
 impl Pipeline {
     /// `params.mel.sr` is ignored: files are analysed at `sr`, or at their own rate.
-    pub fn new(params: MelSpecParams, sr: Option<u32>) -> Result<Self> {
+    pub fn new(params: MelSpecParams, sr: Option<u32>, read: ReadOptions) -> Result<Self> {
         ensure_param!(sr != Some(0), "sr must be positive, got 0");
-        let p = Pipeline { params, sr, planned: Mutex::new(HashMap::new()) };
+        let p = Pipeline { params, sr, read, planned: Mutex::new(HashMap::new()) };
         // Check the parameters once, up front.
         p.planned(sr.unwrap_or(22050))?;
         Ok(p)
@@ -96,9 +90,14 @@ impl Pipeline {
         Ok(m)
     }
 
-    /// The mono signal of `path` and its rate.
+    /// The mono signal of `path` and its rate. NaN or infinite samples are an error: they
+    /// would poison every frame they touch (librosa refuses them too).
     pub fn load_mono(&self, path: &Path) -> Result<(Vec<f32>, u32)> {
-        let audio = load_audio(path, self.sr, true)?;
+        let audio = load_audio(path, self.sr, true, &self.read)?;
+        if let Some(bad) = audio.samples.iter().find(|x| !x.is_finite()) {
+            let what = if bad.is_nan() { "NaN" } else { "infinite" };
+            return Err(Error::decode(path, format!("contains {what} samples")));
+        }
         Ok((audio.samples, audio.sample_rate))
     }
 

@@ -8,8 +8,9 @@ use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayD
 use pyo3::exceptions::{PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError};
 use pyo3::prelude::*;
 
-use crate::dsp::batch::{load_audio, run_parallel, Pipeline};
+use crate::dsp::batch::{guarded, load_audio, run_parallel, Pipeline};
 use crate::dsp::db;
+use crate::dsp::decode::ReadOptions;
 use crate::dsp::mel::{MelFilterBank, MelNorm, MelParams};
 use crate::dsp::render::{Colormap, ImageParams};
 use crate::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
@@ -139,11 +140,25 @@ impl ImageArgs {
     }
 }
 
-/// Decodes `path` (resampled to `sr` if given): `(samples, sr)`, samples `(n,)` when `mono`,
-/// else `(channels, n)`.
+fn read_options(offset: f64, duration: Option<f64>, max_duration: Option<f64>) -> ReadOptions {
+    ReadOptions { offset, duration, max_duration }
+}
+
+/// Decodes `path` from `offset` for `duration` seconds (resampled to `sr` if given):
+/// `(samples, sr)`, samples `(n,)` when `mono`, else `(channels, n)`.
 #[pyfunction]
-fn load<'py>(py: Python<'py>, path: PathBuf, sr: Option<u32>, mono: bool) -> PyResult<(Bound<'py, PyAny>, u32)> {
-    let audio = check(py.detach(|| load_audio(&path, sr, mono)))?;
+#[allow(clippy::too_many_arguments)]
+fn load<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    sr: Option<u32>,
+    mono: bool,
+    offset: f64,
+    duration: Option<f64>,
+    max_duration: Option<f64>,
+) -> PyResult<(Bound<'py, PyAny>, u32)> {
+    let read = read_options(offset, duration, max_duration);
+    let audio = check(py.detach(|| guarded(|| load_audio(&path, sr, mono, &read))))?;
     let sr = audio.sample_rate;
     let array = if mono {
         Array1::from_vec(audio.samples).into_pyarray(py).into_any()
@@ -189,10 +204,11 @@ fn melspectrogram_files<'py>(
     params: MelArgs,
     sr: Option<u32>,
     workers: Option<usize>,
+    max_duration: Option<f64>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let params = check(params.params(22050.0))?;
     let results = check(py.detach(move || {
-        let pipeline = Pipeline::new(params, sr)?;
+        let pipeline = Pipeline::new(params, sr, read_options(0.0, None, max_duration))?;
         run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(p))
     }))?;
     results
@@ -214,11 +230,12 @@ fn render_files(
     image: ImageArgs,
     sr: Option<u32>,
     workers: Option<usize>,
+    max_duration: Option<f64>,
 ) -> PyResult<Vec<Option<String>>> {
     let params = check(params.params(22050.0))?;
     let image = check(image.params())?;
     let results = check(py.detach(move || {
-        let pipeline = Pipeline::new(params, sr)?;
+        let pipeline = Pipeline::new(params, sr, read_options(0.0, None, max_duration))?;
         run_parallel(workers, &jobs, |(input, output): &(PathBuf, PathBuf)| {
             pipeline.render_file(Path::new(input), Path::new(output), &image)
         })
@@ -284,5 +301,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(mel_filters, m)?)?;
     m.add("COLORMAPS", Colormap::NAMES.to_vec())?;
+    m.add("AUDIO_EXTENSIONS", pyo3::types::PyTuple::new(m.py(), crate::dsp::decode::EXTENSIONS)?)?;
     Ok(())
 }
