@@ -221,3 +221,19 @@ def test_batchop_progress_counts_every_file(tmp_path):
     with spectrust.Batchop(tmp_path / "in", tmp_path / "out", 20, 20, progress=seen.append) as results:
         pass
     assert sum(seen) == len(results) == 4
+
+
+def test_long_files_are_streamed_with_time_and_frequency_in_place(tmp_path):
+    # 6 minutes (long enough to be read in a stream and have its frames pooled): a low tone
+    # for the first two thirds, then a high one.
+    sr = 8000
+    t = np.arange(sr * 360) / sr
+    y = np.where(t < 240, np.sin(2 * np.pi * 200 * t), np.sin(2 * np.pi * 3000 * t)) * 0.5
+    wav = write_wav(tmp_path / "long.wav", y, sr)
+    out = tmp_path / "long.png"
+    r = spectrust.Spectrogram(300, 100, colormap="gray").generate(wav, out)
+    assert r.ok, r.error
+    _, size, px = pixels(out)
+    assert size == (300, 100)
+    brightest_row = px[..., 0].argmax(axis=0)
+    assert (brightest_row[:195] > 80).all() and (brightest_row[205:] < 20).all()

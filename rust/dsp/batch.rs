@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::decode::{self, Audio, ReadOptions};
+use super::decode::{self, Audio, AudioReader, ReadOptions};
+use super::scale::{FreqAxis, FreqScale};
+use super::stream::pooled_mel;
 use super::error::{catch_panic, ensure_param, Error, Result};
 use super::resample::resample;
 use super::render::{render_rgb, write_image, ImageFormat, ImageParams};
@@ -46,7 +48,11 @@ pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
 /// Reads (the part `read` selects of) `path`, mixes it to mono if asked (before resampling,
 /// which is then cheaper) and resamples it to `sr` Hz if given.
 pub fn load_audio(path: &Path, sr: Option<u32>, mono: bool, read: &ReadOptions) -> Result<Audio> {
-    let mut audio = decode::read_with(path, read)?;
+    prepare(decode::read_with(path, read)?, sr, mono)
+}
+
+/// Mixes `audio` to mono if asked, then resamples it to `sr` Hz if given.
+fn prepare(mut audio: Audio, sr: Option<u32>, mono: bool) -> Result<Audio> {
     if mono && audio.channels > 1 {
         audio = Audio { samples: audio.to_mono(), channels: 1, sample_rate: audio.sample_rate };
     }
@@ -57,6 +63,13 @@ pub fn load_audio(path: &Path, sr: Option<u32>, mono: bool, read: &ReadOptions) 
     Ok(audio)
 }
 
+/// Files longer than this (or of unknown length) are rendered in a stream, in bounded memory.
+const STREAM_ABOVE_SECONDS: u64 = 300;
+
+/// Images are made from at most this many columns (or 4 per pixel, if more): longer files
+/// have their frames averaged in groups (see [`ColumnPool`](super::stream::ColumnPool)).
+const MIN_IMAGE_COLUMNS: usize = 8192;
+
 /// Mel spectrogram settings applied to files of any sample rate: one planned
 /// [`MelSpectrogram`] per rate, built on first use and shared by all threads.
 pub struct Pipeline {
@@ -65,14 +78,22 @@ pub struct Pipeline {
     sr: Option<u32>,
     /// How files are read (`max_duration` guards against decompression bombs).
     read: ReadOptions,
+    /// The frequency axis of the rows (mel: `params.mel`; log: `n_mels` bands from `fmin` to
+    /// `fmax`; linear: the FFT bins between them).
+    scale: FreqScale,
     planned: Mutex<HashMap<u64, Arc<MelSpectrogram>>>,
 }
 
 impl Pipeline {
     /// `params.mel.sr` is ignored: files are analysed at `sr`, or at their own rate.
     pub fn new(params: MelSpecParams, sr: Option<u32>, read: ReadOptions) -> Result<Self> {
+        Self::with_scale(params, sr, read, FreqScale::Mel)
+    }
+
+    /// A pipeline whose rows follow `scale` rather than the mel scale.
+    pub fn with_scale(params: MelSpecParams, sr: Option<u32>, read: ReadOptions, scale: FreqScale) -> Result<Self> {
         ensure_param!(sr != Some(0), "sr must be positive, got 0");
-        let p = Pipeline { params, sr, read, planned: Mutex::new(HashMap::new()) };
+        let p = Pipeline { params, sr, read, scale, planned: Mutex::new(HashMap::new()) };
         // Check the parameters once, up front.
         p.planned(sr.unwrap_or(22050))?;
         Ok(p)
@@ -85,7 +106,14 @@ impl Pipeline {
         }
         let mut params = self.params.clone();
         params.mel.sr = f64::from(sr);
-        let m = Arc::new(MelSpectrogram::new(&params)?);
+        let m = Arc::new(match self.scale {
+            FreqScale::Mel => MelSpectrogram::new(&params)?,
+            scale => {
+                let p = &params.mel;
+                let axis = FreqAxis::new(scale, p.sr, p.n_fft, p.n_mels, p.fmin, p.fmax)?;
+                MelSpectrogram::with_bank(&params, axis.bank().clone())?
+            }
+        });
         self.planned.lock().unwrap_or_else(|e| e.into_inner()).insert(key, m.clone());
         Ok(m)
     }
@@ -94,10 +122,7 @@ impl Pipeline {
     /// would poison every frame they touch (librosa refuses them too).
     pub fn load_mono(&self, path: &Path) -> Result<(Vec<f32>, u32)> {
         let audio = load_audio(path, self.sr, true, &self.read)?;
-        if let Some(bad) = audio.samples.iter().find(|x| !x.is_finite()) {
-            let what = if bad.is_nan() { "NaN" } else { "infinite" };
-            return Err(Error::decode(path, format!("contains {what} samples")));
-        }
+        check_finite(path, &audio.samples)?;
         Ok((audio.samples, audio.sample_rate))
     }
 
@@ -107,13 +132,36 @@ impl Pipeline {
         self.planned(sr)?.compute(&y, false)
     }
 
+    /// The spectrogram of `path` to draw `width` pixels wide: the whole mel spectrogram, or
+    /// for a long file one reduced to a few columns per pixel while it is read.
+    pub fn image_spectrogram(&self, path: &Path, width: u32) -> Result<Matrix> {
+        let mut reader = AudioReader::open(path, &self.read)?;
+        let rate = reader.sample_rate();
+        let spectrogram = self.planned(self.sr.unwrap_or(rate))?;
+        let long = reader.expected_frames().is_none_or(|n| n > STREAM_ABOVE_SECONDS * u64::from(rate));
+        if long {
+            let columns = MIN_IMAGE_COLUMNS.max(4 * width as usize);
+            return pooled_mel(&mut reader, self.sr, &self.params.stft, self.params.power, spectrogram.bank(), columns);
+        }
+        let audio = prepare(reader.read_all()?, self.sr, true)?;
+        ensure_param!(!audio.samples.is_empty(), "{}: contains no audio samples", path.display());
+        check_finite(path, &audio.samples)?;
+        spectrogram.compute(&audio.samples, false)
+    }
+
     /// Renders the file at `input` to the image `output` (format from its suffix).
     pub fn render_file(&self, input: &Path, output: &Path, image: &ImageParams) -> Result<()> {
         ImageFormat::from_path(output)?;
-        let (y, sr) = self.load_mono(input)?;
-        ensure_param!(!y.is_empty(), "{}: contains no audio samples", input.display());
-        let spec = self.planned(sr)?.compute(&y, false)?;
+        let spec = self.image_spectrogram(input, image.width)?;
         let rgb = render_rgb(&spec, image)?;
         write_image(output, &rgb, image.width, image.height, image.quality)
+    }
+}
+
+/// NaN or infinite samples are an error naming the file.
+pub fn check_finite(path: &Path, samples: &[f32]) -> Result<()> {
+    match samples.iter().find(|x| !x.is_finite()) {
+        Some(bad) => Err(Error::decode(path, format!("contains {} samples", if bad.is_nan() { "NaN" } else { "infinite" }))),
+        None => Ok(()),
     }
 }

@@ -45,11 +45,9 @@ impl Audio {
 
     /// The mean of the channels, one sample per frame (librosa's `to_mono`).
     pub fn to_mono(&self) -> Vec<f32> {
-        if self.channels == 1 {
-            return self.samples.clone();
-        }
-        let scale = 1.0 / self.channels as f32;
-        self.samples.chunks_exact(self.channels).map(|f| f.iter().sum::<f32>() * scale).collect()
+        let mut out = Vec::with_capacity(self.frames());
+        mix_to_mono(&self.samples, self.channels, &mut out);
+        out
     }
 
     /// The channels one after another (shape `(channels, frames)` in row-major order).
@@ -62,6 +60,16 @@ impl Audio {
             }
         }
         out
+    }
+}
+
+/// Appends the mean of the channels of each frame of interleaved `samples` to `out`.
+pub fn mix_to_mono(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
+    if channels == 1 {
+        out.extend_from_slice(samples);
+    } else {
+        let scale = 1.0 / channels as f32;
+        out.extend(samples.chunks_exact(channels).map(|f| f.iter().sum::<f32>() * scale));
     }
 }
 
@@ -196,6 +204,18 @@ impl AudioReader {
         Some(self.take.map_or(left, |t| t.min(left)))
     }
 
+    /// Reads everything left.
+    pub fn read_all(mut self) -> Result<Audio> {
+        let mut samples = Vec::new();
+        if let Some(frames) = self.expected_frames() {
+            // Bounded by the file's size for WAV (see open_wav), so a lying header cannot make
+            // this allocate gigabytes.
+            samples.reserve_exact(frames as usize * self.channels);
+        }
+        while self.read_block(&mut samples)? > 0 {}
+        Ok(Audio { samples, channels: self.channels, sample_rate: self.sample_rate })
+    }
+
     /// Appends the next block of interleaved samples to `out` and returns the number of frames
     /// appended; 0 means the end of the file (or of `duration`).
     pub fn read_block(&mut self, out: &mut Vec<f32>) -> Result<usize> {
@@ -279,15 +299,7 @@ impl AudioReader {
 
 /// Reads a whole file (or the part `options` selects).
 pub fn read_with(path: &Path, options: &ReadOptions) -> Result<Audio> {
-    let mut reader = AudioReader::open(path, options)?;
-    let mut samples = Vec::new();
-    if let Some(frames) = reader.expected_frames() {
-        // Bounded by the file's size for WAV (see open_wav), so a lying header cannot make
-        // this allocate gigabytes.
-        samples.reserve_exact(frames as usize * reader.channels());
-    }
-    while reader.read_block(&mut samples)? > 0 {}
-    Ok(Audio { samples, channels: reader.channels(), sample_rate: reader.sample_rate() })
+    AudioReader::open(path, options)?.read_all()
 }
 
 /// Reads every sample of an audio file (the format is found from its content).

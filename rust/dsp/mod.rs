@@ -11,5 +11,6 @@ pub mod resample;
 pub mod scale;
 pub mod spectrogram;
 pub mod stft;
+pub mod stream;
 
 pub use error::{Error, Result};
