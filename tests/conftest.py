@@ -49,6 +49,24 @@ def chirp(sr: int = 22050, seconds: float = 3.0, f0: float = 200.0, f1: float = 
     return 0.5 * np.sin(2 * np.pi * f0 * (np.exp(k * t) - 1) / k)
 
 
+BAD_INPUTS = [
+    "missing",
+    "folder",
+    "empty",
+    "text",
+    "png",
+    "header_cut",
+    "rate0",
+    "channels0",
+    "random.mp3",
+    "random.ogg",
+    "mp3_cut",
+    "flac_cut",
+    "ogg_cut",
+    "m4a_no_moov",
+]
+
+
 @pytest.fixture
 def bad_inputs(tmp_path):
     """name -> path of input that no decoder should accept."""
@@ -64,7 +82,18 @@ def bad_inputs(tmp_path):
     assert head[12:16] == b"fmt "
     (d / "rate0.wav").write_bytes(head[:24] + struct.pack("<I", 0) + head[28:])
     (d / "channels0.wav").write_bytes(head[:22] + struct.pack("<H", 0) + head[24:])
+    rng = np.random.default_rng(7)
+    (d / "random.mp3").write_bytes(rng.bytes(50_000))
+    (d / "random.ogg").write_bytes(rng.bytes(50_000))
+    (d / "mp3_cut.mp3").write_bytes((EXAMPLES / "music.mp3").read_bytes()[:300])
+    (d / "flac_cut.flac").write_bytes((EXAMPLES / "music.flac").read_bytes()[:40])
+    ogg = (EXAMPLES / "music.ogg").read_bytes()
+    (d / "ogg_cut.ogg").write_bytes(ogg[:200])
+    m4a = (EXAMPLES / "music.m4a").read_bytes()
+    (d / "m4a_no_moov.m4a").write_bytes(m4a[:1000])
     return {
         "missing": d / "missing.wav",
         **{p.stem: p for p in sorted(d.iterdir())},
+        "random.mp3": d / "random.mp3",
+        "random.ogg": d / "random.ogg",
     }

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import spectrust
-from conftest import MONO8_U8, MONO22, STEREO44, STEREO44_S24, chirp, write_wav
+from conftest import BAD_INPUTS, MONO8_U8, MONO22, STEREO44, STEREO44_S24, chirp, write_wav
 
 
 def pixels(path):
@@ -99,7 +99,7 @@ def test_bad_parameters_raise_at_construction():
         spectrust.Spectrogram(colour="red")
 
 
-@pytest.mark.parametrize("name", ["missing", "folder", "empty", "text", "png", "header_cut", "rate0", "channels0"])
+@pytest.mark.parametrize("name", BAD_INPUTS)
 def test_generate_never_raises_for_bad_input(tmp_path, bad_inputs, name):
     out = tmp_path / "out" / "img.jpg"
     r = spectrust.Spectrogram().generate(bad_inputs[name], out)

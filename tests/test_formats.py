@@ -178,3 +178,21 @@ def test_non_finite_samples_are_a_clear_error(tmp_path):
     sf.write(path, y, 22050, subtype="FLOAT")
     assert "infinite" in spectrust.Spectrogram().generate(path, tmp_path / "inf.png").error
 
+
+
+def test_cut_files_are_corrupt_and_random_bytes_are_not_audio(tmp_path, bad_inputs):
+    for name in ["mp3_cut", "flac_cut", "ogg_cut", "m4a_no_moov"]:
+        with pytest.raises(spectrust.DecodeError) as e:
+            spectrust.load(bad_inputs[name])
+        assert not isinstance(e.value, spectrust.UnsupportedFormatError), e.value
+    for name in ["random.mp3", "random.ogg", "text", "png"]:
+        with pytest.raises(spectrust.UnsupportedFormatError, match="not a recognised audio format"):
+            spectrust.load(bad_inputs[name])
+    # A compressed file cut in the middle of its audio gives the audio before the cut.
+    for name, keep in [("music.mp3", 120_000), ("music.flac", 1_000_000), ("music.ogg", 90_000), ("music.aac", 90_000)]:
+        cut = tmp_path / name
+        cut.write_bytes((EXAMPLES / name).read_bytes()[:keep])
+        y, sr = spectrust.load(cut)
+        full, _ = spectrust.load(EXAMPLES / name)
+        assert 5 * sr < len(y) < len(full)
+        np.testing.assert_allclose(y[: 4 * sr], full[: 4 * sr], atol=1e-6)

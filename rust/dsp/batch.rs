@@ -5,7 +5,7 @@
 //! file becomes that file's error; the others go on.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -15,7 +15,7 @@ use super::scale::{FreqAxis, FreqScale};
 use super::stream::pooled_mel;
 use super::error::{catch_panic, ensure_param, Error, Result};
 use super::resample::resample;
-use super::render::{render_rgb, write_image, ImageFormat, ImageParams};
+use super::render::{render_rgb, render_rgb_ref, write_image, ImageFormat, ImageParams};
 use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 
 /// Runs `f` on every item on `workers` threads (`None`: one per core) and returns the results
@@ -155,6 +155,61 @@ impl Pipeline {
         let spec = self.image_spectrogram(input, image.width)?;
         let rgb = render_rgb(&spec, image)?;
         write_image(output, &rgb, image.width, image.height, image.quality)
+    }
+}
+
+/// One image of a frame sequence: its file and the time span it shows, in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameImage {
+    pub path: PathBuf,
+    pub start: f64,
+    pub end: f64,
+}
+
+impl Pipeline {
+    /// Renders `input` as a sequence of images `out_dir/frame_0000.png`, ... (the suffix of
+    /// `format_suffix`), each showing `frame_duration` seconds of one spectrogram with one
+    /// colour scale, for turning into video. Frames are rendered in parallel on the current
+    /// rayon pool. On failure no frame of this call is left behind.
+    pub fn render_frames(&self, input: &Path, out_dir: &Path, image: &ImageParams, frame_duration: f64, format_suffix: &str) -> Result<Vec<FrameImage>> {
+        ensure_param!(frame_duration > 0.0 && frame_duration.is_finite(), "frame_duration must be positive seconds, got {frame_duration}");
+        ImageFormat::from_path(Path::new(&format!("frame.{format_suffix}")))?;
+        let (y, sr) = self.load_mono(input)?;
+        ensure_param!(!y.is_empty(), "{}: contains no audio samples", input.display());
+        let hop = self.params.stft.hop_length as f64;
+        let per_frame = frame_duration * f64::from(sr) / hop;
+        ensure_param!(
+            per_frame >= 1.0,
+            "frame_duration {frame_duration} s is shorter than one hop ({} s)",
+            hop / f64::from(sr)
+        );
+        let spec = self.planned(sr)?.compute(&y, false)?;
+        let reference = spec.data.iter().cloned().fold(0.0f32, f32::max);
+        let duration = y.len() as f64 / f64::from(sr);
+        let count = (duration / frame_duration - 1e-9).ceil().max(1.0) as usize;
+        std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+        let render = |k: usize| -> Result<FrameImage> {
+            // Column t is centred on t * hop / sr seconds.
+            let first = ((k as f64 * per_frame).ceil() as usize).min(spec.cols - 1);
+            let end = (((k + 1) as f64 * per_frame).ceil() as usize).clamp(first + 1, spec.cols);
+            let part = Matrix {
+                rows: spec.rows,
+                cols: end - first,
+                data: (0..spec.rows).flat_map(|r| spec.row(r)[first..end].iter().cloned()).collect(),
+            };
+            let path = out_dir.join(format!("frame_{k:04}.{format_suffix}"));
+            let rgb = render_rgb_ref(&part, image, Some(reference))?;
+            write_image(&path, &rgb, image.width, image.height, image.quality)?;
+            Ok(FrameImage { path, start: k as f64 * frame_duration, end: ((k + 1) as f64 * frame_duration).min(duration) })
+        };
+        let frames: Vec<Result<FrameImage>> = (0..count).into_par_iter().map(render).collect();
+        if let Some(i) = frames.iter().position(|f| f.is_err()) {
+            for f in frames.iter().flatten() {
+                let _ = std::fs::remove_file(&f.path);
+            }
+            return Err(frames.into_iter().nth(i).expect("found above").expect_err("an error"));
+        }
+        Ok(frames.into_iter().flatten().collect())
     }
 }
 

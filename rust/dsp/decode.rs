@@ -151,14 +151,13 @@ impl AudioReader {
             match open_wav(path, head, file, file_len) {
                 Ok(opened) => opened,
                 // hound reads PCM and float32 only; symphonia also reads A-law, mu-law, f64.
-                Err(WavError::NotForHound(e)) => open_symphonia(path, open(path)?).map_err(|_| e)?,
+                Err(WavError::NotForHound(e)) => open_symphonia(path, b"RIFF", open(path)?).map_err(|_| e)?,
                 Err(WavError::Invalid(e)) => return Err(e),
             }
         } else {
-            drop(head);
             let mut file = file;
             std::io::Seek::rewind(&mut file).map_err(|e| Error::io(path, e))?;
-            open_symphonia(path, file)?
+            open_symphonia(path, &head, file)?
         };
         let rate = f64::from(sample_rate);
         // Truncated to whole frames, as librosa.load does (`int(offset * sr)`).
@@ -448,17 +447,33 @@ fn decoder_panic(path: &Path) -> impl FnOnce(String) -> Error + '_ {
     move |msg| Error::decode(path, format!("corrupt stream ({msg})"))
 }
 
-fn open_symphonia(path: &Path, file: File) -> Result<Opened> {
-    catch_panic(|| open_symphonia_inner(path, file), decoder_panic(path))
+fn open_symphonia(path: &Path, head: &[u8], file: File) -> Result<Opened> {
+    catch_panic(|| open_symphonia_inner(path, head, file), decoder_panic(path))
 }
 
-fn open_symphonia_inner(path: &Path, file: File) -> Result<Opened> {
+/// Whether `head` starts with the signature of a container or stream we read (only used to
+/// word errors: a cut-off MP3 is corrupt, random bytes are not audio).
+fn looks_like_audio(head: &[u8]) -> bool {
+    let at = |i: usize, magic: &[u8]| head.get(i..i + magic.len()) == Some(magic);
+    at(0, b"ID3")
+        || at(0, b"fLaC")
+        || at(0, b"OggS")
+        || at(0, b"RIFF")
+        || at(4, b"ftyp")
+        || (head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0)
+}
+
+fn open_symphonia_inner(path: &Path, head: &[u8], file: File) -> Result<Opened> {
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let options = FormatOptions { enable_gapless: true, ..Default::default() };
     let probed = symphonia::default::get_probe()
         .format(&Hint::new(), stream, &options, &MetadataOptions::default())
         .map_err(|e| match e {
+            // A file that starts like a container we read but whose header is cut short or
+            // broken is a corrupt file; anything else the probe did not recognise (it scans
+            // the whole file for a marker and fails at its end) is not audio we read.
             SymError::IoError(e) if e.kind() != ErrorKind::UnexpectedEof => Error::io(path, e),
+            other if looks_like_audio(head) => symphonia_error(path, other),
             _ => Error::unsupported(path, "not a recognised audio format"),
         })?;
     let format = probed.format;

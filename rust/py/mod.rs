@@ -8,11 +8,12 @@ use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayD
 use pyo3::exceptions::{PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError};
 use pyo3::prelude::*;
 
-use crate::dsp::batch::{guarded, load_audio, run_parallel, Pipeline};
+use crate::dsp::batch::{guarded, load_audio, pool, run_parallel, Pipeline};
 use crate::dsp::db;
 use crate::dsp::decode::ReadOptions;
 use crate::dsp::mel::{MelFilterBank, MelNorm, MelParams};
 use crate::dsp::render::{Colormap, ImageParams};
+use crate::dsp::scale::FreqScale;
 use crate::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
 use crate::dsp::stft::{PadMode, StftParams, Window};
 use crate::dsp::Error;
@@ -123,6 +124,7 @@ struct ImageArgs {
     rgb: [f32; 3],
     top_db: f64,
     quality: u8,
+    noise_percentile: Option<f64>,
 }
 
 impl ImageArgs {
@@ -134,6 +136,7 @@ impl ImageArgs {
             rgb: self.rgb,
             top_db: self.top_db,
             quality: self.quality,
+            noise_percentile: self.noise_percentile,
         };
         p.validate()?;
         Ok(p)
@@ -220,6 +223,22 @@ fn melspectrogram_files<'py>(
         .collect()
 }
 
+/// How image inputs are read and analysed, passed from Python as a dict.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct SourceArgs {
+    sr: Option<u32>,
+    max_duration: Option<f64>,
+    scale: String,
+}
+
+impl SourceArgs {
+    fn pipeline(self, params: MelSpecParams) -> crate::dsp::Result<Pipeline> {
+        let read = read_options(0.0, None, self.max_duration);
+        Pipeline::with_scale(params, self.sr, read, FreqScale::from_name(&self.scale)?)
+    }
+}
+
 /// Renders `(input, output)` pairs to images. Returns one entry per job: None on success,
 /// else the one-line error message.
 #[pyfunction]
@@ -228,19 +247,41 @@ fn render_files(
     jobs: Vec<(PathBuf, PathBuf)>,
     params: MelArgs,
     image: ImageArgs,
-    sr: Option<u32>,
+    source: SourceArgs,
     workers: Option<usize>,
-    max_duration: Option<f64>,
 ) -> PyResult<Vec<Option<String>>> {
     let params = check(params.params(22050.0))?;
     let image = check(image.params())?;
     let results = check(py.detach(move || {
-        let pipeline = Pipeline::new(params, sr, read_options(0.0, None, max_duration))?;
+        let pipeline = source.pipeline(params)?;
         run_parallel(workers, &jobs, |(input, output): &(PathBuf, PathBuf)| {
             pipeline.render_file(Path::new(input), Path::new(output), &image)
         })
     }))?;
     Ok(results.into_iter().map(|r| r.err().map(|e| e.to_string())).collect())
+}
+
+/// Renders `input` as a frame sequence in `out_dir`: `[(path, start_s, end_s), ...]`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn render_frames(
+    py: Python<'_>,
+    input: PathBuf,
+    out_dir: PathBuf,
+    params: MelArgs,
+    image: ImageArgs,
+    source: SourceArgs,
+    frame_duration: f64,
+    suffix: String,
+    workers: Option<usize>,
+) -> PyResult<Vec<(String, f64, f64)>> {
+    let params = check(params.params(22050.0))?;
+    let image = check(image.params())?;
+    let frames = check(py.detach(move || {
+        let pipeline = source.pipeline(params)?;
+        pool(workers)?.install(|| guarded(|| pipeline.render_frames(&input, &out_dir, &image, frame_duration, &suffix)))
+    }))?;
+    Ok(frames.into_iter().map(|f| (f.path.to_string_lossy().into_owned(), f.start, f.end)).collect())
 }
 
 fn db_array<'py, T: Element + num_traits::Float>(
@@ -298,9 +339,11 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(melspectrogram, m)?)?;
     m.add_function(wrap_pyfunction!(melspectrogram_files, m)?)?;
     m.add_function(wrap_pyfunction!(render_files, m)?)?;
+    m.add_function(wrap_pyfunction!(render_frames, m)?)?;
     m.add_function(wrap_pyfunction!(power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(mel_filters, m)?)?;
     m.add("COLORMAPS", Colormap::NAMES.to_vec())?;
+    m.add("SCALES", FreqScale::NAMES.to_vec())?;
     m.add("AUDIO_EXTENSIONS", pyo3::types::PyTuple::new(m.py(), crate::dsp::decode::EXTENSIONS)?)?;
     Ok(())
 }
