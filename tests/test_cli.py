@@ -128,3 +128,20 @@ def test_render_bad_usage_exits_2(tmp_path):
         assert p.returncode == 2, (args, p.returncode, p.stderr)
         assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) >= 1
     assert not (tmp_path / "x.png").exists()
+
+
+def test_hostile_file_names_as_a_back_end_passes_them(tmp_path):
+    # Arguments as a list, after `--`: a name that looks like an option or a shell command is
+    # just a name.
+    audio = tmp_path / "-x; rm -rf ~.mp3"
+    audio.write_bytes((EXAMPLES / "music.mp3").read_bytes())
+    p = subprocess.run(
+        [sys.executable, "-m", "spectrust.cli", "render", "--json", "--width", "80", "--height", "30", "--", audio.name, "-o.png"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == {"ok": True, "input": audio.name, "output": "-o.png", "width": 80, "height": 30}
+    assert (tmp_path / "-o.png").is_file()
