@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .api import Result, Spectrogram
 from .batch import Batchop
 from .errors import DecodeError, ParameterError, SpectrustError, UnsupportedFormatError
-from ._core import COLORMAPS
+from ._core import AUDIO_EXTENSIONS, COLORMAPS
 
 # The array API needs numpy; it is imported on first use, so that the image API and the
 # command line start fast.
@@ -50,6 +50,7 @@ __all__ = [
     "melspectrogram_batch",
     "mel_filters",
     "COLORMAPS",
+    "AUDIO_EXTENSIONS",
     "SpectrustError",
     "DecodeError",
     "UnsupportedFormatError",

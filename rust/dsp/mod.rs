@@ -8,7 +8,9 @@ pub mod error;
 pub mod mel;
 pub mod render;
 pub mod resample;
+pub mod scale;
 pub mod spectrogram;
 pub mod stft;
+pub mod stream;
 
 pub use error::{Error, Result};

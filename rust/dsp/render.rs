@@ -99,6 +99,9 @@ pub struct ImageParams {
     pub top_db: f64,
     /// JPEG quality 1..100.
     pub quality: u8,
+    /// The noise filter of the seed script: levels below this percentile (0..100) of all the
+    /// levels of the spectrogram are drawn in the lowest colour. `None`: off.
+    pub noise_percentile: Option<f64>,
 }
 
 impl ImageParams {
@@ -116,6 +119,9 @@ impl ImageParams {
         );
         ensure_param!(self.top_db > 0.0 && self.top_db.is_finite(), "top_db must be positive, got {}", self.top_db);
         ensure_param!((1..=100).contains(&self.quality), "quality must be between 1 and 100, got {}", self.quality);
+        if let Some(q) = self.noise_percentile {
+            ensure_param!((0.0..=100.0).contains(&q), "noise_percentile must be between 0 and 100, got {q}");
+        }
         Ok(())
     }
 
@@ -201,18 +207,33 @@ fn max_value(x: &[f32]) -> f32 {
     acc.iter().fold(tail, |m, &v| m.max(v))
 }
 
-/// Levels in [0, 1] of a power spectrogram: `power_to_db(S, ref=max, amin=1e-10, top_db)`
-/// mapped linearly from `-top_db..0` onto `0..1`; all 0 when nothing is above `amin`.
+/// Levels of a power spectrogram for the colour map: `power_to_db(S, ref, amin=1e-10, top_db)`
+/// (`ref`: `reference`, else the maximum of `S`), levels below the `noise_percentile`-th
+/// percentile set to `-top_db` if asked, then `-top_db..0` mapped linearly onto `0..1` (below
+/// 0 when the maximum is under the reference). All 0 when `ref` is not above `amin`.
 #[inline(always)]
-fn levels(power: &[f32], top_db: f32) -> Vec<f32> {
+fn levels(power: &[f32], top_db: f32, reference: Option<f32>, noise_percentile: Option<f64>) -> Vec<f32> {
     const AMIN: f32 = 1e-10;
     let max = max_value(power);
-    if max <= AMIN {
+    let reference = reference.map_or(max, f32::abs);
+    if !(reference > AMIN) {
         return vec![0.0; power.len()];
     }
-    let (offset, scale) = (db_f32(max), 1.0 / top_db);
+    let offset = db_f32(reference.min(f32::MAX));
+    // Like librosa, the floor is `top_db` under the loudest value (0 dB when ref is the max).
+    let floor = db_f32(max.clamp(AMIN, f32::MAX)) - offset - top_db;
+    let scale = 1.0 / top_db;
     // NaN is dropped by `max` (it keeps the other operand): it reads as silence.
-    power.iter().map(|&v| ((db_f32(v.max(AMIN)) - offset).max(-top_db) + top_db) * scale).collect()
+    let db = |v: f32| (db_f32(v.max(AMIN).min(f32::MAX)) - offset).max(floor);
+    match noise_percentile {
+        None => power.iter().map(|&v| (db(v) + top_db) * scale).collect(),
+        Some(q) => {
+            let mut level: Vec<f32> = power.iter().map(|&v| db(v)).collect();
+            let noise = percentile(&level, q);
+            level.iter_mut().for_each(|v| *v = (if *v < noise { -top_db } else { *v } + top_db) * scale);
+            level
+        }
+    }
 }
 
 /// Turns a power mel spectrogram (`rows` = mel bands, low first; `cols` = frames) into RGB
@@ -220,27 +241,33 @@ fn levels(power: &[f32], top_db: f32) -> Vec<f32> {
 /// `power_to_db(S, ref=max, top_db)` mapped linearly from `-top_db..0` onto the colour map; a
 /// silent input (no value above `amin`) is drawn entirely in the lowest colour.
 pub fn render_rgb(spec: &Matrix, p: &ImageParams) -> Result<Vec<u8>> {
+    render_rgb_ref(spec, p, None)
+}
+
+/// [`render_rgb`] with the 0 dB reference given (`None`: the maximum of `spec`), so that the
+/// frames of a sequence, each a part of one spectrogram, share one colour scale.
+pub fn render_rgb_ref(spec: &Matrix, p: &ImageParams, reference: Option<f32>) -> Result<Vec<u8>> {
     p.validate()?;
     ensure_param!(spec.rows > 0 && spec.cols > 0, "empty spectrogram");
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2.
-        return Ok(unsafe { pixels_avx2(spec, p) });
+        return Ok(unsafe { pixels_avx2(spec, p, reference) });
     }
-    Ok(pixels(spec, p))
+    Ok(pixels(spec, p, reference))
 }
 
 /// [`pixels`] compiled for AVX2: the same operations in the same order, on 8 lanes.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn pixels_avx2(spec: &Matrix, p: &ImageParams) -> Vec<u8> {
-    pixels(spec, p)
+unsafe fn pixels_avx2(spec: &Matrix, p: &ImageParams, reference: Option<f32>) -> Vec<u8> {
+    pixels(spec, p, reference)
 }
 
-/// The RGB pixels of [`render_rgb`], for checked parameters.
+/// The RGB pixels of [`render_rgb_ref`], for checked parameters.
 #[inline(always)]
-fn pixels(spec: &Matrix, p: &ImageParams) -> Vec<u8> {
-    let level = levels(&spec.data, p.top_db as f32);
+fn pixels(spec: &Matrix, p: &ImageParams, reference: Option<f32>) -> Vec<u8> {
+    let level = levels(&spec.data, p.top_db as f32, reference, p.noise_percentile);
     let (w, h) = (p.width as usize, p.height as usize);
     // Resize time first, each mel band a line (rows x w), then frequency, a pixel row at a time.
     let time = Taps::new(spec.cols, w);
@@ -325,6 +352,20 @@ fn encode_jpeg_rust(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::re
     Ok(out)
 }
 
+/// The `q`-th percentile (0..100) of `values`, interpolated linearly between the two nearest
+/// ranks as `numpy.percentile` does.
+fn percentile(values: &[f32], q: f64) -> f32 {
+    let mut v = values.to_vec();
+    let rank = q / 100.0 * (v.len() - 1) as f64;
+    let (lo, frac) = (rank.floor() as usize, (rank - rank.floor()) as f32);
+    let (_, &mut a, rest) = v.select_nth_unstable_by(lo, f32::total_cmp);
+    if frac == 0.0 || rest.is_empty() {
+        return a;
+    }
+    let b = rest.iter().cloned().fold(f32::INFINITY, f32::min);
+    a + (b - a) * frac
+}
+
 /// Encodes RGB pixels in the format given by `path`'s suffix and writes them there through a
 /// temporary file in the same folder, renamed into place: a failure never leaves a partial
 /// image. The folder is created if missing.
@@ -370,7 +411,7 @@ mod tests {
     use super::*;
 
     fn params() -> ImageParams {
-        ImageParams { width: 40, height: 30, colormap: Colormap::Gray, rgb: [255.0; 3], top_db: 80.0, quality: 90 }
+        ImageParams { width: 40, height: 30, colormap: Colormap::Gray, rgb: [255.0; 3], top_db: 80.0, quality: 90, noise_percentile: None }
     }
 
     #[test]
@@ -395,6 +436,25 @@ mod tests {
         let px = |x: usize, y: usize| &rgb[(y * 40 + x) * 3..(y * 40 + x) * 3 + 3];
         assert_eq!(px(20, 29), &[255, 100, 0]);
         assert_eq!(px(20, 0), &[0, 0, 0]);
+    }
+
+    #[test]
+    fn percentiles_follow_numpy_and_the_noise_filter_floors_quiet_bins() {
+        let v: Vec<f32> = vec![5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert_eq!(percentile(&v, 100.0), 5.0);
+        assert_eq!(percentile(&v, 50.0), 3.0);
+        assert_eq!(percentile(&v, 75.0), 4.0);
+        assert!((percentile(&v, 10.0) - 1.4).abs() < 1e-6);
+        // Four levels, 1e-4 .. 1 (-40 .. 0 dB): with the 50th percentile as the noise floor
+        // the two quiet ones become black.
+        let m = Matrix { rows: 4, cols: 1, data: vec![1e-4, 1e-3, 1e-1, 1.0] };
+        let p = ImageParams { width: 1, height: 4, noise_percentile: Some(50.0), ..params() };
+        let rgb = render_rgb(&m, &p).unwrap();
+        let column: Vec<u8> = rgb.chunks(3).map(|px| px[0]).collect();
+        assert_eq!(&column[2..], &[0, 0], "{column:?}"); // the bottom rows: the quietest bands
+        assert!(column[0] == 255 && column[1] > 100, "{column:?}");
+        assert!(ImageParams { noise_percentile: Some(101.0), ..params() }.validate().is_err());
     }
 
     #[test]
