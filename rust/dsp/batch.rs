@@ -215,6 +215,12 @@ impl Pipeline {
 
 /// NaN or infinite samples are an error naming the file.
 pub fn check_finite(path: &Path, samples: &[f32]) -> Result<()> {
+    // Blocks without an early exit inside, so that the test vectorises (a plain `find` costs
+    // about a tenth of a whole mel spectrogram); the bad sample is looked for only if any.
+    let non_finite = |x: &f32| u32::from(x.to_bits() & 0x7fff_ffff >= 0x7f80_0000);
+    if !samples.chunks(4096).any(|block| block.iter().map(non_finite).fold(0, |a, b| a | b) != 0) {
+        return Ok(());
+    }
     match samples.iter().find(|x| !x.is_finite()) {
         Some(bad) => Err(Error::decode(path, format!("contains {} samples", if bad.is_nan() { "NaN" } else { "infinite" }))),
         None => Ok(()),
