@@ -15,7 +15,7 @@ use super::scale::{FreqAxis, FreqScale};
 use super::stream::pooled_mel;
 use super::error::{catch_panic, ensure_param, Error, Result};
 use super::resample::resample;
-use super::render::{render_rgb, render_rgb_ref, write_image, ImageFormat, ImageParams};
+use super::render::{render_to_file, ImageFormat, ImageParams};
 use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 
 /// Runs `f` on every item on `workers` threads (`None`: one per core) and returns the results
@@ -153,8 +153,7 @@ impl Pipeline {
     pub fn render_file(&self, input: &Path, output: &Path, image: &ImageParams) -> Result<()> {
         ImageFormat::from_path(output)?;
         let spec = self.image_spectrogram(input, image.width)?;
-        let rgb = render_rgb(&spec, image)?;
-        write_image(output, &rgb, image.width, image.height, image.quality)
+        render_to_file(&spec, image, None, output)
     }
 }
 
@@ -198,8 +197,7 @@ impl Pipeline {
                 data: (0..spec.rows).flat_map(|r| spec.row(r)[first..end].iter().cloned()).collect(),
             };
             let path = out_dir.join(format!("frame_{k:04}.{format_suffix}"));
-            let rgb = render_rgb_ref(&part, image, Some(reference))?;
-            write_image(&path, &rgb, image.width, image.height, image.quality)?;
+            render_to_file(&part, image, Some(reference), &path)?;
             Ok(FrameImage { path, start: k as f64 * frame_duration, end: ((k + 1) as f64 * frame_duration).min(duration) })
         };
         let frames: Vec<Result<FrameImage>> = (0..count).into_par_iter().map(render).collect();

@@ -212,28 +212,28 @@ fn max_value(x: &[f32]) -> f32 {
 /// percentile set to `-top_db` if asked, then `-top_db..0` mapped linearly onto `0..1` (below
 /// 0 when the maximum is under the reference). All 0 when `ref` is not above `amin`.
 #[inline(always)]
-fn levels(power: &[f32], top_db: f32, reference: Option<f32>, noise_percentile: Option<f64>) -> Vec<f32> {
+fn levels(power: &[f32], top_db: f32, reference: Option<f32>, noise_percentile: Option<f64>, level: &mut Vec<f32>) {
     const AMIN: f32 = 1e-10;
     let max = max_value(power);
     let reference = reference.map_or(max, f32::abs);
+    level.resize(power.len(), 0.0);
     if !(reference > AMIN) {
-        return vec![0.0; power.len()];
+        level.iter_mut().for_each(|l| *l = 0.0);
+        return;
     }
     let offset = db_f32(reference.min(f32::MAX));
     // Like librosa, the floor is `top_db` under the loudest value (0 dB when ref is the max).
     let floor = db_f32(max.clamp(AMIN, f32::MAX)) - offset - top_db;
     let scale = 1.0 / top_db;
     // NaN is dropped by `max` (it keeps the other operand): it reads as silence.
-    // (Plain loops over a zeroed vector: `collect` would not be inlined into the AVX2 build.)
-    let mut level = vec![0.0f32; power.len()];
+    // (Plain loops: `collect` would not be inlined into the AVX2 build.)
     for (l, &v) in level.iter_mut().zip(power) {
         *l = (db_f32(v.max(AMIN).min(f32::MAX)) - offset).max(floor);
     }
-    let noise = noise_percentile.map_or(f32::NEG_INFINITY, |q| percentile(&level, q));
+    let noise = noise_percentile.map_or(f32::NEG_INFINITY, |q| percentile(level, q));
     for l in level.iter_mut() {
         *l = (if *l < noise { -top_db } else { *l } + top_db) * scale;
     }
-    level
 }
 
 /// Turns a power mel spectrogram (`rows` = mel bands, low first; `cols` = frames) into RGB
@@ -247,52 +247,93 @@ pub fn render_rgb(spec: &Matrix, p: &ImageParams) -> Result<Vec<u8>> {
 /// [`render_rgb`] with the 0 dB reference given (`None`: the maximum of `spec`), so that the
 /// frames of a sequence, each a part of one spectrogram, share one colour scale.
 pub fn render_rgb_ref(spec: &Matrix, p: &ImageParams, reference: Option<f32>) -> Result<Vec<u8>> {
+    let mut buffers = Buffers::default();
+    draw(spec, p, reference, &mut buffers)?;
+    Ok(buffers.rgb)
+}
+
+/// [`render_rgb_ref`] then [`write_image`] to `path`, with this thread's buffers: pixels and
+/// encoder output are kept from one image to the next, as fresh multi-megabyte buffers for
+/// every image cost about as much in page faults as colouring the pixels.
+pub fn render_to_file(spec: &Matrix, p: &ImageParams, reference: Option<f32>, path: &Path) -> Result<()> {
+    use std::cell::RefCell;
+    thread_local! {
+        static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());
+    }
+    ImageFormat::from_path(path)?;
+    BUFFERS.with_borrow_mut(|b| {
+        draw(spec, p, reference, b)?;
+        let written = write_image_with(path, &b.rgb, p.width, p.height, p.quality, &mut b.encoded);
+        if b.rgb.len() > KEEP_BUFFERS_UP_TO {
+            *b = Buffers::default();
+        }
+        written
+    })
+}
+
+/// Per-image buffers larger than this (bytes of pixels) are not kept for the next image.
+const KEEP_BUFFERS_UP_TO: usize = 64 << 20;
+
+/// Work buffers of [`draw`] and [`write_image_with`].
+#[derive(Default)]
+struct Buffers {
+    level: Vec<f32>,
+    narrow: Vec<f32>,
+    line: Vec<f32>,
+    index: Vec<usize>,
+    rgb: Vec<u8>,
+    encoded: Vec<u8>,
+}
+
+/// The pixels of [`render_rgb_ref`] into `b.rgb`.
+fn draw(spec: &Matrix, p: &ImageParams, reference: Option<f32>, b: &mut Buffers) -> Result<()> {
     p.validate()?;
     ensure_param!(spec.rows > 0 && spec.cols > 0, "empty spectrogram");
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2.
-        return Ok(unsafe { pixels_avx2(spec, p, reference) });
+        unsafe { pixels_avx2(spec, p, reference, b) };
+        return Ok(());
     }
-    Ok(pixels(spec, p, reference))
+    pixels(spec, p, reference, b);
+    Ok(())
 }
 
 /// [`pixels`] compiled for AVX2: the same operations in the same order, on 8 lanes.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn pixels_avx2(spec: &Matrix, p: &ImageParams, reference: Option<f32>) -> Vec<u8> {
-    pixels(spec, p, reference)
+unsafe fn pixels_avx2(spec: &Matrix, p: &ImageParams, reference: Option<f32>, b: &mut Buffers) {
+    pixels(spec, p, reference, b)
 }
 
-/// The RGB pixels of [`render_rgb_ref`], for checked parameters.
+/// The RGB pixels of [`render_rgb_ref`] into `b.rgb`, for checked parameters. Every buffer
+/// is overwritten whole, so none needs clearing.
 #[inline(always)]
-fn pixels(spec: &Matrix, p: &ImageParams, reference: Option<f32>) -> Vec<u8> {
-    let level = levels(&spec.data, p.top_db as f32, reference, p.noise_percentile);
+fn pixels(spec: &Matrix, p: &ImageParams, reference: Option<f32>, b: &mut Buffers) {
+    levels(&spec.data, p.top_db as f32, reference, p.noise_percentile, &mut b.level);
     let (w, h) = (p.width as usize, p.height as usize);
     // Resize time first, each mel band a line (rows x w), then frequency, a pixel row at a time.
     let time = Taps::new(spec.cols, w);
-    let mut narrow = vec![0.0f32; spec.rows * w];
-    for (band, out) in level.chunks_exact(spec.cols).zip(narrow.chunks_exact_mut(w)) {
+    b.narrow.resize(spec.rows * w, 0.0);
+    for (band, out) in b.level.chunks_exact(spec.cols).zip(b.narrow.chunks_exact_mut(w)) {
         time.resample(band, out);
     }
     let freq = Taps::new(spec.rows, h);
     let lut = p.lut();
-    let mut line = vec![0.0f32; w];
-    let mut index = vec![0usize; w];
-    let mut rgb: Vec<u8> = Vec::with_capacity(w * h * 3);
-    for y in 0..h {
+    b.line.resize(w, 0.0);
+    b.index.resize(w, 0);
+    b.rgb.resize(w * h * 3, 0);
+    let (line, index) = (&mut b.line, &mut b.index);
+    for (y, pixels) in b.rgb.chunks_exact_mut(w * 3).enumerate() {
         // Image row 0 is the top: the highest frequencies.
-        freq.line(&narrow, w, h - 1 - y, &mut line);
-        for (i, &v) in index.iter_mut().zip(&line) {
+        freq.line(&b.narrow, w, h - 1 - y, line);
+        for (i, &v) in index.iter_mut().zip(line.iter()) {
             // Levels are in [0, 1] up to rounding (the weights sum to 1), but clamp anyway;
             // `max` also turns NaN into 0.
             let x = (v * (LUT_SIZE - 1) as f32 + 0.5).max(0.0).min((LUT_SIZE - 1) as f32);
             // SAFETY: x is finite and in [0, LUT_SIZE - 1], so it fits an i32.
             *i = unsafe { x.to_int_unchecked::<i32>() } as usize;
         }
-        let start = rgb.len();
-        rgb.resize(start + w * 3, 0);
-        let pixels = &mut rgb[start..];
         // Four pixels (12 bytes) at a time from the 0x00BBGGRR table entries.
         let mut quads = pixels.chunks_exact_mut(12);
         let mut idx = index.chunks_exact(4);
@@ -305,51 +346,6 @@ fn pixels(spec: &Matrix, p: &ImageParams, reference: Option<f32>) -> Vec<u8> {
             px.copy_from_slice(&lut[i % LUT_SIZE].to_le_bytes()[..3]);
         }
     }
-    rgb
-}
-
-/// A baseline JPEG of `width x height` RGB pixels: 4:2:0 chroma subsampling and libjpeg's
-/// quality scale (what Pillow writes). Encoded by libjpeg-turbo when it was built with its SIMD
-/// code, else by the pure Rust jpeg-encoder (see build.rs).
-pub fn encode_jpeg(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::result::Result<Vec<u8>, String> {
-    if cfg!(spectrust_libjpeg_turbo) {
-        encode_jpeg_turbo(rgb, width, height, quality)
-    } else {
-        encode_jpeg_rust(rgb, width, height, quality)
-    }
-}
-
-/// [`encode_jpeg`] by libjpeg-turbo, with one compressor per thread.
-fn encode_jpeg_turbo(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::result::Result<Vec<u8>, String> {
-    use std::cell::RefCell;
-    thread_local! {
-        static COMPRESSOR: RefCell<Option<turbojpeg::Compressor>> = const { RefCell::new(None) };
-    }
-    let (w, h) = (width as usize, height as usize);
-    if rgb.len() != w * h * 3 {
-        return Err(format!("{} bytes of pixels for a {width}x{height} RGB image", rgb.len()));
-    }
-    let image = turbojpeg::Image { pixels: rgb, width: w, pitch: w * 3, height: h, format: turbojpeg::PixelFormat::RGB };
-    COMPRESSOR.with_borrow_mut(|slot| {
-        let c = match slot {
-            Some(c) => c,
-            None => slot.insert(turbojpeg::Compressor::new().map_err(|e| e.to_string())?),
-        };
-        c.set_quality(i32::from(quality)).map_err(|e| e.to_string())?;
-        c.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(|e| e.to_string())?;
-        c.compress_to_vec(image).map_err(|e| e.to_string())
-    })
-}
-
-/// [`encode_jpeg`] by jpeg-encoder, chroma averaged over each 2x2 block as libjpeg does.
-fn encode_jpeg_rust(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::result::Result<Vec<u8>, String> {
-    let (w, h) = u16::try_from(width).ok().zip(u16::try_from(height).ok()).ok_or("image larger than 65535 pixels")?;
-    let mut out = Vec::with_capacity(rgb.len() / 8);
-    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
-    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    enc.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
-    enc.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| e.to_string())?;
-    Ok(out)
 }
 
 /// The `q`-th percentile (0..100) of `values`, interpolated linearly between the two nearest
@@ -366,10 +362,69 @@ fn percentile(values: &[f32], q: f64) -> f32 {
     a + (b - a) * frac
 }
 
+/// A baseline JPEG of `width x height` RGB pixels: 4:2:0 chroma subsampling and libjpeg's
+/// quality scale (what Pillow writes). Encoded by libjpeg-turbo when it was built with its SIMD
+/// code, else by the pure Rust jpeg-encoder (see build.rs).
+pub fn encode_jpeg(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    encode_jpeg_into(rgb, width, height, quality, &mut out)?;
+    Ok(out)
+}
+
+/// [`encode_jpeg`] into `out` (replacing its contents, reusing its memory).
+fn encode_jpeg_into(rgb: &[u8], width: u32, height: u32, quality: u8, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    if cfg!(spectrust_libjpeg_turbo) {
+        encode_jpeg_turbo(rgb, width, height, quality, out)
+    } else {
+        encode_jpeg_rust(rgb, width, height, quality, out)
+    }
+}
+
+/// [`encode_jpeg_into`] by libjpeg-turbo, with one compressor per thread, straight into `out`
+/// grown to libjpeg-turbo's worst-case size.
+fn encode_jpeg_turbo(rgb: &[u8], width: u32, height: u32, quality: u8, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    use std::cell::RefCell;
+    thread_local! {
+        static COMPRESSOR: RefCell<Option<turbojpeg::Compressor>> = const { RefCell::new(None) };
+    }
+    let (w, h) = (width as usize, height as usize);
+    if rgb.len() != w * h * 3 {
+        return Err(format!("{} bytes of pixels for a {width}x{height} RGB image", rgb.len()));
+    }
+    let image = turbojpeg::Image { pixels: rgb, width: w, pitch: w * 3, height: h, format: turbojpeg::PixelFormat::RGB };
+    COMPRESSOR.with_borrow_mut(|slot| {
+        let c = match slot {
+            Some(c) => c,
+            None => slot.insert(turbojpeg::Compressor::new().map_err(|e| e.to_string())?),
+        };
+        c.set_quality(i32::from(quality)).map_err(|e| e.to_string())?;
+        c.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(|e| e.to_string())?;
+        out.resize(c.buf_len(w, h).map_err(|e| e.to_string())?, 0);
+        let n = c.compress_to_slice(image, out).map_err(|e| e.to_string())?;
+        out.truncate(n);
+        Ok(())
+    })
+}
+
+/// [`encode_jpeg_into`] by jpeg-encoder, chroma averaged over each 2x2 block as libjpeg does.
+fn encode_jpeg_rust(rgb: &[u8], width: u32, height: u32, quality: u8, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let (w, h) = u16::try_from(width).ok().zip(u16::try_from(height).ok()).ok_or("image larger than 65535 pixels")?;
+    out.clear();
+    let mut enc = jpeg_encoder::Encoder::new(&mut *out, quality);
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    enc.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
+    enc.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb).map_err(|e| e.to_string())
+}
+
 /// Encodes RGB pixels in the format given by `path`'s suffix and writes them there through a
 /// temporary file in the same folder, renamed into place: a failure never leaves a partial
 /// image. The folder is created if missing.
 pub fn write_image(path: &Path, rgb: &[u8], width: u32, height: u32, quality: u8) -> Result<()> {
+    write_image_with(path, rgb, width, height, quality, &mut Vec::new())
+}
+
+/// [`write_image`] with `encoded` as the buffer for the encoded JPEG.
+fn write_image_with(path: &Path, rgb: &[u8], width: u32, height: u32, quality: u8, encoded: &mut Vec<u8>) -> Result<()> {
     let format = ImageFormat::from_path(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -390,8 +445,8 @@ pub fn write_image(path: &Path, rgb: &[u8], width: u32, height: u32, quality: u8
     let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
     match format {
         ImageFormat::Jpeg => {
-            let jpeg = encode_jpeg(rgb, width, height, quality).map_err(|e| Error::encode(path, e))?;
-            tmp.as_file().write_all(&jpeg).map_err(|e| Error::io(path, e))?;
+            encode_jpeg_into(rgb, width, height, quality, encoded).map_err(|e| Error::encode(path, e))?;
+            tmp.as_file().write_all(encoded).map_err(|e| Error::io(path, e))?;
         }
         ImageFormat::Png => {
             use image::ImageEncoder;
@@ -483,14 +538,33 @@ mod tests {
     fn both_jpeg_encoders_write_baseline_420_of_the_exact_size() {
         let (w, h) = (37u32, 23u32);
         let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 7 % 251) as u8).collect();
-        for jpeg in [encode_jpeg_turbo(&rgb, w, h, 90).unwrap(), encode_jpeg_rust(&rgb, w, h, 90).unwrap(), encode_jpeg(&rgb, w, h, 1).unwrap()] {
+        let (mut turbo, mut rust) = (vec![1; 5], vec![2; 7]);
+        encode_jpeg_turbo(&rgb, w, h, 90, &mut turbo).unwrap();
+        encode_jpeg_rust(&rgb, w, h, 90, &mut rust).unwrap();
+        for jpeg in [turbo, rust, encode_jpeg(&rgb, w, h, 1).unwrap()] {
             let (baseline, jw, jh, comps) = jpeg_frame(&jpeg);
             assert!(baseline);
             assert_eq!((jw, jh), (37, 23));
             let sampling: Vec<_> = comps.iter().map(|c| (c.1, c.2)).collect();
             assert_eq!(sampling, vec![(2, 2), (1, 1), (1, 1)]);
         }
-        assert!(encode_jpeg_turbo(&rgb[1..], w, h, 90).is_err());
+        assert!(encode_jpeg_turbo(&rgb[1..], w, h, 90, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn render_to_file_with_kept_buffers_writes_what_render_and_write_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<f32> = (0..8 * 10).map(|i| ((i * 37 % 101) as f32 / 10.0).powi(3)).collect();
+        let m = Matrix { rows: 8, cols: 10, data };
+        for (i, (w, h, noise)) in [(40, 30, None), (7, 5, Some(30.0)), (40, 30, None), (41, 29, None)].into_iter().enumerate() {
+            let p = ImageParams { width: w, height: h, colormap: Colormap::Magma, noise_percentile: noise, ..params() };
+            for name in ["a.jpg", "a.png"] {
+                let (got, want) = (dir.path().join(format!("{i}{name}")), dir.path().join(format!("want{i}{name}")));
+                render_to_file(&m, &p, Some(20.0), &got).unwrap();
+                write_image(&want, &render_rgb_ref(&m, &p, Some(20.0)).unwrap(), w, h, p.quality).unwrap();
+                assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&want).unwrap(), "{i} {name}");
+            }
+        }
     }
 
     #[test]
