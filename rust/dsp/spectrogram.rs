@@ -39,8 +39,8 @@ pub struct MelSpectrogram {
     power: f32,
 }
 
-/// Frames per parallel task when one signal is split across threads.
-const FRAMES_PER_TASK: usize = 256;
+/// Fewest frames per parallel task when one signal is split across threads.
+const MIN_FRAMES_PER_TASK: usize = 64;
 
 impl MelSpectrogram {
     pub fn new(p: &MelSpecParams) -> Result<Self> {
@@ -77,20 +77,23 @@ impl MelSpectrogram {
         let n_frames = self.stft.n_frames(y.len())?;
         let n_mels = self.n_mels();
         let mut data = vec![0.0f32; n_mels * n_frames];
-        if parallel && n_frames > FRAMES_PER_TASK {
+        // About four tasks a thread, each a whole number of blocks: blocks (and so the pairs
+        // of frames) then start at the same frames as in one pass, and the numbers are equal.
+        let per_task = n_frames.div_ceil(4 * rayon::current_num_threads()).next_multiple_of(BLOCK).max(MIN_FRAMES_PER_TASK);
+        if parallel && n_frames > per_task {
             // Each task fills its own (n_mels, frames) matrix; they are copied into place after.
-            let tasks: Vec<usize> = (0..n_frames).step_by(FRAMES_PER_TASK).collect();
+            let tasks: Vec<usize> = (0..n_frames).step_by(per_task).collect();
             let parts: Vec<Vec<f32>> = tasks
                 .into_par_iter()
                 .map(|first| {
-                    let len = FRAMES_PER_TASK.min(n_frames - first);
+                    let len = per_task.min(n_frames - first);
                     let mut part = vec![0.0f32; n_mels * len];
                     self.frames(y, first..first + len, &mut part, len);
                     part
                 })
                 .collect();
             for (i, part) in parts.iter().enumerate() {
-                let (first, len) = (i * FRAMES_PER_TASK, part.len() / n_mels);
+                let (first, len) = (i * per_task, part.len() / n_mels);
                 for (row, src) in data.chunks_exact_mut(n_frames).zip(part.chunks_exact(len)) {
                     row[first..first + len].copy_from_slice(src);
                 }

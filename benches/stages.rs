@@ -1,0 +1,61 @@
+//! Where the time of one file goes inside the Rust core, stage by stage, on one thread.
+//!
+//!     cargo run --release --example stages [-- FILE.wav [REPEAT]]
+//!
+//! Default file: benches/data/clips/clip_000.wav (make_data.py). Each stage is timed best of
+//! REPEAT (default 50) with the settings of bench_batch: n_fft 2048, hop 512, 128 mels, an
+//! 800x600 image in the default colour map, JPEG quality 90.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use spectrust::dsp::batch::load_audio;
+use spectrust::dsp::mel::{MelNorm, MelParams};
+use spectrust::dsp::render::{encode_jpeg, render_rgb, render_to_file, write_image, Colormap, ImageParams};
+use spectrust::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
+use spectrust::dsp::stft::StftParams;
+
+/// Best wall time of `repeat` calls of `f`, in milliseconds, and the last result.
+fn best<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let (mut best, mut last) = (f64::INFINITY, None);
+    for _ in 0..repeat {
+        let t = Instant::now();
+        last = Some(f());
+        best = best.min(t.elapsed().as_secs_f64() * 1e3);
+    }
+    (best, last.expect("repeat >= 1"))
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let input = args.next().map_or_else(|| root.join("benches/data/clips/clip_000.wav"), PathBuf::from);
+    let repeat: usize = args.next().map_or(50, |s| s.parse().expect("REPEAT is a number"));
+    let out = tempfile::tempdir().expect("temporary folder");
+    let (jpg, png) = (out.path().join("one.jpg"), out.path().join("one.png"));
+
+    let (t_decode, audio) = best(repeat, || load_audio(&input, None, true, &Default::default()).expect("readable audio"));
+    let params = MelSpecParams {
+        stft: StftParams::new(2048),
+        power: 2.0,
+        mel: MelParams { sr: f64::from(audio.sample_rate), n_fft: 2048, n_mels: 128, fmin: 0.0, fmax: None, htk: false, norm: MelNorm::Slaney },
+    };
+    let mel = MelSpectrogram::new(&params).expect("valid parameters");
+    let (t_mel, spec) = best(repeat, || mel.compute(&audio.samples, false).expect("a spectrogram"));
+    let image = ImageParams { width: 800, height: 600, colormap: Colormap::Spectrust, rgb: [255.0; 3], top_db: 80.0, quality: 90, noise_percentile: None };
+    let (t_render, rgb) = best(repeat, || render_rgb(&spec, &image).expect("pixels"));
+    let (t_jpeg, jpeg) = best(repeat, || encode_jpeg(&rgb, 800, 600, 90).expect("a JPEG"));
+    let (t_jpeg_file, _) = best(repeat, || write_image(&jpg, &rgb, 800, 600, 90).expect("written"));
+    let (t_png_file, _) = best(repeat, || write_image(&png, &rgb, 800, 600, 90).expect("written"));
+    let (t_image, _) = best(repeat, || render_to_file(&spec, &image, None, &jpg).expect("written"));
+
+    println!("{} ({} samples at {} Hz), best of {repeat}, one thread:", input.display(), audio.samples.len(), audio.sample_rate);
+    println!("  decode (load_audio, mono)             {t_decode:7.3} ms");
+    println!("  STFT + mel ({} x {})               {t_mel:7.3} ms", spec.rows, spec.cols);
+    println!("  dB + resize + colour (render_rgb)     {t_render:7.3} ms");
+    println!("  JPEG encode 800x600 q90 ({} KB)      {t_jpeg:7.3} ms", jpeg.len() / 1024);
+    println!("  JPEG encode + write (write_image)     {t_jpeg_file:7.3} ms");
+    println!("  PNG encode + write (write_image)      {t_png_file:7.3} ms");
+    println!("  render + JPEG + write (render_to_file){t_image:7.3} ms");
+    println!("  decode + STFT + mel + render_to_file  {:7.3} ms", t_decode + t_mel + t_image);
+}
