@@ -1,6 +1,7 @@
 """Decoding every supported format, compared with independent decoders (libsndfile through
 soundfile, FFmpeg through PyAV), and reading parts of files."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -212,3 +213,14 @@ def test_a_decoder_panic_is_a_one_line_decode_error(tmp_path):
     )
     assert p.returncode == 1 and len(p.stderr.splitlines()) == 1 and "corrupt stream" in p.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_fifos_and_devices_are_clear_errors(tmp_path):
+    # Opening a FIFO would block until a writer comes; /dev/zero would never end.
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    for path in [fifo, Path("/dev/zero")]:
+        with pytest.raises(spectrust.DecodeError, match="not a regular file"):
+            spectrust.load(path)
+        r = spectrust.Spectrogram().generate(path, tmp_path / "x.png")
+        assert not r.ok and "not a regular file" in r.error
