@@ -10,5 +10,6 @@ pub mod render;
 pub mod resample;
 pub mod spectrogram;
 pub mod stft;
+pub mod streaming;
 
 pub use error::{Error, Result};
