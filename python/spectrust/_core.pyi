@@ -1,14 +1,14 @@
 """Type stubs of the Rust extension (bindings only; see the Python modules for docs)."""
 
 from os import PathLike
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
 
 _Path = Union[str, PathLike[str]]
 
-__all__ = ["COLORMAPS", "load", "mel_filters", "melspectrogram", "melspectrogram_files", "power_to_db", "render_files"]
+__all__ = ["COLORMAPS", "StreamingSpectrogram", "load", "mel_filters", "melspectrogram", "melspectrogram_files", "power_to_db", "render_files"]
 COLORMAPS: list[str]
 
 def load(path: _Path, sr: Optional[int], mono: bool) -> Tuple[npt.NDArray[np.float32], int]: ...
@@ -29,3 +29,34 @@ def power_to_db(s: npt.NDArray[Any], ref_value: float, amin: float, top_db: Opti
 def mel_filters(
     sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
+
+@final
+class StreamingSpectrogram:
+    def __new__(
+        cls,
+        sr: float,
+        *,
+        n_fft: int = 2048,
+        hop_length: Optional[int] = None,
+        win_length: Optional[int] = None,
+        window: Union[str, Sequence[float]] = ...,
+    ) -> StreamingSpectrogram: ...
+    def push(self, samples: npt.NDArray[Union[np.float32, np.float64]]) -> int: ...
+    def pull(self, max_columns: Optional[int] = None) -> npt.NDArray[np.float32]: ...
+    def reset(self) -> None: ...
+    @property
+    def frequencies(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def n_bins(self) -> int: ...
+    @property
+    def sr(self) -> float: ...
+    @property
+    def n_fft(self) -> int: ...
+    @property
+    def hop_length(self) -> int: ...
+    @property
+    def available(self) -> int: ...
+    @property
+    def produced(self) -> int: ...
+    @property
+    def db_floor(self) -> float: ...
