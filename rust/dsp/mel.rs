@@ -137,6 +137,19 @@ impl MelFilterBank {
         Ok(MelFilterBank { n_bins, filters })
     }
 
+    /// A bank of arbitrary sparse filters over `n_bins` FFT bins: each row is the first bin
+    /// it covers and its weights (used for the logarithmic and linear axes of `scale`).
+    pub fn from_rows(n_bins: usize, rows: Vec<(usize, Vec<f32>)>) -> Self {
+        let filters = rows
+            .into_iter()
+            .map(|(start, weights)| {
+                assert!(start + weights.len() <= n_bins, "filter past the last FFT bin");
+                Filter { start, weights }
+            })
+            .collect();
+        MelFilterBank { n_bins, filters }
+    }
+
     pub fn n_mels(&self) -> usize {
         self.filters.len()
     }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod mel;
 pub mod render;
 pub mod resample;
+pub mod scale;
 pub mod spectrogram;
 pub mod stft;
 pub mod streaming;
