@@ -4,14 +4,25 @@
 //! `center=False`): column `t` analyses samples `t * hop_length .. t * hop_length + n_fft`.
 //! Pushing a signal in one block or in many gives the same columns. Levels are in dB re full
 //! scale: power is normalised by the window so that a full-scale sine at a bin centre reads
-//! 0 dB, and clipped below at [`DB_FLOOR`].
+//! 0 dB, and clipped below at [`DB_FLOOR`]. Each power spectrum is reduced to the bins of a
+//! [`FreqAxis`] (log, mel or linear) before the conversion to dB, with every band's filter
+//! rescaled to a peak weight of 1: a tone at a band's centre frequency then reads its own
+//! level whatever the width of the band (the axis's own normalisation, a mean over the band
+//! or Slaney's area, would read a tone lower in wider bands).
 
 use super::db;
 use super::error::{ensure_param, Result};
+use super::scale::{FreqAxis, FreqScale};
 use super::stft::{PadMode, Scratch, Stft, StftParams, Window};
 
 /// The lowest level a column holds, in dB re full scale.
 pub const DB_FLOOR: f32 = -120.0;
+
+/// Default frequency range of the axis, in Hz (`fmax` is lowered to `sr / 2` when above it).
+pub const DEFAULT_FMIN: f64 = 20.0;
+pub const DEFAULT_FMAX: f64 = 20000.0;
+/// Default number of log or mel bands.
+pub const DEFAULT_N_BINS: usize = 256;
 
 /// Settings of a [`StreamingSpectrogram`].
 #[derive(Debug, Clone, PartialEq)]
@@ -22,12 +33,33 @@ pub struct StreamingParams {
     pub hop_length: usize,
     pub win_length: usize,
     pub window: Window,
+    /// The frequency axis of the columns ([`FreqAxis::new`]'s arguments).
+    pub scale: FreqScale,
+    pub n_bins: usize,
+    pub fmin: f64,
+    pub fmax: Option<f64>,
 }
 
 impl StreamingParams {
-    /// A Hann window of `n_fft` and a hop of `n_fft / 4`.
+    /// A Hann window of `n_fft`, a hop of `n_fft / 4`, and [`DEFAULT_N_BINS`] log bands from
+    /// 20 Hz to 20 kHz (or `sr / 2` if lower).
     pub fn new(sample_rate: f64, n_fft: usize) -> Self {
-        StreamingParams { sample_rate, n_fft, hop_length: (n_fft / 4).max(1), win_length: n_fft, window: Window::Hann }
+        StreamingParams {
+            sample_rate,
+            n_fft,
+            hop_length: (n_fft / 4).max(1),
+            win_length: n_fft,
+            window: Window::Hann,
+            scale: FreqScale::Log,
+            n_bins: DEFAULT_N_BINS,
+            fmin: DEFAULT_FMIN,
+            fmax: Some(DEFAULT_FMAX.min(sample_rate / 2.0)),
+        }
+    }
+
+    /// The raw FFT bins, from 0 Hz to `sr / 2`.
+    pub fn linear(sample_rate: f64, n_fft: usize) -> Self {
+        StreamingParams { scale: FreqScale::Linear, fmin: 0.0, fmax: None, ..Self::new(sample_rate, n_fft) }
     }
 }
 
@@ -42,7 +74,9 @@ pub struct StreamingSpectrogram {
     skip: usize,
     /// `(sum(window) / 2)^2`: the power of a full-scale sine at a bin centre.
     full_scale: f64,
-    frequencies: Vec<f32>,
+    axis: FreqAxis,
+    /// Per band, 1 / (peak weight of its filter).
+    gain: Vec<f32>,
     /// Finished columns not yet pulled, one after another.
     columns: Vec<f32>,
     /// Columns produced since the start (or the last reset).
@@ -67,8 +101,16 @@ impl StreamingSpectrogram {
         let stft = Stft::new(&stft_params)?;
         let window_sum: f64 = p.window.values(p.win_length)?.iter().map(|&w| w as f64).sum();
         ensure_param!(window_sum > 0.0, "the window must have a positive sum, got {window_sum}");
-        let n_bins = stft.n_bins();
-        let frequencies = (0..n_bins).map(|k| (k as f64 * p.sample_rate / p.n_fft as f64) as f32).collect();
+        let axis = FreqAxis::new(p.scale, p.sample_rate, p.n_fft, p.n_bins, p.fmin, p.fmax)?;
+        let gain = axis
+            .bank()
+            .dense()
+            .chunks_exact(stft.n_bins())
+            .map(|row| match row.iter().fold(0.0f32, |m, &w| m.max(w)) {
+                peak if peak > 0.0 => 1.0 / peak,
+                _ => 1.0,
+            })
+            .collect();
         Ok(StreamingSpectrogram {
             scratch: stft.scratch(),
             stft,
@@ -76,7 +118,8 @@ impl StreamingSpectrogram {
             pending: Vec::with_capacity(2 * p.n_fft),
             skip: 0,
             full_scale: (window_sum / 2.0).powi(2),
-            frequencies,
+            axis,
+            gain,
             columns: Vec::new(),
             produced: 0,
         })
@@ -96,12 +139,12 @@ impl StreamingSpectrogram {
 
     /// Values per column.
     pub fn n_bins(&self) -> usize {
-        self.frequencies.len()
+        self.axis.n_bins()
     }
 
     /// Centre frequency in Hz of each value of a column, ascending.
     pub fn frequencies(&self) -> &[f32] {
-        &self.frequencies
+        self.axis.frequencies()
     }
 
     /// Columns ready to pull.
@@ -124,12 +167,15 @@ impl StreamingSpectrogram {
         let (n_fft, hop) = (self.stft.n_fft(), self.stft.hop_length());
         if self.pending.len() >= n_fft {
             let n = 1 + (self.pending.len() - n_fft) / hop;
-            let n_bins = self.frequencies.len();
+            let n_bins = self.axis.n_bins();
             let start = self.columns.len();
             self.columns.resize(start + n * n_bins, 0.0);
             let out = &mut self.columns[start..];
+            let (axis, gain) = (&self.axis, &self.gain);
             self.stft.power_spectra(&self.pending, 2.0, 0..n, &mut self.scratch, |t, power| {
-                out[t * n_bins..(t + 1) * n_bins].copy_from_slice(power);
+                let column = &mut out[t * n_bins..(t + 1) * n_bins];
+                axis.apply(power, column);
+                column.iter_mut().zip(gain).for_each(|(v, g)| *v *= g);
             });
             // Levels re full scale, floored at DB_FLOOR; the parameters are valid constants.
             let amin = self.full_scale * 10f64.powf(DB_FLOOR as f64 / 10.0);
@@ -207,7 +253,7 @@ mod tests {
     fn block_sizes_do_not_change_the_columns() {
         let y = noise(20_000);
         for (n_fft, hop) in [(512, 128), (1024, 1024), (256, 300), (64, 1)] {
-            let mut p = StreamingParams::new(16000.0, n_fft);
+            let mut p = StreamingParams::linear(16000.0, n_fft);
             p.hop_length = hop;
             let whole = all_columns(&p, &y, &[y.len()]);
             assert_eq!(whole.len(), (1 + (y.len() - n_fft) / hop) * (n_fft / 2 + 1));
@@ -220,7 +266,7 @@ mod tests {
     #[test]
     fn columns_are_the_uncentred_stft_in_db_re_full_scale() {
         let y = noise(5000);
-        let mut p = StreamingParams::new(8000.0, 256);
+        let mut p = StreamingParams::linear(8000.0, 256);
         p.window = Window::Hamming;
         p.hop_length = 100;
         let got = all_columns(&p, &y, &[777]);
@@ -247,7 +293,7 @@ mod tests {
     #[test]
     fn a_full_scale_sine_reads_0_db_in_its_bin() {
         let (sr, n_fft) = (48000.0, 4096);
-        let mut s = StreamingSpectrogram::new(&StreamingParams::new(sr, n_fft)).unwrap();
+        let mut s = StreamingSpectrogram::new(&StreamingParams::linear(sr, n_fft)).unwrap();
         // Exactly on bin 100, then 1 kHz (between bins: Hann scalloping is at most 1.42 dB).
         for (freq, tol) in [(100.0 * sr / n_fft as f64, 0.01), (1000.0, 1.5)] {
             s.reset();
@@ -271,7 +317,7 @@ mod tests {
 
     #[test]
     fn silence_sits_on_the_floor_and_nothing_is_emitted_before_a_full_frame() {
-        let mut s = StreamingSpectrogram::new(&StreamingParams::new(44100.0, 1024)).unwrap();
+        let mut s = StreamingSpectrogram::new(&StreamingParams::linear(44100.0, 1024)).unwrap();
         assert_eq!(s.push(&[0.0; 1023]), 0);
         assert_eq!(s.pull(None), (0, vec![]));
         assert_eq!(s.push(&[0.0; 1]), 1);
@@ -293,8 +339,57 @@ mod tests {
             StreamingParams { hop_length: 0, ..StreamingParams::new(16000.0, 1024) },
             StreamingParams { win_length: 2048, ..StreamingParams::new(16000.0, 1024) },
             StreamingParams { window: Window::Custom(vec![0.0; 1024]), ..StreamingParams::new(16000.0, 1024) },
+            StreamingParams { fmax: Some(9000.0), ..StreamingParams::new(16000.0, 1024) },
+            StreamingParams { fmin: 0.0, ..StreamingParams::new(16000.0, 1024) },
+            StreamingParams { n_bins: 1, ..StreamingParams::new(16000.0, 1024) },
         ] {
             assert!(matches!(StreamingSpectrogram::new(&p), Err(crate::dsp::Error::Parameter(_))), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn every_scale_puts_a_1_khz_tone_in_the_bin_nearest_1_khz() {
+        for sr in [44100.0, 48000.0] {
+            for scale in [FreqScale::Log, FreqScale::Mel, FreqScale::Linear] {
+                let p = StreamingParams { scale, fmin: if scale == FreqScale::Log { 20.0 } else { 0.0 }, ..StreamingParams::new(sr, 4096) };
+                let mut s = StreamingSpectrogram::new(&p).unwrap();
+                s.push(&sine(1000.0, sr, 24000, 1.0));
+                let (n, cols) = s.pull(None);
+                assert!(n > 5);
+                let f = s.frequencies();
+                assert!(f.windows(2).all(|w| w[0] < w[1]));
+                let nearest = (0..f.len()).min_by(|&a, &b| (f[a] - 1000.0).abs().total_cmp(&(f[b] - 1000.0).abs())).unwrap();
+                for col in cols.chunks_exact(s.n_bins()) {
+                    let (k, &peak) = col.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
+                    assert!(k.abs_diff(nearest) <= usize::from(scale == FreqScale::Mel), "{sr} {scale:?}: peak {k}, nearest {nearest}");
+                    assert!(peak > -2.0 && peak < 2.0, "{sr} {scale:?}: {peak} dB");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_axis_is_256_log_bands_from_20_hz_to_20_khz_or_nyquist() {
+        let s = StreamingSpectrogram::new(&StreamingParams::new(48000.0, 2048)).unwrap();
+        assert_eq!(s.n_bins(), 256);
+        assert!((s.frequencies()[0] - 20.0).abs() < 1e-3 && (s.frequencies()[255] - 20000.0).abs() < 0.5);
+        let s = StreamingSpectrogram::new(&StreamingParams::new(16000.0, 2048)).unwrap();
+        assert!((s.frequencies()[255] - 8000.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn a_full_scale_sine_reads_about_0_db_on_every_axis_at_every_frequency() {
+        let sr = 48000.0;
+        for scale in [FreqScale::Log, FreqScale::Mel, FreqScale::Linear] {
+            let p = StreamingParams { scale, ..StreamingParams::new(sr, 4096) };
+            let mut s = StreamingSpectrogram::new(&p).unwrap();
+            for f in [50.0, 100.0, 440.0, 1000.0, 5000.0, 15000.0] {
+                s.reset();
+                s.push(&sine(f, sr, 8192, 1.0));
+                let (_, col) = s.pull(Some(1));
+                let peak = col.iter().fold(f32::MIN, |m, &v| m.max(v));
+                assert!(peak > -3.0 && peak < 2.0, "{scale:?} {f} Hz: {peak} dB");
+            }
         }
     }
 }

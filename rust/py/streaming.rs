@@ -6,6 +6,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use super::{check, WindowArg};
+use crate::dsp::scale::FreqScale;
 use crate::dsp::streaming::{StreamingParams, StreamingSpectrogram as Inner, DB_FLOOR};
 use crate::dsp::stft::Window;
 
@@ -13,9 +14,11 @@ use crate::dsp::stft::Window;
 ///
 /// Column ``t`` is the short-time spectrum of samples ``t * hop_length`` to
 /// ``t * hop_length + n_fft`` of everything pushed so far (an uncentred STFT), so pushing a
-/// signal in one block or in many blocks of any sizes gives the same columns. Levels are in
-/// dB re full scale: a full-scale sine at a bin's centre frequency reads 0 dB; silence reads
-/// ``db_floor`` (-120 dB). The work runs in Rust with the GIL released.
+/// signal in one block or in many blocks of any sizes gives the same columns. Each power
+/// spectrum is reduced to the bands of a log, mel or linear frequency axis. Levels are in
+/// dB re full scale: a full-scale sine reads about 0 dB in the band nearest its frequency
+/// (exactly 0 dB at an FFT bin's centre on the linear axis), silence ``db_floor`` (-120 dB).
+/// The work runs in Rust with the GIL released.
 ///
 /// Parameters
 /// ----------
@@ -30,14 +33,24 @@ use crate::dsp::stft::Window;
 /// window : str or sequence of float
 ///     ``"hann"`` (default), ``"hamming"``, ``"blackman"``, ``"boxcar"``, or
 ///     ``win_length`` window values.
+/// scale : {"log", "mel", "linear"}
+///     Frequency axis (default ``"log"``): ``n_bins`` bands evenly spaced in log-frequency,
+///     ``n_bins`` mel bands (Slaney's scale), or the FFT bins themselves.
+/// n_bins : int
+///     Number of log or mel bands (default 256; ignored by ``"linear"``).
+/// fmin : float >= 0
+///     Lowest centre frequency in Hz (default 20; must be > 0 for ``"log"``).
+/// fmax : float or None
+///     Highest centre frequency in Hz, at most ``sr / 2`` (default: 20000 Hz, or ``sr / 2``
+///     when lower).
 ///
 /// Attributes
 /// ----------
 /// frequencies : np.ndarray [shape=(n_bins,), dtype=float32]
 ///     Centre frequency in Hz of each value of a column, ascending.
 /// n_bins : int
-///     Values per column.
-/// sr, n_fft, hop_length : float, int, int
+///     Values per column (for ``"linear"``, the FFT bins from ``fmin`` to ``fmax``).
+/// sr, n_fft, hop_length, scale : float, int, int, str
 ///     The settings in force.
 /// available : int
 ///     Columns ready to pull.
@@ -60,20 +73,45 @@ use crate::dsp::stft::Window;
 #[pyclass(module = "spectrust._core")]
 pub struct StreamingSpectrogram {
     inner: Inner,
+    scale: String,
 }
 
 #[pymethods]
 impl StreamingSpectrogram {
     #[new]
-    #[pyo3(signature = (sr, *, n_fft=2048, hop_length=None, win_length=None, window=WindowArg::Name("hann".into())))]
-    fn new(sr: f64, n_fft: usize, hop_length: Option<usize>, win_length: Option<usize>, window: WindowArg) -> PyResult<Self> {
+    #[pyo3(signature = (
+        sr, *, n_fft=2048, hop_length=None, win_length=None, window=WindowArg::Name("hann".into()),
+        scale="log", n_bins=256, fmin=20.0, fmax=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        sr: f64,
+        n_fft: usize,
+        hop_length: Option<usize>,
+        win_length: Option<usize>,
+        window: WindowArg,
+        scale: &str,
+        n_bins: usize,
+        fmin: f64,
+        fmax: Option<f64>,
+    ) -> PyResult<Self> {
+        let defaults = StreamingParams::new(sr, n_fft);
         let win_length = win_length.unwrap_or(n_fft);
         let window = match window {
             WindowArg::Name(name) => check(Window::from_name(&name))?,
             WindowArg::Values(v) => Window::Custom(v),
         };
-        let params = StreamingParams { sample_rate: sr, n_fft, hop_length: hop_length.unwrap_or(win_length / 4), win_length, window };
-        Ok(StreamingSpectrogram { inner: check(Inner::new(&params))? })
+        let params = StreamingParams {
+            hop_length: hop_length.unwrap_or(win_length / 4),
+            win_length,
+            window,
+            scale: check(FreqScale::from_name(scale))?,
+            n_bins,
+            fmin,
+            fmax: fmax.or(defaults.fmax),
+            ..defaults
+        };
+        Ok(StreamingSpectrogram { inner: check(Inner::new(&params))?, scale: scale.to_owned() })
     }
 
     /// Appends samples (shape ``(n,)``, float32 or float64, nominally in -1..1) to the stream
@@ -129,6 +167,11 @@ impl StreamingSpectrogram {
     }
 
     #[getter]
+    fn scale(&self) -> &str {
+        &self.scale
+    }
+
+    #[getter]
     fn available(&self) -> usize {
         self.inner.available()
     }
@@ -145,10 +188,11 @@ impl StreamingSpectrogram {
 
     fn __repr__(&self) -> String {
         format!(
-            "StreamingSpectrogram(sr={}, n_fft={}, hop_length={}, n_bins={})",
+            "StreamingSpectrogram(sr={}, n_fft={}, hop_length={}, scale={:?}, n_bins={})",
             self.inner.sample_rate(),
             self.inner.n_fft(),
             self.inner.hop_length(),
+            self.scale,
             self.inner.n_bins()
         )
     }
