@@ -29,6 +29,7 @@ def _positive_int(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="spectrust", description="Audio files to mel spectrogram images, fast.")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_serve(sub)
     b = sub.add_parser("batch", help="render every audio file under a folder", description=__doc__.split("\n\n")[1])
     b.add_argument("in_dir", metavar="IN_DIR", help="folder searched recursively for audio files")
     b.add_argument("out_dir", metavar="OUT_DIR", help="folder for the images (created if missing)")
@@ -118,11 +119,40 @@ def _batch(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _add_serve(sub) -> None:
+    s = sub.add_parser(
+        "serve",
+        help="run the upload API and the live spectrogram page",
+        description="Runs the upload API (POST /api/audio/generate-spectrogram) and the live spectrogram page "
+        "(GET /, WS /ws/live) with uvicorn. Needs pip install 'spectrust[server]'.",
+    )
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--cache-dir", default=None, help="folder of the stored spectrograms (default: a temporary folder)")
+    s.add_argument("--max-upload-mb", type=float, default=15.0, help="largest upload in MiB (default 15)")
+    s.add_argument("--allow-origin", action="append", default=[], help="another origin allowed to open /ws/live (repeatable)")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from .server import ServerSettings, run
+    except ImportError as e:
+        print(f"spectrust: error: spectrust serve needs the server extra: pip install 'spectrust[server]' ({e})", file=sys.stderr)
+        return 2
+    settings = ServerSettings(
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        cache_dir=args.cache_dir,
+        allowed_origins=tuple(args.allow_origin),
+    )
+    run(args.host, args.port, settings)
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``spectrust`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return _batch(args)
+        return _serve(args) if args.command == "serve" else _batch(args)
     except (ParameterError, ValueError, TypeError) as e:
         print(f"spectrust: error: {e}", file=sys.stderr)
         return 2
