@@ -127,7 +127,7 @@ def create_app(settings: Optional[ServerSettings] = None) -> FastAPI:
     async def ws_live(websocket: WebSocket) -> None:
         await live_session(websocket, settings)
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html", headers=NOSNIFF)
 
