@@ -1,16 +1,37 @@
-"""Create the benchmark inputs: 100 copies of one real 15 s clip.
+"""Create the benchmark inputs: 100 copies of one real 15 s clip, and one hour of music.
 
 Writes benches/data/clips/clip_000.wav ... clip_099.wav (benches/data/ is git-ignored),
-copies of /work/shared/audio/music_mono22k_s16.wav (mono, 22050 Hz, 16-bit). Files that
-already exist with the right size are left alone, so running it again is cheap.
+copies of ../shared/audio/music_mono22k_s16.wav (mono, 22050 Hz, 16-bit), and
+benches/data/hour_stereo44k_s16.wav: ../shared/audio/music_stereo44k_s16.wav (15 s, 44.1 kHz
+stereo) repeated 240 times, 635 MB. Files that already exist with the right size are left
+alone, so running it again is cheap.
 """
 
 import shutil
+import wave
 from pathlib import Path
 
-SOURCE = Path("/work/shared/audio/music_mono22k_s16.wav")
-CLIPS = Path(__file__).resolve().parent / "data" / "clips"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "audio"
+SOURCE = SHARED / "music_mono22k_s16.wav"
+DATA = Path(__file__).resolve().parent / "data"
+CLIPS = DATA / "clips"
 N_CLIPS = 100
+HOUR = DATA / "hour_stereo44k_s16.wav"
+
+
+def make_hour() -> Path:
+    """One hour of 44.1 kHz stereo 16-bit WAV (the 15 s stereo clip, 240 times)."""
+    with wave.open(str(SHARED / "music_stereo44k_s16.wav")) as src:
+        params, frames = src.getparams(), src.readframes(src.getnframes())
+    size = 44 + 240 * len(frames)
+    if not (HOUR.is_file() and HOUR.stat().st_size == size):
+        DATA.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(HOUR), "wb") as out:
+            out.setparams(params)
+            for _ in range(240):
+                out.writeframes(frames)
+        print(f"make_data: wrote {HOUR} ({HOUR.stat().st_size / 1e6:.0f} MB)")
+    return HOUR
 
 
 def clip_paths() -> list:

@@ -1,13 +1,15 @@
 """The spectrust command line, run as a subprocess as a web back end would."""
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
-from conftest import MONO8_U8, MONO22
+from conftest import EXAMPLES, MONO8_U8, MONO22, write_wav
 
 
 def run(*args):
@@ -58,3 +60,88 @@ def test_console_script_is_installed():
     exe = Path(sys.executable).parent / "spectrust"
     p = subprocess.run([str(exe) if exe.exists() else "spectrust", "--help"], capture_output=True, text=True)
     assert p.returncode == 0 and "batch" in p.stdout
+
+
+def test_render_shorthand_like_the_seed_script(tmp_path):
+    # `python spectrogram.py audio.mp3 out.png`, as back ends called the seed script.
+    out = tmp_path / "out.png"
+    p = run(EXAMPLES / "music.mp3", out, "--width", 400, "--height", 200, "--colormap", "gray_r", "--fmax", 5000)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == f"{out}\n" and p.stderr == ""
+    with Image.open(out) as im:
+        assert (im.format, im.size) == ("PNG", (400, 200))
+    p = run("render", EXAMPLES / "music.flac", tmp_path / "b.jpg", "--scale", "log", "--noise-percentile", 75)
+    assert p.returncode == 0, p.stderr
+    with Image.open(tmp_path / "b.jpg") as im:
+        assert (im.format, im.size) == ("JPEG", (600, 420))
+
+
+def test_render_frames_for_video(tmp_path):
+    p = run(MONO22, f"{tmp_path / 'frames'}/", "--width", 64, "--height", 48, "--json")
+    assert p.returncode == 0, p.stderr
+    records = [json.loads(line) for line in p.stdout.splitlines()]
+    assert len(records) == 150  # 15 s at 0.1 s per frame
+    assert [r["frame"] for r in records] == list(range(150))
+    assert records[1]["start"] == 0.1 and records[-1]["end"] == 15.0
+    names = sorted(x.name for x in (tmp_path / "frames").iterdir())
+    assert names == [f"frame_{i:04d}.png" for i in range(150)]
+    assert all(Path(r["output"]).name == n for r, n in zip(records, names))
+    with Image.open(tmp_path / "frames" / "frame_0149.png") as im:
+        assert im.size == (64, 48)
+    # An existing folder works without the slash, and --frame-duration sets the count.
+    p = run("render", EXAMPLES / "music.ogg", tmp_path / "frames", "--frame-duration", 1.0)
+    assert p.returncode == 0 and p.stdout == f"16 frames written to {tmp_path / 'frames'}\n"
+
+
+def test_frames_share_one_colour_scale(tmp_path):
+    # Loud first half, quiet second half: the quiet frames must come out darker.
+    t = np.arange(22050 * 2) / 22050
+    y = np.sin(2 * np.pi * 440 * t) * np.where(t < 1, 0.8, 0.008)
+    wav = write_wav(tmp_path / "fade.wav", y, 22050)
+    assert run(wav, f"{tmp_path}/f/", "--colormap", "gray", "--frame-duration", 0.5).returncode == 0
+    levels = [np.asarray(Image.open(tmp_path / "f" / f"frame_{i:04d}.png").convert("L")).max() for i in range(4)]
+    assert levels[0] > 200 and levels[3] < levels[0] - 80, levels
+
+
+def test_render_failures_are_one_line_exit_1_and_leave_nothing(tmp_path):
+    text = tmp_path / "notes.mp3"
+    text.write_text("not audio at all")
+    for audio, out in [(text, tmp_path / "a.png"), (tmp_path / "missing.wav", tmp_path / "b.png"), (text, f"{tmp_path}/frames/")]:
+        p = run(audio, out, "--json")
+        assert p.returncode == 1, p.stderr
+        assert len(p.stderr.splitlines()) == 1 and "Traceback" not in p.stderr and str(audio) in p.stderr
+        record = json.loads(p.stdout)
+        assert record["ok"] is False and str(audio) in record["error"]
+    assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()
+    assert not (tmp_path / "frames").exists() or not any((tmp_path / "frames").iterdir())
+
+
+def test_render_bad_usage_exits_2(tmp_path):
+    for args in (
+        [MONO22, tmp_path / "x.gif"],
+        [MONO22, tmp_path / "x.png", "--scale", "bark"],
+        [MONO22, tmp_path / "x.png", "--noise-percentile", 120],
+        [MONO22, f"{tmp_path}/f/", "--frame-duration", 0.001],
+        ["render", MONO22],
+    ):
+        p = run(*args)
+        assert p.returncode == 2, (args, p.returncode, p.stderr)
+        assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) >= 1
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_hostile_file_names_as_a_back_end_passes_them(tmp_path):
+    # Arguments as a list, after `--`: a name that looks like an option or a shell command is
+    # just a name.
+    audio = tmp_path / "-x; rm -rf ~.mp3"
+    audio.write_bytes((EXAMPLES / "music.mp3").read_bytes())
+    p = subprocess.run(
+        [sys.executable, "-m", "spectrust.cli", "render", "--json", "--width", "80", "--height", "30", "--", audio.name, "-o.png"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == {"ok": True, "input": audio.name, "output": "-o.png", "width": 80, "height": 30}
+    assert (tmp_path / "-o.png").is_file()

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import spectrust
-from conftest import CLIPS, MONO22, MONO44_F32, STEREO44, STEREO44_S24
+from conftest import BAD_INPUTS, CLIPS, MONO22, MONO44_F32, STEREO44, STEREO44_S24
 
 
 def assert_db_close(ours, ref, tol_db=0.05, range_db=80.0, power=2.0):
@@ -183,7 +183,7 @@ def test_short_and_silent_signals_follow_librosa():
     assert silent.shape == (128, 44) and not silent.any()
 
 
-@pytest.mark.parametrize("name", ["missing", "folder", "empty", "text", "png", "header_cut", "rate0", "channels0"])
+@pytest.mark.parametrize("name", BAD_INPUTS)
 def test_load_bad_input_raises_typed_one_line_errors(bad_inputs, name):
     path = bad_inputs[name]
     expected = FileNotFoundError if name == "missing" else spectrust.DecodeError

@@ -23,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .api import Result, Spectrogram
 from .batch import Batchop
 from .errors import DecodeError, ParameterError, SpectrustError, UnsupportedFormatError
-from ._core import COLORMAPS, StreamingSpectrogram
+from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram
 
 # The array API needs numpy; it is imported on first use, so that the image API and the
 # command line start fast.
@@ -57,6 +57,7 @@ __all__ = [
     "mel_filters",
     "StreamingSpectrogram",
     "COLORMAPS",
+    "AUDIO_EXTENSIONS",
     "SpectrustError",
     "DecodeError",
     "UnsupportedFormatError",

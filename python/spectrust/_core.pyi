@@ -8,23 +8,37 @@ import numpy.typing as npt
 
 _Path = Union[str, PathLike[str]]
 
-__all__ = ["COLORMAPS", "StreamingSpectrogram", "load", "mel_filters", "melspectrogram", "melspectrogram_files", "power_to_db", "render_files"]
+__all__ = ["AUDIO_EXTENSIONS", "COLORMAPS", "StreamingSpectrogram", "load", "mel_filters", "melspectrogram", "melspectrogram_files", "power_to_db", "render_files", "render_frames", "SCALES"]
+AUDIO_EXTENSIONS: tuple[str, ...]
 COLORMAPS: list[str]
+SCALES: list[str]
 
-def load(path: _Path, sr: Optional[int], mono: bool) -> Tuple[npt.NDArray[np.float32], int]: ...
+def load(
+    path: _Path, sr: Optional[int], mono: bool, offset: float, duration: Optional[float], max_duration: Optional[float]
+) -> Tuple[npt.NDArray[np.float32], int]: ...
 def melspectrogram(
     y: npt.NDArray[np.float32], sr: float, params: dict[str, Any], workers: Optional[int]
 ) -> npt.NDArray[np.float32]: ...
 def melspectrogram_files(
-    paths: Sequence[_Path], params: dict[str, Any], sr: Optional[int], workers: Optional[int]
+    paths: Sequence[_Path], params: dict[str, Any], sr: Optional[int], workers: Optional[int], max_duration: Optional[float]
 ) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
 def render_files(
     jobs: Sequence[Tuple[_Path, _Path]],
     params: dict[str, Any],
     image: dict[str, Any],
-    sr: Optional[int],
+    source: dict[str, Any],
     workers: Optional[int],
 ) -> list[Optional[str]]: ...
+def render_frames(
+    input: _Path,
+    out_dir: _Path,
+    params: dict[str, Any],
+    image: dict[str, Any],
+    source: dict[str, Any],
+    frame_duration: float,
+    suffix: str,
+    workers: Optional[int],
+) -> list[Tuple[str, float, float]]: ...
 def power_to_db(s: npt.NDArray[Any], ref_value: float, amin: float, top_db: Optional[float]) -> npt.NDArray[Any]: ...
 def mel_filters(
     sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]

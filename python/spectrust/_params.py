@@ -6,6 +6,21 @@ from typing import Optional, Sequence, Union
 
 from .errors import ParameterError
 
+#: Default ``max_duration`` in seconds for functions that read files: a guard against
+#: decompression bombs (a few KB of MP3 or FLAC can claim days of audio). Pass ``None`` to
+#: read files of any length.
+DEFAULT_MAX_DURATION = 4 * 3600.0
+
+
+def max_duration_arg(value: Optional[float]) -> Optional[float]:
+    """Checks a ``max_duration`` argument (seconds, or None for no limit)."""
+    if value is None:
+        return None
+    value = float(value)
+    if not value > 0:
+        raise ParameterError(f"max_duration must be positive seconds or None, got {value}")
+    return value
+
 
 def mel_params(
     *,

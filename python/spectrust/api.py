@@ -6,11 +6,22 @@ import os
 from typing import Callable, Iterable, Optional, Sequence
 
 from . import _core
+from ._params import DEFAULT_MAX_DURATION, max_duration_arg
 from ._params import mel_params as _mel_params
 
 __all__ = ["Spectrogram", "Result"]
 
-_RENDER_DEFAULTS = dict(colormap="spectrust", top_db=80.0, quality=90, sr=None)
+_RENDER_DEFAULTS = dict(
+    colormap="spectrust",
+    top_db=80.0,
+    quality=90,
+    sr=None,
+    max_duration=DEFAULT_MAX_DURATION,
+    scale="mel",
+    noise_percentile=None,
+)
+#: The lowest frequency of a log axis when ``fmin`` is 0 (a log axis cannot start at 0 Hz).
+LOG_FMIN = 20.0
 _MEL_DEFAULTS = dict(n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, fmax=None)
 
 
@@ -59,11 +70,17 @@ class Result:
 
 
 class Spectrogram:
-    """Renders audio files as mel spectrogram images (JPEG or PNG).
+    """Renders audio files as spectrogram images (JPEG or PNG), mel-scaled by default.
 
-    The image is exactly ``width x height`` pixels: time runs left to right, mel frequency
-    bottom (low) to top (high). Power is shown in dB relative to the file's loudest bin
-    (``power_to_db(S, ref=np.max, top_db=top_db)``), mapped onto ``colormap``.
+    Inputs may be in any format :func:`spectrust.load` reads (WAV, MP3, Ogg Vorbis, FLAC,
+    AAC, M4A/MP4), found from the content. Long files are read and transformed in blocks.
+
+    The image is exactly ``width x height`` pixels: time runs left to right, frequency
+    bottom (low) to top (high) on a mel, logarithmic or linear axis. Power is shown in dB
+    relative to the file's loudest bin (``power_to_db(S, ref=np.max, top_db=top_db)``),
+    mapped onto ``colormap``. Files longer than 5 minutes are read in a stream: their frames
+    are averaged (in power) in groups so that at most ``max(8192, 4 * width)`` columns are
+    kept, which bounds memory whatever the length.
 
     Parameters
     ----------
@@ -78,12 +95,22 @@ class Spectrogram:
     n_fft, hop_length, n_mels, fmin, fmax
         Mel spectrogram parameters, as :func:`spectrust.melspectrogram` (defaults 2048, 512,
         128, 0 Hz, ``sr / 2``).
+    scale : {"mel", "log", "linear"}
+        Frequency axis (default ``"mel"``: librosa's Slaney mel filterbank). ``"log"``:
+        ``n_mels`` bands evenly spaced in log-frequency from ``fmin`` (20 Hz when ``fmin`` is
+        0) to ``fmax``, each a triangle-weighted mean of the FFT bins around it.
+        ``"linear"``: the FFT bins from ``fmin`` to ``fmax``.
+    noise_percentile : float, 0..100, or None
+        The seed script's noise filter: levels below this percentile of the spectrogram's
+        levels are drawn in the lowest colour (default ``None``: off; the seed used 75).
     top_db : float > 0
         Dynamic range shown, in dB (default 80).
     sr : int or None
         Resample every input to this rate in Hz first (default ``None``: each file's own).
     quality : int, 1..100
         JPEG quality (default 90).
+    max_duration : float or None
+        Inputs longer than this many seconds fail (default 4 hours; ``None``: no limit).
 
     Raises
     ------
@@ -103,7 +130,10 @@ class Spectrogram:
         self._g = float(kwargs.get("g", 255.0))
         self._b = float(kwargs.get("b", 255.0))
         self._options = {k: kwargs.get(k, v) for k, v in {**_RENDER_DEFAULTS, **_MEL_DEFAULTS}.items()}
-        self._mel = _mel_params(**{k: self._options[k] for k in _MEL_DEFAULTS})
+        mel = {k: self._options[k] for k in _MEL_DEFAULTS}
+        if self._options["scale"] == "log" and not mel["fmin"]:
+            mel["fmin"] = LOG_FMIN
+        self._mel = _mel_params(**mel)
         self._image = dict(
             width=width,
             height=height,
@@ -111,10 +141,15 @@ class Spectrogram:
             rgb=[self._r, self._g, self._b],
             top_db=float(self._options["top_db"]),
             quality=int(self._options["quality"]),
+            noise_percentile=None if self._options["noise_percentile"] is None else float(self._options["noise_percentile"]),
         )
-        self._sr = None if self._options["sr"] is None else int(self._options["sr"])
+        self._source = dict(
+            sr=None if self._options["sr"] is None else int(self._options["sr"]),
+            max_duration=max_duration_arg(self._options["max_duration"]),
+            scale=str(self._options["scale"]),
+        )
         # An empty job list checks every parameter without touching any file.
-        _core.render_files([], self._mel, self._image, self._sr, 1)
+        _core.render_files([], self._mel, self._image, self._source, 1)
 
     def __repr__(self) -> str:
         extra = "".join(
@@ -138,6 +173,55 @@ class Spectrogram:
         """
         return self._render([(path, outpath)], workers=1)[0]
 
+    def generate_frames(
+        self,
+        path: "os.PathLike[str] | str",
+        outdir: "os.PathLike[str] | str",
+        *,
+        frame_duration: float = 0.1,
+        format: str = "png",
+        workers: Optional[int] = None,
+    ) -> list:
+        """Render ``path`` as a sequence of images for video, ``frame_duration`` seconds each.
+
+        The frames ``outdir/frame_0000.png``, ``frame_0001.png``, ... are all
+        ``width x height`` and cut from one spectrogram of the whole file with one colour
+        scale (0 dB is the file's loudest bin), so they can be played one after another
+        (e.g. ``ffmpeg -framerate 10 -i frame_%04d.png``). Frames are rendered in parallel.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The audio file.
+        outdir : str or os.PathLike
+            Folder for the frames (created if missing).
+        frame_duration : float
+            Seconds of audio per frame (default 0.1: 10 frames per second of audio); at
+            least one hop (``hop_length / sr``).
+        format : {"png", "jpg"}
+            Image format (default ``"png"``).
+        workers : int or None
+            Threads to use (default: one per core).
+
+        Returns
+        -------
+        list of (str, float, float)
+            Per frame: its path and the start and end of the audio it shows, in seconds.
+
+        Raises
+        ------
+        FileNotFoundError, DecodeError, UnsupportedFormatError
+            The input cannot be read; no frame is left behind.
+        ParameterError
+            ``frame_duration`` out of range or an unknown ``format``.
+        """
+        return [
+            (os.fspath(p), start, end)
+            for p, start, end in _core.render_frames(
+                os.fspath(path), os.fspath(outdir), self._mel, self._image, self._source, float(frame_duration), str(format), workers
+            )
+        ]
+
     def _render(
         self,
         jobs: Sequence[tuple],
@@ -152,7 +236,7 @@ class Spectrogram:
             chunks = (jobs[i : i + size] for i in range(0, len(jobs), size))
         results = []
         for chunk in chunks:
-            errors = _core.render_files(chunk, self._mel, self._image, self._sr, workers)
+            errors = _core.render_files(chunk, self._mel, self._image, self._source, workers)
             results += [Result(i, o, e) for (i, o), e in zip(chunk, errors)]
             if progress is not None:
                 progress(len(chunk))

@@ -8,13 +8,14 @@ import uuid
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from ._core import AUDIO_EXTENSIONS
 from .api import Result, Spectrogram
 
 __all__ = ["Batchop"]
 
 
 class Batchop:
-    """Render every WAV file under a folder (recursively) to spectrogram images, in parallel.
+    """Render every audio file under a folder (recursively) to spectrogram images, in parallel.
 
     Use as a context manager; ``__enter__`` does the work and returns a list of
     :class:`Result`, one per input file, sorted by input path::
@@ -39,7 +40,9 @@ class Batchop:
     format : {"jpg", "png"}
         Image format of the generated names (default ``"jpg"``).
     extensions : iterable of str
-        File name suffixes picked up, compared case-insensitively (default ``(".wav",)``).
+        File name suffixes picked up, compared case-insensitively (default
+        ``spectrust.AUDIO_EXTENSIONS``: every format read). ``extensions=(".wav",)`` gives the
+        original spectrust's WAV-only behaviour.
     workers : int or None
         Threads to use (default: one per core).
     progress : callable or None
@@ -62,7 +65,7 @@ class Batchop:
         *,
         keep_names: bool = False,
         format: str = "jpg",
-        extensions: Iterable[str] = (".wav",),
+        extensions: Iterable[str] = AUDIO_EXTENSIONS,
         workers: Optional[int] = None,
         progress: Optional[Callable[[int], None]] = None,
         **kwargs,
@@ -84,7 +87,7 @@ class Batchop:
         return list(self._files)
 
     @staticmethod
-    def _inputs(path, extensions: Iterable[str] = (".wav",)) -> list:
+    def _inputs(path, extensions: Iterable[str] = AUDIO_EXTENSIONS) -> list:
         """Absolute paths of the files under ``path`` whose suffix is one of ``extensions``."""
         wanted = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
         return sorted(str(p.resolve()) for p in Path(path).rglob("*") if p.suffix.lower() in wanted and p.is_file())

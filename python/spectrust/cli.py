@@ -1,22 +1,34 @@
 """The ``spectrust`` command line.
 
+``spectrust render AUDIO OUT`` (or just ``spectrust AUDIO OUT``) renders one audio file:
+OUT ending in ``.png``/``.jpg``/``.jpeg`` is one image of the whole file; OUT ending in ``/``
+(or an existing folder) gets a frame sequence ``frame_0000.png``, ``frame_0001.png``, ...
+of ``--frame-duration`` seconds each, for turning into video.
+
 ``spectrust batch IN_DIR OUT_DIR`` renders every audio file under IN_DIR to an image in
-OUT_DIR, mirroring the folder tree (``IN_DIR/a/b.wav`` -> ``OUT_DIR/a/b.jpg``). Exit status:
-0 when every file was written, 1 when any failed, 2 for bad usage. Errors are one line on
-stderr, never a traceback.
+OUT_DIR, mirroring the folder tree (``IN_DIR/a/b.wav`` -> ``OUT_DIR/a/b.jpg``).
+
+Exit status: 0 when every output was written, 1 when an input failed, 2 for bad usage.
+Errors are one line on stderr, never a traceback. With ``--json`` each output is also
+reported as one JSON object per line on stdout (failures too, with ``"ok": false``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from typing import Optional, Sequence
 
 from . import _core
+from ._params import DEFAULT_MAX_DURATION
+from .api import Spectrogram
 from .batch import Batchop
-from .errors import ParameterError
+from .errors import ParameterError, SpectrustError
+
+COMMANDS = ("render", "batch", "serve")
 
 
 def _positive_int(text: str) -> int:
@@ -26,26 +38,121 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _common_options() -> argparse.ArgumentParser:
+    """Options shared by render and batch: the image and the analysis."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--width", type=_positive_int, default=600, help="image width in pixels (default 600)")
+    p.add_argument("--height", type=_positive_int, default=420, help="image height in pixels (default 420)")
+    p.add_argument("--colormap", choices=list(_core.COLORMAPS), default="spectrust", help="colour map (default spectrust)")
+    p.add_argument("--scale", choices=list(_core.SCALES), default="mel", help="frequency axis: mel (default), log or linear")
+    p.add_argument("--fmin", type=float, default=0.0, help="lowest frequency in Hz (default 0; 20 for --scale log)")
+    p.add_argument("--fmax", type=float, default=None, help="highest frequency in Hz (default sr/2)")
+    p.add_argument(
+        "--noise-percentile",
+        type=float,
+        default=None,
+        metavar="P",
+        help="draw levels below the P-th percentile in the lowest colour (the seed script used 75; default off)",
+    )
+    p.add_argument("--top-db", type=float, default=80.0, help="dynamic range in dB (default 80)")
+    p.add_argument("--sr", type=_positive_int, default=None, help="resample to this rate in Hz first")
+    p.add_argument("--n-fft", type=_positive_int, default=2048, help="FFT length in samples (default 2048)")
+    p.add_argument("--hop-length", type=_positive_int, default=512, help="hop in samples (default 512)")
+    p.add_argument("--n-mels", type=_positive_int, default=128, help="mel (or log) bands (default 128)")
+    p.add_argument("--quality", type=_positive_int, default=90, help="JPEG quality 1-100 (default 90)")
+    p.add_argument(
+        "--max-duration",
+        type=float,
+        default=DEFAULT_MAX_DURATION,
+        metavar="SECONDS",
+        help=f"fail inputs longer than this (default {DEFAULT_MAX_DURATION:g})",
+    )
+    p.add_argument("--workers", type=_positive_int, default=None, help="threads (default: one per core)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per output on stdout")
+    return p
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="spectrust", description="Audio files to mel spectrogram images, fast.")
+    parser = argparse.ArgumentParser(
+        prog="spectrust",
+        description="Audio files to spectrogram images, fast. `spectrust AUDIO OUT` is short for `spectrust render AUDIO OUT`.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    _add_serve(sub)
-    b = sub.add_parser("batch", help="render every audio file under a folder", description=__doc__.split("\n\n")[1])
+    common = _common_options()
+    r = sub.add_parser("render", parents=[common], help="render one audio file (an image, or frames for video)")
+    r.add_argument("audio", metavar="AUDIO", help="audio file (WAV, MP3, Ogg Vorbis, FLAC, AAC, M4A/MP4)")
+    r.add_argument("out", metavar="OUT", help="image (.png, .jpg, .jpeg), or folder ending in / for a frame sequence")
+    r.add_argument(
+        "--frame-duration", type=float, default=0.1, metavar="SECONDS", help="seconds of audio per frame (default 0.1)"
+    )
+    b = sub.add_parser("batch", parents=[common], help="render every audio file under a folder")
     b.add_argument("in_dir", metavar="IN_DIR", help="folder searched recursively for audio files")
     b.add_argument("out_dir", metavar="OUT_DIR", help="folder for the images (created if missing)")
-    b.add_argument("--width", type=_positive_int, default=600, help="image width in pixels (default 600)")
-    b.add_argument("--height", type=_positive_int, default=420, help="image height in pixels (default 420)")
     b.add_argument("--format", choices=["jpg", "png"], default="jpg", help="image format (default jpg)")
-    b.add_argument("--colormap", choices=list(_core.COLORMAPS), default="spectrust", help="colour map (default spectrust)")
-    b.add_argument("--workers", type=_positive_int, default=None, help="threads (default: one per core)")
-    b.add_argument("--sr", type=_positive_int, default=None, help="resample to this rate in Hz first")
-    b.add_argument("--n-fft", type=_positive_int, default=2048, help="FFT length in samples (default 2048)")
-    b.add_argument("--hop-length", type=_positive_int, default=512, help="hop in samples (default 512)")
-    b.add_argument("--n-mels", type=_positive_int, default=128, help="mel bands (default 128)")
-    b.add_argument("--fmin", type=float, default=0.0, help="lowest frequency in Hz (default 0)")
-    b.add_argument("--fmax", type=float, default=None, help="highest frequency in Hz (default sr/2)")
-    b.add_argument("--top-db", type=float, default=80.0, help="dynamic range in dB (default 80)")
+    b.add_argument(
+        "--extensions",
+        default=",".join(_core.AUDIO_EXTENSIONS),
+        help="comma-separated file suffixes to pick up (default: every format read; .wav for WAV only)",
+    )
+    _add_serve(sub)
     return parser
+
+
+def _options(args: argparse.Namespace) -> dict:
+    """The Spectrogram keyword options given on the command line."""
+    return dict(
+        colormap=args.colormap,
+        scale=args.scale,
+        fmin=args.fmin,
+        fmax=args.fmax,
+        noise_percentile=args.noise_percentile,
+        top_db=args.top_db,
+        sr=args.sr,
+        n_fft=args.n_fft,
+        hop_length=args.hop_length,
+        n_mels=args.n_mels,
+        quality=args.quality,
+        max_duration=args.max_duration,
+    )
+
+
+def _emit(args: argparse.Namespace, record: dict) -> None:
+    if args.json:
+        print(json.dumps(record), flush=True)
+
+
+def _fail(args: argparse.Namespace, audio: str, error: str) -> int:
+    print(f"spectrust: error: {error}", file=sys.stderr)
+    _emit(args, {"ok": False, "input": audio, "error": error})
+    return 1
+
+
+def _render(args: argparse.Namespace) -> int:
+    spc = Spectrogram(args.width, args.height, **_options(args))
+    out = args.out
+    size = {"width": args.width, "height": args.height}
+    if out.endswith(("/", os.sep)) or os.path.isdir(out):
+        try:
+            frames = spc.generate_frames(args.audio, out, frame_duration=args.frame_duration, workers=args.workers)
+        except ParameterError:
+            raise
+        except (SpectrustError, OSError) as e:
+            return _fail(args, args.audio, str(e))
+        for i, (path, start, end) in enumerate(frames):
+            span = {"start": round(start, 6), "end": round(end, 6)}
+            _emit(args, {"ok": True, "input": args.audio, "output": path, "frame": i, **span, **size})
+        if not args.json:
+            print(f"{len(frames)} frames written to {out}")
+        return 0
+    if os.path.splitext(out)[1].lower() not in (".png", ".jpg", ".jpeg"):
+        raise ParameterError(f"{out}: OUT must end in .png, .jpg or .jpeg, or be a folder ending in / for frames")
+    result = spc.generate(args.audio, out)
+    if not result.ok:
+        return _fail(args, args.audio, result.error or "")
+    _emit(args, {"ok": True, "input": args.audio, "output": out, **size})
+    if not args.json:
+        print(out)
+    return 0
 
 
 class _Progress:
@@ -84,8 +191,7 @@ class _Progress:
 
 def _batch(args: argparse.Namespace) -> int:
     if not os.path.isdir(args.in_dir):
-        print(f"spectrust: error: {args.in_dir}: not a folder", file=sys.stderr)
-        return 2
+        raise ParameterError(f"{args.in_dir}: not a folder")
     start = time.perf_counter()
     progress = _Progress()
     op = Batchop(
@@ -95,16 +201,10 @@ def _batch(args: argparse.Namespace) -> int:
         args.height,
         keep_names=True,
         format=args.format,
+        extensions=[e.strip() for e in args.extensions.split(",") if e.strip()],
         workers=args.workers,
-        colormap=args.colormap,
-        sr=args.sr,
-        n_fft=args.n_fft,
-        hop_length=args.hop_length,
-        n_mels=args.n_mels,
-        fmin=args.fmin,
-        fmax=args.fmax,
-        top_db=args.top_db,
         progress=progress,
+        **_options(args),
     )
     progress.start(len(op.files))
     try:
@@ -113,9 +213,14 @@ def _batch(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     failed = [r for r in results if not r.ok]
-    for r in failed:
-        print(f"spectrust: failed: {r.error}", file=sys.stderr)
-    print(f"{len(results) - len(failed)} written, {len(failed)} failed in {time.perf_counter() - start:.2f} s")
+    for r in results:
+        if r.ok:
+            _emit(args, {"ok": True, "input": r.input_file, "output": r.output_file})
+        else:
+            print(f"spectrust: failed: {r.error}", file=sys.stderr)
+            _emit(args, {"ok": False, "input": r.input_file, "error": r.error})
+    summary = f"{len(results) - len(failed)} written, {len(failed)} failed in {time.perf_counter() - start:.2f} s"
+    print(summary, file=sys.stderr if args.json else sys.stdout)
     return 1 if failed else 0
 
 
@@ -148,19 +253,34 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_shorthand(argv: Sequence[str]) -> list:
+    """``spectrust AUDIO OUT ...`` is ``spectrust render AUDIO OUT ...``."""
+    argv = list(argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        return ["render", *argv]
+    return argv
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``spectrust`` command; returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_with_shorthand(sys.argv[1:] if argv is None else argv))
     try:
-        return _serve(args) if args.command == "serve" else _batch(args)
-    except (ParameterError, ValueError, TypeError) as e:
+        return {"serve": _serve, "render": _render, "batch": _batch}[args.command](args)
+    except (ParameterError, TypeError) as e:
         print(f"spectrust: error: {e}", file=sys.stderr)
         return 2
-    except OSError as e:
+    except (SpectrustError, OSError) as e:
         print(f"spectrust: error: {e}", file=sys.stderr)
         return 1
+    except ValueError as e:
+        print(f"spectrust: error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`spectrust ... --json | head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

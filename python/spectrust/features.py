@@ -12,6 +12,7 @@ from typing import Callable, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
+from ._params import DEFAULT_MAX_DURATION, max_duration_arg
 from ._params import mel_params as _mel_params
 from .errors import ParameterError
 
@@ -20,18 +21,42 @@ __all__ = ["load", "melspectrogram", "power_to_db", "melspectrogram_batch", "mel
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def load(path: PathLike, *, sr: Optional[int] = None, mono: bool = True) -> tuple[np.ndarray, int]:
-    """Load an audio file as floating-point samples.
+def load(
+    path: PathLike,
+    *,
+    sr: Optional[int] = None,
+    mono: bool = True,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+) -> tuple[np.ndarray, int]:
+    """Load an audio file as floating-point samples (``librosa.load``).
+
+    The format is found from the file's content, not its name: WAV (PCM 8/16/24/32-bit,
+    float32, WAVE_FORMAT_EXTENSIBLE, A-law/mu-law), MP3, Ogg Vorbis, FLAC, AAC (ADTS) and AAC
+    in MP4/M4A, any number of channels. Encoder delay and padding are removed where the file
+    records them (gapless MP3 and MP4).
 
     Parameters
     ----------
     path : str or os.PathLike
-        A WAV file: PCM 8/16/24/32-bit or float32, any number of channels.
+        An audio file.
     sr : int or None
         Target sample rate in Hz; ``None`` (default) keeps the file's own rate. Resampling
-        uses rubato's synchronous FFT resampler (Blackman-Harris anti-aliasing filter).
+        uses rubato's synchronous FFT resampler (Blackman-Harris anti-aliasing filter, one
+        8192-sample FFT per block); against ``soxr`` "HQ" on music resampled from 44.1 to
+        16 kHz, mel spectrograms differ by 0.0008 dB (median) and 0.2 dB (99th percentile,
+        only in the top transition band, above 0.99 of the new Nyquist frequency).
     mono : bool
         Mix down to one channel by averaging the channels (default ``True``).
+    offset : float
+        Start reading this many seconds into the file (default 0).
+    duration : float or None
+        Read at most this many seconds (default ``None``: to the end).
+    max_duration : float or None
+        Refuse files that decode to more than this many seconds, counted from the start of
+        the file (default 4 hours; ``None``: no limit). Decoding stops as soon as the limit
+        is passed, so a small file claiming days of audio costs little.
 
     Returns
     -------
@@ -45,11 +70,22 @@ def load(path: PathLike, *, sr: Optional[int] = None, mono: bool = True) -> tupl
     FileNotFoundError
         ``path`` does not exist.
     DecodeError
-        ``path`` is not valid audio (empty, a directory, not a WAV file, truncated header).
+        ``path`` is not valid audio (empty, a directory, truncated header, corrupt stream),
+        or is longer than ``max_duration``.
     UnsupportedFormatError
-        ``path`` is audio in a sample format that is not supported.
+        ``path`` is not in a format that is read (e.g. a PNG, Opus, HE-AAC); a subclass of
+        ``DecodeError``. The message names the codec when it is known.
+    ParameterError
+        ``offset`` < 0, ``duration`` < 0, ``max_duration`` <= 0 or ``sr`` <= 0.
     """
-    return _core.load(os.fspath(path), None if sr is None else int(sr), bool(mono))
+    return _core.load(
+        os.fspath(path),
+        None if sr is None else int(sr),
+        bool(mono),
+        float(offset),
+        None if duration is None else float(duration),
+        max_duration_arg(max_duration),
+    )
 
 
 def melspectrogram(
@@ -194,6 +230,7 @@ def melspectrogram_batch(
     sr: Optional[int] = None,
     workers: Optional[int] = None,
     on_error: str = "raise",
+    max_duration: Optional[float] = DEFAULT_MAX_DURATION,
     **mel_params,
 ) -> list:
     """Decode many files and compute their mel spectrograms in parallel, without the GIL.
@@ -212,6 +249,8 @@ def melspectrogram_batch(
     on_error : {"raise", "none"}
         ``"raise"`` (default): after all files are done, raise the error of the first file
         that failed. ``"none"``: put ``None`` in that file's place and go on.
+    max_duration : float or None
+        Refuse files longer than this many seconds (default 4 hours; ``None``: no limit).
     **mel_params
         Any parameter of :func:`melspectrogram` but ``y``, ``S`` and ``sr``.
 
@@ -233,7 +272,9 @@ def melspectrogram_batch(
         params = _mel_params(**mel_params)
     except TypeError as e:
         raise TypeError(f"melspectrogram_batch: {e}") from None
-    results = _core.melspectrogram_files([os.fspath(p) for p in paths], params, None if sr is None else int(sr), workers)
+    results = _core.melspectrogram_files(
+        [os.fspath(p) for p in paths], params, None if sr is None else int(sr), workers, max_duration_arg(max_duration)
+    )
     if on_error == "raise":
         for r in results:
             if isinstance(r, BaseException):

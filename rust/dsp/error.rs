@@ -56,6 +56,19 @@ impl Error {
     }
 }
 
+/// Calls `f`; a panic inside it becomes the error `on_panic(message)` instead of unwinding
+/// further (a panic must never reach Python).
+pub fn catch_panic<T>(f: impl FnOnce() -> Result<T>, on_panic: impl FnOnce(String) -> Error) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(on_panic(msg))
+    })
+}
+
 /// Returns `Err(Error::Parameter(..))` built with `format!` when `cond` is false.
 macro_rules! ensure_param {
     ($cond:expr, $($fmt:tt)+) => {

@@ -11,6 +11,7 @@ pub mod resample;
 pub mod scale;
 pub mod spectrogram;
 pub mod stft;
+pub mod stream;
 pub mod streaming;
 
 pub use error::{Error, Result};

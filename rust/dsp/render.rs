@@ -96,6 +96,9 @@ pub struct ImageParams {
     pub top_db: f64,
     /// JPEG quality 1..100.
     pub quality: u8,
+    /// The noise filter of the seed script: levels below this percentile (0..100) of all the
+    /// levels of the spectrogram are drawn in the lowest colour. `None`: off.
+    pub noise_percentile: Option<f64>,
 }
 
 impl ImageParams {
@@ -113,6 +116,9 @@ impl ImageParams {
         );
         ensure_param!(self.top_db > 0.0 && self.top_db.is_finite(), "top_db must be positive, got {}", self.top_db);
         ensure_param!((1..=100).contains(&self.quality), "quality must be between 1 and 100, got {}", self.quality);
+        if let Some(q) = self.noise_percentile {
+            ensure_param!((0.0..=100.0).contains(&q), "noise_percentile must be between 0 and 100, got {q}");
+        }
         Ok(())
     }
 
@@ -172,13 +178,23 @@ impl Taps {
 /// `power_to_db(S, ref=max, top_db)` mapped linearly from `-top_db..0` onto the colour map; a
 /// silent input (no value above `amin`) is drawn entirely in the lowest colour.
 pub fn render_rgb(spec: &Matrix, p: &ImageParams) -> Result<Vec<u8>> {
+    render_rgb_ref(spec, p, None)
+}
+
+/// [`render_rgb`] with the 0 dB reference given (`None`: the maximum of `spec`), so that the
+/// frames of a sequence, each a part of one spectrogram, share one colour scale.
+pub fn render_rgb_ref(spec: &Matrix, p: &ImageParams, reference: Option<f32>) -> Result<Vec<u8>> {
     p.validate()?;
     ensure_param!(spec.rows > 0 && spec.cols > 0, "empty spectrogram");
     let amin = 1e-10;
-    let max = spec.data.iter().cloned().fold(0.0f32, f32::max);
+    let max = reference.unwrap_or_else(|| spec.data.iter().cloned().fold(0.0f32, f32::max));
     let mut level = spec.data.clone();
     if f64::from(max) > amin {
         power_to_db(&mut level, f64::from(max), amin, Some(p.top_db))?;
+        if let Some(q) = p.noise_percentile {
+            let floor = percentile(&level, q);
+            level.iter_mut().filter(|v| **v < floor).for_each(|v| *v = -p.top_db as f32);
+        }
         let (scale, top) = (1.0 / p.top_db as f32, p.top_db as f32);
         level.iter_mut().for_each(|v| *v = (*v + top) * scale);
     } else {
@@ -214,6 +230,20 @@ pub fn render_rgb(spec: &Matrix, p: &ImageParams) -> Result<Vec<u8>> {
         }
     }
     Ok(rgb)
+}
+
+/// The `q`-th percentile (0..100) of `values`, interpolated linearly between the two nearest
+/// ranks as `numpy.percentile` does.
+fn percentile(values: &[f32], q: f64) -> f32 {
+    let mut v = values.to_vec();
+    let rank = q / 100.0 * (v.len() - 1) as f64;
+    let (lo, frac) = (rank.floor() as usize, (rank - rank.floor()) as f32);
+    let (_, &mut a, rest) = v.select_nth_unstable_by(lo, f32::total_cmp);
+    if frac == 0.0 || rest.is_empty() {
+        return a;
+    }
+    let b = rest.iter().cloned().fold(f32::INFINITY, f32::min);
+    a + (b - a) * frac
 }
 
 /// Encodes RGB pixels in the format given by `path`'s suffix and writes them there through a
@@ -266,7 +296,7 @@ mod tests {
     use super::*;
 
     fn params() -> ImageParams {
-        ImageParams { width: 40, height: 30, colormap: Colormap::Gray, rgb: [255.0; 3], top_db: 80.0, quality: 90 }
+        ImageParams { width: 40, height: 30, colormap: Colormap::Gray, rgb: [255.0; 3], top_db: 80.0, quality: 90, noise_percentile: None }
     }
 
     #[test]
@@ -291,6 +321,25 @@ mod tests {
         let px = |x: usize, y: usize| &rgb[(y * 40 + x) * 3..(y * 40 + x) * 3 + 3];
         assert_eq!(px(20, 29), &[255, 100, 0]);
         assert_eq!(px(20, 0), &[0, 0, 0]);
+    }
+
+    #[test]
+    fn percentiles_follow_numpy_and_the_noise_filter_floors_quiet_bins() {
+        let v: Vec<f32> = vec![5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert_eq!(percentile(&v, 100.0), 5.0);
+        assert_eq!(percentile(&v, 50.0), 3.0);
+        assert_eq!(percentile(&v, 75.0), 4.0);
+        assert!((percentile(&v, 10.0) - 1.4).abs() < 1e-6);
+        // Four levels, 1e-4 .. 1 (-40 .. 0 dB): with the 50th percentile as the noise floor
+        // the two quiet ones become black.
+        let m = Matrix { rows: 4, cols: 1, data: vec![1e-4, 1e-3, 1e-1, 1.0] };
+        let p = ImageParams { width: 1, height: 4, noise_percentile: Some(50.0), ..params() };
+        let rgb = render_rgb(&m, &p).unwrap();
+        let column: Vec<u8> = rgb.chunks(3).map(|px| px[0]).collect();
+        assert_eq!(&column[2..], &[0, 0], "{column:?}"); // the bottom rows: the quietest bands
+        assert!(column[0] == 255 && column[1] > 100, "{column:?}");
+        assert!(ImageParams { noise_percentile: Some(101.0), ..params() }.validate().is_err());
     }
 
     #[test]

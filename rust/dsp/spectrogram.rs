@@ -55,6 +55,20 @@ impl MelSpectrogram {
         &self.stft
     }
 
+    /// The filterbank that turns power spectra into the output rows.
+    pub fn bank(&self) -> &MelFilterBank {
+        &self.mel
+    }
+
+    /// A spectrogram whose rows come from any filterbank (e.g. a log or linear
+    /// [`FreqAxis`](super::scale::FreqAxis)) instead of the mel filterbank of `p.mel`.
+    pub fn with_bank(p: &MelSpecParams, bank: MelFilterBank) -> Result<Self> {
+        let mut ms = Self::new(p)?;
+        ensure_param!(bank.n_bins() == ms.stft.n_bins(), "filterbank of {} bins for an FFT of {} bins", bank.n_bins(), ms.stft.n_bins());
+        ms.mel = bank;
+        Ok(ms)
+    }
+
     /// The `(n_mels, n_frames)` mel spectrogram of `y`. With `parallel`, frames are split
     /// across the current rayon pool; otherwise everything runs on the calling thread.
     pub fn compute(&self, y: &[f32], parallel: bool) -> Result<Matrix> {

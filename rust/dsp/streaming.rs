@@ -1,4 +1,5 @@
-//! Streaming STFT: push samples in blocks of any size, pull dB columns as frames complete.
+//! Streaming spectrogram: push samples in blocks of any size, pull dB columns as frames
+//! complete (the framing is [`FrameStream`]'s).
 //!
 //! Frames are those of an uncentred STFT of everything pushed so far (librosa's
 //! `center=False`): column `t` analyses samples `t * hop_length .. t * hop_length + n_fft`.
@@ -13,7 +14,8 @@
 use super::db;
 use super::error::{ensure_param, Result};
 use super::scale::{FreqAxis, FreqScale};
-use super::stft::{PadMode, Scratch, Stft, StftParams, Window};
+use super::stft::{PadMode, StftParams, Window};
+use super::stream::FrameStream;
 
 /// The lowest level a column holds, in dB re full scale.
 pub const DB_FLOOR: f32 = -120.0;
@@ -65,13 +67,8 @@ impl StreamingParams {
 
 /// A streaming spectrogram: [`push`](Self::push) samples, [`pull`](Self::pull) columns.
 pub struct StreamingSpectrogram {
-    stft: Stft,
-    scratch: Scratch,
-    sample_rate: f64,
-    /// Pushed samples not yet consumed by a complete frame.
-    pending: Vec<f32>,
-    /// Samples still to drop before the next frame starts (only when `hop_length > n_fft`).
-    skip: usize,
+    params: StreamingParams,
+    frames: FrameStream,
     /// `(sum(window) / 2)^2`: the power of a full-scale sine at a bin centre.
     full_scale: f64,
     axis: FreqAxis,
@@ -98,25 +95,22 @@ impl StreamingSpectrogram {
             center: false,
             pad_mode: PadMode::Constant,
         };
-        let stft = Stft::new(&stft_params)?;
+        let frames = FrameStream::new(&stft_params, 2.0)?;
         let window_sum: f64 = p.window.values(p.win_length)?.iter().map(|&w| w as f64).sum();
         ensure_param!(window_sum > 0.0, "the window must have a positive sum, got {window_sum}");
         let axis = FreqAxis::new(p.scale, p.sample_rate, p.n_fft, p.n_bins, p.fmin, p.fmax)?;
         let gain = axis
             .bank()
             .dense()
-            .chunks_exact(stft.n_bins())
+            .chunks_exact(frames.n_bins())
             .map(|row| match row.iter().fold(0.0f32, |m, &w| m.max(w)) {
                 peak if peak > 0.0 => 1.0 / peak,
                 _ => 1.0,
             })
             .collect();
         Ok(StreamingSpectrogram {
-            scratch: stft.scratch(),
-            stft,
-            sample_rate: p.sample_rate,
-            pending: Vec::with_capacity(2 * p.n_fft),
-            skip: 0,
+            params: p.clone(),
+            frames,
             full_scale: (window_sum / 2.0).powi(2),
             axis,
             gain,
@@ -126,15 +120,15 @@ impl StreamingSpectrogram {
     }
 
     pub fn sample_rate(&self) -> f64 {
-        self.sample_rate
+        self.params.sample_rate
     }
 
     pub fn n_fft(&self) -> usize {
-        self.stft.n_fft()
+        self.params.n_fft
     }
 
     pub fn hop_length(&self) -> usize {
-        self.stft.hop_length()
+        self.params.hop_length
     }
 
     /// Values per column.
@@ -161,34 +155,20 @@ impl StreamingSpectrogram {
     /// Appends `samples` to the stream and computes every frame they complete. Returns the
     /// number of columns ready to pull.
     pub fn push(&mut self, samples: &[f32]) -> usize {
-        let dropped = self.skip.min(samples.len());
-        self.skip -= dropped;
-        self.pending.extend_from_slice(&samples[dropped..]);
-        let (n_fft, hop) = (self.stft.n_fft(), self.stft.hop_length());
-        if self.pending.len() >= n_fft {
-            let n = 1 + (self.pending.len() - n_fft) / hop;
-            let n_bins = self.axis.n_bins();
-            let start = self.columns.len();
-            self.columns.resize(start + n * n_bins, 0.0);
-            let out = &mut self.columns[start..];
-            let (axis, gain) = (&self.axis, &self.gain);
-            self.stft.power_spectra(&self.pending, 2.0, 0..n, &mut self.scratch, |t, power| {
-                let column = &mut out[t * n_bins..(t + 1) * n_bins];
-                axis.apply(power, column);
-                column.iter_mut().zip(gain).for_each(|(v, g)| *v *= g);
-            });
-            // Levels re full scale, floored at DB_FLOOR; the parameters are valid constants.
-            let amin = self.full_scale * 10f64.powf(DB_FLOOR as f64 / 10.0);
-            db::power_to_db(out, self.full_scale, amin, None).expect("valid dB parameters");
-            let consumed = n * hop;
-            if consumed <= self.pending.len() {
-                self.pending.drain(..consumed);
-            } else {
-                self.skip = consumed - self.pending.len();
-                self.pending.clear();
-            }
-            self.produced += n as u64;
-        }
+        let n_bins = self.axis.n_bins();
+        let start = self.columns.len();
+        let (axis, gain, columns) = (&self.axis, &self.gain, &mut self.columns);
+        self.frames.push(samples, |power| {
+            let at = columns.len();
+            columns.resize(at + n_bins, 0.0);
+            let column = &mut columns[at..];
+            axis.apply(power, column);
+            column.iter_mut().zip(gain).for_each(|(v, g)| *v *= g);
+        });
+        // Levels re full scale, floored at DB_FLOOR; the parameters are valid constants.
+        let amin = self.full_scale * 10f64.powf(DB_FLOOR as f64 / 10.0);
+        db::power_to_db(&mut self.columns[start..], self.full_scale, amin, None).expect("valid dB parameters");
+        self.produced += ((self.columns.len() - start) / n_bins) as u64;
         self.available()
     }
 
@@ -202,16 +182,14 @@ impl StreamingSpectrogram {
 
     /// Forgets every pushed sample and every unpulled column.
     pub fn reset(&mut self) {
-        self.pending.clear();
-        self.columns.clear();
-        self.skip = 0;
-        self.produced = 0;
+        *self = Self::new(&self.params.clone()).expect("the parameters were valid at creation");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::stft::Stft;
 
     fn sine(freq: f64, sr: f64, n: usize, amp: f64) -> Vec<f32> {
         (0..n).map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / sr).sin()) as f32).collect()

@@ -8,10 +8,12 @@ use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayD
 use pyo3::exceptions::{PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError};
 use pyo3::prelude::*;
 
-use crate::dsp::batch::{load_audio, run_parallel, Pipeline};
+use crate::dsp::batch::{guarded, load_audio, pool, run_parallel, Pipeline};
 use crate::dsp::db;
+use crate::dsp::decode::ReadOptions;
 use crate::dsp::mel::{MelFilterBank, MelNorm, MelParams};
 use crate::dsp::render::{Colormap, ImageParams};
+use crate::dsp::scale::FreqScale;
 use crate::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
 use crate::dsp::stft::{PadMode, StftParams, Window};
 use crate::dsp::Error;
@@ -124,6 +126,7 @@ struct ImageArgs {
     rgb: [f32; 3],
     top_db: f64,
     quality: u8,
+    noise_percentile: Option<f64>,
 }
 
 impl ImageArgs {
@@ -135,17 +138,32 @@ impl ImageArgs {
             rgb: self.rgb,
             top_db: self.top_db,
             quality: self.quality,
+            noise_percentile: self.noise_percentile,
         };
         p.validate()?;
         Ok(p)
     }
 }
 
-/// Decodes `path` (resampled to `sr` if given): `(samples, sr)`, samples `(n,)` when `mono`,
-/// else `(channels, n)`.
+fn read_options(offset: f64, duration: Option<f64>, max_duration: Option<f64>) -> ReadOptions {
+    ReadOptions { offset, duration, max_duration }
+}
+
+/// Decodes `path` from `offset` for `duration` seconds (resampled to `sr` if given):
+/// `(samples, sr)`, samples `(n,)` when `mono`, else `(channels, n)`.
 #[pyfunction]
-fn load<'py>(py: Python<'py>, path: PathBuf, sr: Option<u32>, mono: bool) -> PyResult<(Bound<'py, PyAny>, u32)> {
-    let audio = check(py.detach(|| load_audio(&path, sr, mono)))?;
+#[allow(clippy::too_many_arguments)]
+fn load<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    sr: Option<u32>,
+    mono: bool,
+    offset: f64,
+    duration: Option<f64>,
+    max_duration: Option<f64>,
+) -> PyResult<(Bound<'py, PyAny>, u32)> {
+    let read = read_options(offset, duration, max_duration);
+    let audio = check(py.detach(|| guarded(|| load_audio(&path, sr, mono, &read))))?;
     let sr = audio.sample_rate;
     let array = if mono {
         Array1::from_vec(audio.samples).into_pyarray(py).into_any()
@@ -191,10 +209,11 @@ fn melspectrogram_files<'py>(
     params: MelArgs,
     sr: Option<u32>,
     workers: Option<usize>,
+    max_duration: Option<f64>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let params = check(params.params(22050.0))?;
     let results = check(py.detach(move || {
-        let pipeline = Pipeline::new(params, sr)?;
+        let pipeline = Pipeline::new(params, sr, read_options(0.0, None, max_duration))?;
         run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(p))
     }))?;
     results
@@ -206,6 +225,22 @@ fn melspectrogram_files<'py>(
         .collect()
 }
 
+/// How image inputs are read and analysed, passed from Python as a dict.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct SourceArgs {
+    sr: Option<u32>,
+    max_duration: Option<f64>,
+    scale: String,
+}
+
+impl SourceArgs {
+    fn pipeline(self, params: MelSpecParams) -> crate::dsp::Result<Pipeline> {
+        let read = read_options(0.0, None, self.max_duration);
+        Pipeline::with_scale(params, self.sr, read, FreqScale::from_name(&self.scale)?)
+    }
+}
+
 /// Renders `(input, output)` pairs to images. Returns one entry per job: None on success,
 /// else the one-line error message.
 #[pyfunction]
@@ -214,18 +249,41 @@ fn render_files(
     jobs: Vec<(PathBuf, PathBuf)>,
     params: MelArgs,
     image: ImageArgs,
-    sr: Option<u32>,
+    source: SourceArgs,
     workers: Option<usize>,
 ) -> PyResult<Vec<Option<String>>> {
     let params = check(params.params(22050.0))?;
     let image = check(image.params())?;
     let results = check(py.detach(move || {
-        let pipeline = Pipeline::new(params, sr)?;
+        let pipeline = source.pipeline(params)?;
         run_parallel(workers, &jobs, |(input, output): &(PathBuf, PathBuf)| {
             pipeline.render_file(Path::new(input), Path::new(output), &image)
         })
     }))?;
     Ok(results.into_iter().map(|r| r.err().map(|e| e.to_string())).collect())
+}
+
+/// Renders `input` as a frame sequence in `out_dir`: `[(path, start_s, end_s), ...]`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn render_frames(
+    py: Python<'_>,
+    input: PathBuf,
+    out_dir: PathBuf,
+    params: MelArgs,
+    image: ImageArgs,
+    source: SourceArgs,
+    frame_duration: f64,
+    suffix: String,
+    workers: Option<usize>,
+) -> PyResult<Vec<(String, f64, f64)>> {
+    let params = check(params.params(22050.0))?;
+    let image = check(image.params())?;
+    let frames = check(py.detach(move || {
+        let pipeline = source.pipeline(params)?;
+        pool(workers)?.install(|| guarded(|| pipeline.render_frames(&input, &out_dir, &image, frame_duration, &suffix)))
+    }))?;
+    Ok(frames.into_iter().map(|f| (f.path.to_string_lossy().into_owned(), f.start, f.end)).collect())
 }
 
 fn db_array<'py, T: Element + num_traits::Float>(
@@ -283,9 +341,12 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(melspectrogram, m)?)?;
     m.add_function(wrap_pyfunction!(melspectrogram_files, m)?)?;
     m.add_function(wrap_pyfunction!(render_files, m)?)?;
+    m.add_function(wrap_pyfunction!(render_frames, m)?)?;
     m.add_function(wrap_pyfunction!(power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(mel_filters, m)?)?;
     m.add_class::<streaming::StreamingSpectrogram>()?;
     m.add("COLORMAPS", Colormap::NAMES.to_vec())?;
+    m.add("SCALES", FreqScale::NAMES.to_vec())?;
+    m.add("AUDIO_EXTENSIONS", pyo3::types::PyTuple::new(m.py(), crate::dsp::decode::EXTENSIONS)?)?;
     Ok(())
 }

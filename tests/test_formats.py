@@ -1,0 +1,198 @@
+"""Decoding every supported format, compared with independent decoders (libsndfile through
+soundfile, FFmpeg through PyAV), and reading parts of files."""
+
+import shutil
+
+import av
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+
+import spectrust
+from conftest import COMPRESSED, EXAMPLES, MONO22, STEREO44
+
+
+def pyav_decode(path) -> tuple:
+    """(channels, n) float32 samples and the rate, decoded by FFmpeg."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        to_float = av.AudioResampler(format="fltp")
+        chunks = [f.to_ndarray() for frame in container.decode(stream) for f in to_float.resample(frame)]
+        return np.concatenate(chunks, axis=1), stream.rate
+
+
+def mel_db(y, sr):
+    S = librosa.feature.melspectrogram(y=y, sr=sr)
+    return librosa.power_to_db(S, ref=np.max(S), top_db=None)
+
+
+@pytest.mark.parametrize("name", sorted(COMPRESSED))
+def test_compressed_formats_match_ffmpeg(name):
+    path = EXAMPLES / name
+    y, sr = spectrust.load(path, mono=False)
+    ref, ref_sr = pyav_decode(path)
+    delay = COMPRESSED[name]
+    assert sr == ref_sr == 44100 and y.dtype == np.float32 and y.shape[0] == ref.shape[0] == 2
+    # Same duration within 5 ms once the encoder delay FFmpeg removes is accounted for.
+    assert abs((y.shape[1] - delay) - ref.shape[1]) <= 0.005 * sr, (y.shape, ref.shape)
+    n = min(y.shape[1] - delay, ref.shape[1])
+    mine, theirs = y[:, delay : delay + n], ref[:, :n]
+    # Both decoders follow the codec specs, so the samples agree to float precision...
+    np.testing.assert_allclose(mine, theirs, atol=1e-4)
+    # ... and so do the mel spectrograms (the parity bar of the feature API).
+    a, b = mel_db(mine.mean(axis=0), sr), mel_db(theirs.mean(axis=0), sr)
+    shown = b > -80
+    assert np.abs(a - b)[shown].max() < 0.05
+
+
+@pytest.mark.parametrize("name", ["music.mp3", "music.ogg", "music.flac", "bell.oga", "complete.oga"])
+def test_formats_libsndfile_reads_match_soundfile(name):
+    y, sr = spectrust.load(EXAMPLES / name, mono=False)
+    ref, ref_sr = sf.read(EXAMPLES / name, dtype="float32", always_2d=True)
+    assert sr == ref_sr and y.shape == ref.T.shape
+    np.testing.assert_allclose(y, ref.T, atol=1e-4)
+
+
+def test_the_format_comes_from_the_content_not_the_name(tmp_path):
+    expected, _ = spectrust.load(EXAMPLES / "music.mp3")
+    for wrong in ["song.wav", "song.ogg", "song", "song.flac"]:
+        shutil.copy(EXAMPLES / "music.mp3", tmp_path / wrong)
+        y, _ = spectrust.load(tmp_path / wrong)
+        np.testing.assert_array_equal(y, expected)
+    shutil.copy(MONO22, tmp_path / "pcm.mp3")
+    np.testing.assert_array_equal(spectrust.load(tmp_path / "pcm.mp3")[0], spectrust.load(MONO22)[0])
+
+
+def encode(path, fmt: str, codec: str, rate: int) -> None:
+    """One second of a 440 Hz tone encoded with FFmpeg."""
+    with av.open(str(path), "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate)
+        stream.layout = "mono"
+        x = 0.5 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)[None, :]
+        sample_format = stream.codec_context.format.name
+        if sample_format.startswith("s16"):
+            x = (x * 32767).astype(np.int16)
+        elif sample_format.startswith("s32"):
+            x = (x * 2**31).astype(np.int32)
+        frame = av.AudioFrame.from_ndarray(x.astype(x.dtype, copy=False), format=sample_format, layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+
+
+@pytest.mark.parametrize("fmt,codec,name,codec_name", [("ogg", "libopus", "voice.ogg", "Opus"), ("ipod", "alac", "lossless.m4a", "ALAC")])
+def test_codecs_we_do_not_decode_are_named(tmp_path, fmt, codec, name, codec_name):
+    path = tmp_path / name
+    encode(path, fmt, codec, 48000)
+    with pytest.raises(spectrust.UnsupportedFormatError, match=codec_name) as e:
+        spectrust.load(path)
+    assert str(path) in str(e.value) and "\n" not in str(e.value)
+    r = spectrust.Spectrogram().generate(path, tmp_path / "out.png")
+    assert not r.ok and codec_name in r.error and not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("path", [MONO22, EXAMPLES / "music.mp3", EXAMPLES / "music.flac"])
+def test_offset_and_duration_select_a_part(path):
+    full, sr = spectrust.load(path)
+    part, sr2 = spectrust.load(path, offset=1.5, duration=2.25)
+    start = int(1.5 * sr)
+    assert sr2 == sr and len(part) == int(2.25 * sr)
+    np.testing.assert_array_equal(part, full[start : start + len(part)])
+    tail, _ = spectrust.load(path, offset=len(full) / sr - 0.5)
+    np.testing.assert_array_equal(tail, full[-len(tail) :])
+    assert abs(len(tail) - 0.5 * sr) <= 1
+    assert len(spectrust.load(path, offset=1000.0)[0]) == 0
+
+
+def test_offset_and_duration_follow_librosa():
+    y, sr = spectrust.load(STEREO44, offset=2.0, duration=1.0, sr=22050)
+    ref, _ = librosa.load(STEREO44, offset=2.0, duration=1.0, sr=22050, res_type="soxr_hq")
+    assert y.shape == ref.shape
+    a, b = mel_db(y, sr), mel_db(ref, sr)
+    # The resamplers differ slightly near the new Nyquist frequency only.
+    assert np.median(np.abs(a - b)[b > -80]) < 0.05
+
+
+def test_bad_offsets_are_parameter_errors():
+    for kwargs in [dict(offset=-1.0), dict(duration=-0.5), dict(max_duration=0), dict(offset=float("nan"))]:
+        with pytest.raises(spectrust.ParameterError):
+            spectrust.load(MONO22, **kwargs)
+
+
+def test_max_duration_stops_long_files(tmp_path):
+    for path in [MONO22, EXAMPLES / "music.mp3"]:
+        with pytest.raises(spectrust.DecodeError, match="max_duration"):
+            spectrust.load(path, max_duration=10.0)
+        assert len(spectrust.load(path, max_duration=15.5)[0]) > 0
+        assert len(spectrust.load(path, max_duration=None)[0]) > 0
+    r = spectrust.Spectrogram(max_duration=5).generate(MONO22, tmp_path / "x.png")
+    assert not r.ok and "max_duration" in r.error and not (tmp_path / "x.png").exists()
+    out = spectrust.melspectrogram_batch([MONO22, EXAMPLES / "music.ogg"], max_duration=15.01, on_error="none")
+    assert out[0] is not None and out[1] is None  # the Ogg clip is 15.016 s long
+
+
+def test_sr_is_accepted_everywhere_a_path_is(tmp_path):
+    (S,) = spectrust.melspectrogram_batch([EXAMPLES / "music.mp3"], sr=16000)
+    y, _ = spectrust.load(EXAMPLES / "music.mp3", sr=16000)
+    assert S.shape == (128, 1 + len(y) // 512) and len(y) == 15 * 16000
+    r = spectrust.Spectrogram(64, 32, sr=8000).generate(EXAMPLES / "music.flac", tmp_path / "a.png")
+    assert r.ok
+    with spectrust.Batchop(EXAMPLES, tmp_path / "b", 64, 32, sr=16000, extensions=(".ogg", ".oga")) as results:
+        assert len(results) == 3 and all(x.ok for x in results)
+
+
+def test_many_channels_and_extensible_wav(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.uniform(-0.5, 0.5, size=(8000, 6)).astype(np.float32)
+    path = tmp_path / "six.wav"
+    sf.write(path, y, 16000, subtype="PCM_24")  # 6 channels: WAVE_FORMAT_EXTENSIBLE
+    assert sf.info(path).channels == 6
+    multi, sr = spectrust.load(path, mono=False)
+    assert multi.shape == (6, 8000) and sr == 16000
+    np.testing.assert_allclose(multi, sf.read(path, dtype="float32")[0].T, atol=1e-7)
+    np.testing.assert_allclose(spectrust.load(path)[0], multi.mean(axis=0), atol=1e-6)
+
+
+def test_wav_codecs_hound_lacks_go_to_symphonia(tmp_path):
+    y = 0.4 * np.sin(2 * np.pi * 300 * np.arange(8000) / 8000)
+    for subtype in ["ULAW", "ALAW", "DOUBLE"]:
+        path = tmp_path / f"{subtype}.wav"
+        sf.write(path, y, 8000, subtype=subtype)
+        got, sr = spectrust.load(path)
+        ref, _ = sf.read(path, dtype="float32")
+        assert sr == 8000
+        np.testing.assert_allclose(got, ref, atol=1e-6)
+
+
+def test_non_finite_samples_are_a_clear_error(tmp_path):
+    y = np.zeros(22050, dtype=np.float32)
+    y[100] = np.nan
+    path = tmp_path / "nan.wav"
+    sf.write(path, y, 22050, subtype="FLOAT")
+    r = spectrust.Spectrogram().generate(path, tmp_path / "nan.png")
+    assert not r.ok and "NaN" in r.error and not (tmp_path / "nan.png").exists()
+    with pytest.raises(spectrust.DecodeError, match="NaN"):
+        spectrust.melspectrogram_batch([path])
+    y[100] = np.inf
+    sf.write(path, y, 22050, subtype="FLOAT")
+    assert "infinite" in spectrust.Spectrogram().generate(path, tmp_path / "inf.png").error
+
+
+
+def test_cut_files_are_corrupt_and_random_bytes_are_not_audio(tmp_path, bad_inputs):
+    for name in ["mp3_cut", "flac_cut", "ogg_cut", "m4a_no_moov"]:
+        with pytest.raises(spectrust.DecodeError) as e:
+            spectrust.load(bad_inputs[name])
+        assert not isinstance(e.value, spectrust.UnsupportedFormatError), e.value
+    for name in ["random.mp3", "random.ogg", "text", "png"]:
+        with pytest.raises(spectrust.UnsupportedFormatError, match="not a recognised audio format"):
+            spectrust.load(bad_inputs[name])
+    # A compressed file cut in the middle of its audio gives the audio before the cut.
+    for name, keep in [("music.mp3", 120_000), ("music.flac", 1_000_000), ("music.ogg", 90_000), ("music.aac", 90_000)]:
+        cut = tmp_path / name
+        cut.write_bytes((EXAMPLES / name).read_bytes()[:keep])
+        y, sr = spectrust.load(cut)
+        full, _ = spectrust.load(EXAMPLES / name)
+        assert 5 * sr < len(y) < len(full)
+        np.testing.assert_allclose(y[: 4 * sr], full[: 4 * sr], atol=1e-6)
