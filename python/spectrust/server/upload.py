@@ -191,7 +191,7 @@ def render(source: Path, image: Path, options: dict, settings: ServerSettings) -
         # upload, so the path is taken out.
         reason = result.error.replace(f"{source}: ", "", 1)
         if "unsupported format:" in result.error:
-            raise ApiError(415, "unsupported_format", f"the audio format is not supported: {reason}")
+            raise ApiError(415, "unsupported_format", reason)
         if "max_duration" in result.error:
-            raise ApiError(422, "too_long", f"the audio is longer than {settings.max_duration:g} s: {reason}")
-        raise ApiError(422, "undecodable", f"the audio could not be decoded: {reason}")
+            raise ApiError(422, "too_long", f"the audio is longer than this server's limit of {settings.max_duration:g} s")
+        raise ApiError(422, "undecodable", reason)
