@@ -1,4 +1,4 @@
-"""Run every benchmark: make the data, then bench_batch and bench_features.
+"""Run every benchmark: make the data, then bench_batch, bench_features and bench_server.
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -15,6 +15,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_batch  # noqa: E402
 import bench_features  # noqa: E402
+import bench_server  # noqa: E402
 import make_data  # noqa: E402
 
 
@@ -32,7 +33,7 @@ def main() -> dict:
     before = build_id()
     print(f"spectrust build: {before}")
     make_data.main()
-    results = {"build": before, "batch": bench_batch.main(), "features": bench_features.main()}
+    results = {"build": before, "batch": bench_batch.main(), "features": bench_features.main(), "server": bench_server.main()}
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")
     out = HERE / "out" / "results.json"
