@@ -1,5 +1,6 @@
 """Small helpers shared by the benchmarks: wait for an idle machine, best-of-N timing."""
 
+import os
 import time
 
 
@@ -22,7 +23,10 @@ def wait_idle(threshold: float = 0.1, timeout: float = 600.0) -> float:
 
     Timings on a 2-core machine are meaningless while something else (a compiler, a test
     run) holds a core. Returns the last busy fraction seen and warns if it never settled.
+    With the environment variable BENCH_NO_WAIT set it does not wait (for trying a script).
     """
+    if os.environ.get("BENCH_NO_WAIT"):  # a quick functional run; figures not for the record
+        return 0.0
     deadline = time.monotonic() + timeout
     busy = busy_fraction()
     while busy >= threshold and time.monotonic() < deadline:

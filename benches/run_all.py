@@ -1,4 +1,5 @@
-"""Run every benchmark: make the data, then bench_batch, bench_features and bench_server.
+"""Run every benchmark: make the data, then bench_batch, bench_features, bench_decode,
+bench_long, bench_frames and bench_server.
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -14,7 +15,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_batch  # noqa: E402
+import bench_decode  # noqa: E402
 import bench_features  # noqa: E402
+import bench_frames  # noqa: E402
+import bench_long  # noqa: E402
 import bench_server  # noqa: E402
 import make_data  # noqa: E402
 
@@ -33,7 +37,15 @@ def main() -> dict:
     before = build_id()
     print(f"spectrust build: {before}")
     make_data.main()
-    results = {"build": before, "batch": bench_batch.main(), "features": bench_features.main(), "server": bench_server.main()}
+    results = {
+        "build": before,
+        "batch": bench_batch.main(),
+        "features": bench_features.main(),
+        "decode": bench_decode.main(),
+        "long": bench_long.main(),
+        "frames": bench_frames.main(),
+        "server": bench_server.main(),
+    }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")
     out = HERE / "out" / "results.json"

@@ -15,7 +15,7 @@ SCALES: list[str]
 
 def load(
     path: _Path, sr: Optional[int], mono: bool, offset: float, duration: Optional[float], max_duration: Optional[float]
-) -> Tuple[npt.NDArray[np.float32], int]: ...
+) -> Tuple[npt.NDArray[np.float32], int]: ...  # (n,) when mono, else (n, channels)
 def melspectrogram(
     y: npt.NDArray[np.float32], sr: float, params: dict[str, Any], workers: Optional[int]
 ) -> npt.NDArray[np.float32]: ...

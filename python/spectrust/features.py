@@ -61,7 +61,9 @@ def load(
     Returns
     -------
     y : np.ndarray [shape=(n,) or (channels, n), dtype=float32]
-        Samples scaled to [-1, 1) as libsndfile does (``x / 2**(bits-1)``).
+        Samples scaled to [-1, 1) as libsndfile does (``x / 2**(bits-1)``). With
+        ``mono=False`` it is, as in librosa, the transposed view of the file's interleaved
+        samples (not C-contiguous; ``np.ascontiguousarray`` copies it if needed).
     sr : int
         Sample rate of ``y`` in Hz.
 
@@ -78,7 +80,7 @@ def load(
     ParameterError
         ``offset`` < 0, ``duration`` < 0, ``max_duration`` <= 0 or ``sr`` <= 0.
     """
-    return _core.load(
+    y, sr_out = _core.load(
         os.fspath(path),
         None if sr is None else int(sr),
         bool(mono),
@@ -86,6 +88,7 @@ def load(
         None if duration is None else float(duration),
         max_duration_arg(max_duration),
     )
+    return (y, sr_out) if mono else (y.T, sr_out)
 
 
 def melspectrogram(

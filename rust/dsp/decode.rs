@@ -49,18 +49,6 @@ impl Audio {
         mix_to_mono(&self.samples, self.channels, &mut out);
         out
     }
-
-    /// The channels one after another (shape `(channels, frames)` in row-major order).
-    pub fn deinterleaved(&self) -> Vec<f32> {
-        let (c, n) = (self.channels, self.frames());
-        let mut out = vec![0.0; c * n];
-        for (i, frame) in self.samples.chunks_exact(c).enumerate() {
-            for (ch, &s) in frame.iter().enumerate() {
-                out[ch * n + i] = s;
-            }
-        }
-        out
-    }
 }
 
 /// Appends the mean of the channels of each frame of interleaved `samples` to `out`.
@@ -639,7 +627,6 @@ mod tests {
             assert_eq!(a.samples[0], -1.0);
             assert_eq!(a.samples[1], 0.5);
             assert_eq!(a.to_mono(), vec![-0.25, (a.samples[3]) / 2.0]);
-            assert_eq!(a.deinterleaved(), vec![a.samples[0], a.samples[2], a.samples[1], a.samples[3]]);
         }
     }
 

@@ -150,7 +150,7 @@ fn read_options(offset: f64, duration: Option<f64>, max_duration: Option<f64>) -
 }
 
 /// Decodes `path` from `offset` for `duration` seconds (resampled to `sr` if given):
-/// `(samples, sr)`, samples `(n,)` when `mono`, else `(channels, n)`.
+/// `(samples, sr)`, samples `(n,)` when `mono`, else `(n, channels)`.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 fn load<'py>(
@@ -168,8 +168,10 @@ fn load<'py>(
     let array = if mono {
         Array1::from_vec(audio.samples).into_pyarray(py).into_any()
     } else {
-        let shape = (audio.channels, audio.frames());
-        Array2::from_shape_vec(shape, audio.deinterleaved()).expect("shape matches").into_pyarray(py).into_any()
+        // Interleaved, (frames, channels): the Python layer returns its transpose, a view,
+        // as librosa does.
+        let shape = (audio.frames(), audio.channels);
+        Array2::from_shape_vec(shape, audio.samples).expect("shape matches").into_pyarray(py).into_any()
     };
     Ok((array, sr))
 }

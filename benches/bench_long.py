@@ -1,0 +1,73 @@
+"""One hour of 44.1 kHz stereo WAV (635 MB) to an 800x600 image: time and peak memory.
+
+Each pipeline runs in a fresh interpreter (`python3 -c ...`) that reports its own wall time
+(imports included) and peak RSS (`ru_maxrss`); best of 2 for spectrust, one run of librosa
+(it takes tens of seconds and gigabytes).
+
+- spectrust: `Spectrogram(800, 600).generate(hour.wav, out.jpg)` (streams the file).
+- librosa:   `librosa.load(sr=None)` (mono) -> `melspectrogram` -> `power_to_db(ref=max)` ->
+             matplotlib colormap -> Pillow resize to 800x600 -> JPEG, as bench_batch.py.
+
+Targets (issue 3): peak RSS <= 200 MB and >= 1000x real time for spectrust.
+
+Run: python3 benches/bench_long.py
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+
+from benchutil import wait_idle
+from make_data import make_hour
+
+SPECTRUST = """
+import json, resource, sys, time
+t = time.perf_counter()
+import spectrust
+r = spectrust.Spectrogram(800, 600).generate(sys.argv[1], sys.argv[2])
+assert r.ok, r.error
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+LIBROSA = """
+import json, resource, sys, time
+t = time.perf_counter()
+import librosa, matplotlib, numpy as np
+from PIL import Image
+y, sr = librosa.load(sys.argv[1], sr=None)
+S = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr), ref=np.max)
+rgb = (matplotlib.colormaps["magma"]((S[::-1] + 80) / 80)[..., :3] * 255).astype(np.uint8)
+Image.fromarray(rgb).resize((800, 600), Image.BILINEAR).save(sys.argv[2], quality=90)
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(code: str, hour, out) -> dict:
+    p = subprocess.run([sys.executable, "-c", code, str(hour), str(out)], capture_output=True, text=True, check=True)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main(with_librosa: bool = True) -> dict:
+    hour = make_hour()
+    audio_seconds = 3600.0
+    with tempfile.TemporaryDirectory() as d:
+        runs = []
+        for _ in range(2):
+            wait_idle()
+            runs.append(run(SPECTRUST, hour, f"{d}/s.jpg"))
+        mine = min(runs, key=lambda r: r["seconds"])
+        results = {"spectrust": mine}
+        print(f"one hour, 44.1 kHz stereo WAV -> 800x600 JPEG (whole process)")
+        print(f"  spectrust: {mine['seconds']:.2f} s ({audio_seconds / mine['seconds']:.0f}x real time), peak RSS {mine['rss_mb']:.0f} MB")
+        if with_librosa:
+            wait_idle()
+            ref = run(LIBROSA, hour, f"{d}/l.jpg")
+            results["librosa"] = ref
+            print(f"  librosa:   {ref['seconds']:.2f} s ({audio_seconds / ref['seconds']:.0f}x real time), peak RSS {ref['rss_mb']:.0f} MB")
+            print(f"  spectrust is {ref['seconds'] / mine['seconds']:.1f}x faster with {ref['rss_mb'] / mine['rss_mb']:.0f}x less memory")
+    return results
+
+
+if __name__ == "__main__":
+    main()
