@@ -88,6 +88,17 @@ def test_bad_streaming_parameters_raise_parameter_error(kwargs):
         spectrust.StreamingSpectrogram(**kwargs)
 
 
+def test_push_releases_the_gil():
+    from test_server import _rate_while
+
+    s = spectrust.StreamingSpectrogram(48000, n_fft=4096, hop_length=256)
+    y = np.random.default_rng(4).uniform(-1, 1, 48000 * 60).astype(np.float32)
+    idle = _rate_while(lambda: time.sleep(0.3))
+    busy = _rate_while(lambda: s.push(y))
+    assert s.available == (len(y) - 4096) // 256 + 1
+    assert busy > 0.1 * idle, (busy, idle)  # a held GIL gives < 0.01
+
+
 def test_push_takes_float_arrays_only():
     s = spectrust.StreamingSpectrogram(16000)
     with pytest.raises(TypeError):

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import httpx2
@@ -17,6 +18,7 @@ from PIL import Image
 
 from _live_server import LiveServer
 from conftest import EXAMPLES, write_wav
+from spectrust import Spectrogram
 from spectrust.server import ServerSettings, create_app
 
 API = "/api/audio/generate-spectrogram"
@@ -295,36 +297,80 @@ def test_the_cache_keeps_the_newest_within_its_bounds(tmp_path):
         assert_error(client.get(url), 404, "not_found")
 
 
-def test_concurrent_uploads_all_succeed_and_do_not_stall_the_server(tmp_path):
+def test_concurrent_uploads_all_succeed(tmp_path):
     settings = ServerSettings(cache_dir=tmp_path / "cache", render_workers=2)
     names = ["music.mp3", "music.ogg", "music.flac", "music.m4a", "music_stereo44k_s16.wav", "music.aac"] * 2
-    # A slow one: a long file rendered large.
-    slow = write_wav(tmp_path / "slow.wav", np.random.default_rng(0).uniform(-0.5, 0.5, 48000 * 120), 48000).read_bytes()
 
     async def run(base):
         async with httpx2.AsyncClient(base_url=base, timeout=120) as http:
-            async def upload(name, data, **fields):
-                r = await http.post(API, files={"audio_file": (name, data)}, data=fields)
-                return r, time.monotonic()
+            async def upload(name):
+                return await http.post(API, files={"audio_file": (name, (EXAMPLES / name).read_bytes())}, data={"width": "300", "height": "200"})
 
-            slow_task = asyncio.create_task(upload("slow.wav", slow, width="4096", height="4096"))
-            await asyncio.sleep(0.3)
-            page = await http.get("/")
-            page_done = time.monotonic()
-            results = await asyncio.gather(*(upload(n, (EXAMPLES / n).read_bytes(), width="300", height="200") for n in names))
-            slow_response, slow_done = await slow_task
-            pngs = [await http.get(r.json()["spectrogram_url"]) for r, _ in results]
-            return page, page_done, results, pngs, slow_response, slow_done
+            results = await asyncio.gather(*(upload(n) for n in names))
+            return results, [await http.get(r.json()["spectrogram_url"]) for r in results]
 
     with LiveServer(settings) as server:
-        page, page_done, results, pngs, slow_response, slow_done = asyncio.run(run(server.url))
-    assert page.status_code == 200 and page_done < slow_done  # the page was served meanwhile
-    assert slow_response.status_code == 200, slow_response.text
-    assert all(r.status_code == 200 for r, _ in results), [r.text for r, _ in results]
-    urls = {r.json()["spectrogram_url"] for r, _ in results}
-    assert len(urls) == len(names)
+        results, pngs = asyncio.run(run(server.url))
+    assert all(r.status_code == 200 for r in results), [r.text for r in results]
+    assert [r.json()["audio_filename"] for r in results] == names
+    assert len({r.json()["spectrogram_url"] for r in results}) == len(names)
     for png in pngs:
         assert png.status_code == 200 and Image.open(io.BytesIO(png.content)).size == (300, 200)
+
+
+def test_a_slow_upload_does_not_stall_the_others(tmp_path, monkeypatch):
+    from spectrust.server import upload as upload_module
+
+    class SlowForOne(upload_module.Spectrogram):
+        def generate(self, path, outpath):
+            if self._width == 999:
+                time.sleep(2.0)
+            return super().generate(path, outpath)
+
+    monkeypatch.setattr(upload_module, "Spectrogram", SlowForOne)
+    data = (EXAMPLES / "music.ogg").read_bytes()
+
+    async def run(base):
+        async with httpx2.AsyncClient(base_url=base, timeout=60) as http:
+            async def timed(request):
+                r = await request
+                return r, time.monotonic()
+
+            slow = asyncio.create_task(timed(http.post(API, files={"audio_file": ("slow.ogg", data)}, data={"width": "999"})))
+            await asyncio.sleep(0.3)
+            t0 = time.monotonic()
+            page, page_done = await timed(http.get("/"))
+            fast, fast_done = await timed(http.post(API, files={"audio_file": ("fast.ogg", data)}))
+            slow_response, slow_done = await slow
+            return t0, (page, page_done), (fast, fast_done), (slow_response, slow_done)
+
+    with LiveServer(ServerSettings(cache_dir=tmp_path / "cache", render_workers=2)) as server:
+        t0, (page, page_done), (fast, fast_done), (slow, slow_done) = asyncio.run(run(server.url))
+    assert page.status_code == fast.status_code == slow.status_code == 200
+    assert page_done < fast_done < slow_done and fast_done - t0 < 1.5
+
+
+def _rate_while(work) -> float:
+    """Iterations per second of a Python loop on this thread while ``work()`` runs on another."""
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (work(), done.set()))
+    count, t0 = 0, time.perf_counter()
+    thread.start()
+    while not done.is_set():
+        count += 1
+    elapsed = time.perf_counter() - t0
+    thread.join()
+    assert elapsed > 0.05, "the work was too short to tell"
+    return count / elapsed
+
+
+def test_decoding_and_rendering_release_the_gil(tmp_path):
+    song = write_wav(tmp_path / "long.wav", np.random.default_rng(3).uniform(-0.5, 0.5, 48000 * 200), 48000)
+    idle = _rate_while(lambda: time.sleep(0.3))
+    spect = Spectrogram(4096, 2048, scale="log")
+    busy = _rate_while(lambda: spect.generate(song, tmp_path / "long.png"))
+    assert (tmp_path / "long.png").stat().st_size > 0
+    assert busy > 0.1 * idle, (busy, idle)  # a held GIL gives < 0.01
 
 
 def test_other_errors_are_json_too(client):
