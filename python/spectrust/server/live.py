@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import math
 from typing import Any, Deque, Optional
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 import anyio
 import numpy as np
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from .._core import StreamingSpectrogram
 from ..errors import ParameterError
@@ -197,24 +198,29 @@ async def live_session(ws: WebSocket, settings: ServerSettings) -> None:
                 raise ProtocolError(INVALID_PAYLOAD, f"PCM messages must hold whole float32 samples, got {len(data)} bytes")
             samples = np.frombuffer(data, dtype="<f4")
             outbox.put(await anyio.to_thread.run_sync(_push_pull, spec, samples))
+    except WebSocketDisconnect:
+        pass  # the client went away in the middle of a send
     except ProtocolError as e:
         await _stop(sender)
         if ws.client_state == WebSocketState.CONNECTED:
-            await ws.send_text(json.dumps({"type": "error", "message": e.message}))
-            await ws.close(code=e.code, reason=e.message[:120])
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # unless the client has gone
+                await ws.send_text(json.dumps({"type": "error", "message": e.message}))
+                await ws.close(code=e.code, reason=e.message[:120])
     finally:
         await _stop(sender)
         if ws.client_state == WebSocketState.CONNECTED and ws.application_state == WebSocketState.CONNECTED:
-            try:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                 await ws.close()
-            except RuntimeError:  # the client closed meanwhile
-                pass
 
 
 async def _stop(task: Optional[asyncio.Task]) -> None:
-    if task is not None and not task.done():
+    if task is None:
+        return
+    if not task.done():
         task.cancel()
         await asyncio.wait([task])  # does not raise the task's cancellation or error
+    if not task.cancelled():
+        task.exception()  # a send to a client that has gone is no error of ours
 
 
 def _push_pull(spec: StreamingSpectrogram, samples: np.ndarray) -> np.ndarray:
