@@ -3,6 +3,7 @@ fake microphone playing a tone file. Start, columns arrive, the tone's row light
 canvas scrolls at 30 frames per second or more, the tooltip names the note, Export gives a
 PNG, Stop, Clear, and a file opened from disk; no page errors at 44.1 or 48 kHz."""
 
+import base64
 import io
 import math
 import shutil
@@ -151,7 +152,7 @@ def test_clear_and_the_other_axes(server, page):
     assert page.problems == []
 
 
-def test_an_opened_file_is_played_and_shown(server, page, tmp_path):
+def test_an_opened_or_dropped_file_is_played_and_shown(server, page, tmp_path):
     t = np.arange(44100 * 3) / 44100
     song = write_wav(tmp_path / "song.wav", 0.5 * np.sin(2 * np.pi * 440 * t), 44100)
     page.goto(server.url)
@@ -163,4 +164,23 @@ def test_an_opened_file_is_played_and_shown(server, page, tmp_path):
     # At the end of the file the session stops by itself.
     page.wait_for_function("!window.spectrust.running", timeout=20000)
     assert "Finished playing song.wav" in page.inner_text("#status")
+
+    # A file dropped on the page is played and shown the same way.
+    dropped = write_wav(tmp_path / "dropped.wav", 0.5 * np.sin(2 * np.pi * 3000 * t[: 44100 * 2]), 44100)
+    payload = base64.b64encode(dropped.read_bytes()).decode()
+    transfer = page.evaluate_handle(
+        """(b64) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], "dropped.wav", { type: "audio/wav" }));
+            return dt;
+        }""",
+        payload,
+    )
+    columns = page.evaluate("window.spectrust.stats.columns")
+    page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
+    page.wait_for_function(f"window.spectrust.stats.columns > {columns + 60}", timeout=30000)
+    assert "Playing dropped.wav" in page.inner_text("#status")
+    freq, _ = brightest_frequency(page, export_png(page), last_columns=30)
+    assert abs(math.log2(freq / 3000)) < 1 / 12, freq
     assert page.problems == []
