@@ -100,20 +100,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace) -> dict:
     """The Spectrogram keyword options given on the command line."""
-    return dict(
-        colormap=args.colormap,
-        scale=args.scale,
-        fmin=args.fmin,
-        fmax=args.fmax,
-        noise_percentile=args.noise_percentile,
-        top_db=args.top_db,
-        sr=args.sr,
-        n_fft=args.n_fft,
-        hop_length=args.hop_length,
-        n_mels=args.n_mels,
-        quality=args.quality,
-        max_duration=args.max_duration,
-    )
+    names = ("colormap", "scale", "fmin", "fmax", "noise_percentile", "top_db", "sr", "n_fft", "hop_length", "n_mels")
+    return {name: getattr(args, name) for name in (*names, "quality", "max_duration")}
 
 
 def _emit(args: argparse.Namespace, record: dict) -> None:

@@ -300,6 +300,10 @@ fn open(path: &Path) -> Result<File> {
     if meta.is_dir() {
         return Err(Error::decode(path, "is a directory, not an audio file"));
     }
+    if !meta.is_file() {
+        // A FIFO or a device would block or never end.
+        return Err(Error::decode(path, "not a regular file"));
+    }
     if meta.len() == 0 {
         return Err(Error::decode(path, "empty file"));
     }
