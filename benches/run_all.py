@@ -1,5 +1,5 @@
 """Run every benchmark: make the data, then bench_batch, bench_features, bench_decode,
-bench_long and bench_frames.
+bench_long, bench_frames and bench_server.
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -19,6 +19,7 @@ import bench_decode  # noqa: E402
 import bench_features  # noqa: E402
 import bench_frames  # noqa: E402
 import bench_long  # noqa: E402
+import bench_server  # noqa: E402
 import make_data  # noqa: E402
 
 
@@ -43,6 +44,7 @@ def main() -> dict:
         "decode": bench_decode.main(),
         "long": bench_long.main(),
         "frames": bench_frames.main(),
+        "server": bench_server.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")

@@ -1,7 +1,11 @@
 """Decoding every supported format, compared with independent decoders (libsndfile through
 soundfile, FFmpeg through PyAV), and reading parts of files."""
 
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import av
 import librosa
@@ -196,3 +200,35 @@ def test_cut_files_are_corrupt_and_random_bytes_are_not_audio(tmp_path, bad_inpu
         full, _ = spectrust.load(EXAMPLES / name)
         assert 5 * sr < len(y) < len(full)
         np.testing.assert_allclose(y[: 4 * sr], full[: 4 * sr], atol=1e-6)
+
+
+def test_a_decoder_panic_is_a_one_line_decode_error(tmp_path):
+    # Found by the fuzz target (rust/fuzz): ADTS AAC that makes symphonia 0.5.5 index out of
+    # bounds. The panic is caught, becomes a DecodeError, and prints nothing on stderr.
+    crash = Path(__file__).parent / "data" / "fuzz_aac_panic.bin"
+    with pytest.raises(spectrust.DecodeError, match="corrupt stream"):
+        spectrust.load(crash)
+    p = subprocess.run(
+        [sys.executable, "-m", "spectrust.cli", "render", crash, tmp_path / "x.png"], capture_output=True, text=True, timeout=60
+    )
+    assert p.returncode == 1 and len(p.stderr.splitlines()) == 1 and "corrupt stream" in p.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_a_lying_length_in_a_compressed_header_allocates_nothing_big():
+    # Found by the fuzz target: the MP3 header claims ~2^60 frames. Reading it must not try to
+    # reserve that (it aborted the process), just decode what is there.
+    crash = Path(__file__).parent / "data" / "fuzz_mp3_lying_length.bin"
+    y, sr = spectrust.load(crash)
+    assert sr == 44100 and 0 < len(y) < 10 * sr
+
+
+def test_fifos_and_devices_are_clear_errors(tmp_path):
+    # Opening a FIFO would block until a writer comes; /dev/zero would never end.
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    for path in [fifo, Path("/dev/zero")]:
+        with pytest.raises(spectrust.DecodeError, match="not a regular file"):
+            spectrust.load(path)
+        r = spectrust.Spectrogram().generate(path, tmp_path / "x.png")
+        assert not r.ok and "not a regular file" in r.error

@@ -10,6 +10,12 @@ Arrays (librosa-compatible)::
     y, sr = spectrust.load("song.wav")
     S = spectrust.melspectrogram(y=y, sr=sr)
     S_db = spectrust.power_to_db(S, ref=np.max)
+
+Live audio (push samples as they arrive, pull dB columns)::
+
+    s = spectrust.StreamingSpectrogram(48000, n_fft=4096)
+    s.push(block)
+    columns = s.pull()
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -17,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .api import Result, Spectrogram
 from .batch import Batchop
 from .errors import DecodeError, ParameterError, SpectrustError, UnsupportedFormatError
-from ._core import AUDIO_EXTENSIONS, COLORMAPS
+from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram
 
 # The array API needs numpy; it is imported on first use, so that the image API and the
 # command line start fast.
@@ -49,6 +55,7 @@ __all__ = [
     "power_to_db",
     "melspectrogram_batch",
     "mel_filters",
+    "StreamingSpectrogram",
     "COLORMAPS",
     "AUDIO_EXTENSIONS",
     "SpectrustError",

@@ -1,14 +1,14 @@
 """Type stubs of the Rust extension (bindings only; see the Python modules for docs)."""
 
 from os import PathLike
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
 
 _Path = Union[str, PathLike[str]]
 
-__all__ = ["AUDIO_EXTENSIONS", "COLORMAPS", "load", "mel_filters", "melspectrogram", "melspectrogram_files", "power_to_db", "render_files", "render_frames", "SCALES"]
+__all__ = ["AUDIO_EXTENSIONS", "COLORMAPS", "StreamingSpectrogram", "load", "mel_filters", "melspectrogram", "melspectrogram_files", "power_to_db", "render_files", "render_frames", "SCALES"]
 AUDIO_EXTENSIONS: tuple[str, ...]
 COLORMAPS: list[str]
 SCALES: list[str]
@@ -43,3 +43,40 @@ def power_to_db(s: npt.NDArray[Any], ref_value: float, amin: float, top_db: Opti
 def mel_filters(
     sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
+
+@final
+class StreamingSpectrogram:
+    def __new__(
+        cls,
+        sr: float,
+        *,
+        n_fft: int = 2048,
+        hop_length: Optional[int] = None,
+        win_length: Optional[int] = None,
+        window: Union[str, Sequence[float]] = ...,
+        scale: str = "log",
+        n_bins: int = 256,
+        fmin: float = 20.0,
+        fmax: Optional[float] = None,
+    ) -> StreamingSpectrogram: ...
+    def push(self, samples: npt.NDArray[Union[np.float32, np.float64]]) -> int: ...
+    def pull(self, max_columns: Optional[int] = None) -> npt.NDArray[np.float32]: ...
+    def reset(self) -> None: ...
+    @property
+    def frequencies(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def n_bins(self) -> int: ...
+    @property
+    def sr(self) -> float: ...
+    @property
+    def n_fft(self) -> int: ...
+    @property
+    def hop_length(self) -> int: ...
+    @property
+    def scale(self) -> str: ...
+    @property
+    def available(self) -> int: ...
+    @property
+    def produced(self) -> int: ...
+    @property
+    def db_floor(self) -> float: ...

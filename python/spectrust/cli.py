@@ -28,7 +28,7 @@ from .api import Spectrogram
 from .batch import Batchop
 from .errors import ParameterError, SpectrustError
 
-COMMANDS = ("render", "batch")
+COMMANDS = ("render", "batch", "serve")
 
 
 def _positive_int(text: str) -> int:
@@ -94,25 +94,14 @@ def _parser() -> argparse.ArgumentParser:
         default=",".join(_core.AUDIO_EXTENSIONS),
         help="comma-separated file suffixes to pick up (default: every format read; .wav for WAV only)",
     )
+    _add_serve(sub)
     return parser
 
 
 def _options(args: argparse.Namespace) -> dict:
     """The Spectrogram keyword options given on the command line."""
-    return dict(
-        colormap=args.colormap,
-        scale=args.scale,
-        fmin=args.fmin,
-        fmax=args.fmax,
-        noise_percentile=args.noise_percentile,
-        top_db=args.top_db,
-        sr=args.sr,
-        n_fft=args.n_fft,
-        hop_length=args.hop_length,
-        n_mels=args.n_mels,
-        quality=args.quality,
-        max_duration=args.max_duration,
-    )
+    names = ("colormap", "scale", "fmin", "fmax", "noise_percentile", "top_db", "sr", "n_fft", "hop_length", "n_mels")
+    return {name: getattr(args, name) for name in (*names, "quality", "max_duration")}
 
 
 def _emit(args: argparse.Namespace, record: dict) -> None:
@@ -223,6 +212,35 @@ def _batch(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _add_serve(sub) -> None:
+    s = sub.add_parser(
+        "serve",
+        help="run the upload API and the live spectrogram page",
+        description="Runs the upload API (POST /api/audio/generate-spectrogram) and the live spectrogram page "
+        "(GET /, WS /ws/live) with uvicorn. Needs pip install 'spectrust[server]'.",
+    )
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--cache-dir", default=None, help="folder of the stored spectrograms (default: a temporary folder)")
+    s.add_argument("--max-upload-mb", type=float, default=15.0, help="largest upload in MiB (default 15)")
+    s.add_argument("--allow-origin", action="append", default=[], help="another origin allowed to open /ws/live (repeatable)")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from .server import ServerSettings, run
+    except ImportError as e:
+        print(f"spectrust: error: spectrust serve needs the server extra: pip install 'spectrust[server]' ({e})", file=sys.stderr)
+        return 2
+    settings = ServerSettings(
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        cache_dir=args.cache_dir,
+        allowed_origins=tuple(args.allow_origin),
+    )
+    run(args.host, args.port, settings)
+    return 0
+
+
 def _with_shorthand(argv: Sequence[str]) -> list:
     """``spectrust AUDIO OUT ...`` is ``spectrust render AUDIO OUT ...``."""
     argv = list(argv)
@@ -235,7 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``spectrust`` command; returns the exit status."""
     args = _parser().parse_args(_with_shorthand(sys.argv[1:] if argv is None else argv))
     try:
-        return _render(args) if args.command == "render" else _batch(args)
+        return {"serve": _serve, "render": _render, "batch": _batch}[args.command](args)
     except (ParameterError, TypeError) as e:
         print(f"spectrust: error: {e}", file=sys.stderr)
         return 2

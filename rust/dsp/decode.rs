@@ -195,8 +195,12 @@ impl AudioReader {
     pub fn read_all(mut self) -> Result<Audio> {
         let mut samples = Vec::new();
         if let Some(frames) = self.expected_frames() {
-            // Bounded by the file's size for WAV (see open_wav), so a lying header cannot make
-            // this allocate gigabytes.
+            // A WAV's count is bounded by the file's size (see open_wav); a compressed file's
+            // header may claim anything (a fuzzed MP3 claimed 2^60 frames), so its count is
+            // only trusted up to ~100 s of audio and max_duration, and the vector grows
+            // from there.
+            let trusted = if matches!(self.source, Source::Pcm { .. }) { u64::MAX } else { 1 << 22 };
+            let frames = frames.min(trusted).min(self.max_frames.unwrap_or(u64::MAX));
             samples.reserve_exact(frames as usize * self.channels);
         }
         while self.read_block(&mut samples)? > 0 {}
@@ -299,6 +303,10 @@ fn open(path: &Path) -> Result<File> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         return Err(Error::decode(path, "is a directory, not an audio file"));
+    }
+    if !meta.is_file() {
+        // A FIFO or a device would block or never end.
+        return Err(Error::decode(path, "not a regular file"));
     }
     if meta.len() == 0 {
         return Err(Error::decode(path, "empty file"));

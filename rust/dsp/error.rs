@@ -56,10 +56,35 @@ impl Error {
     }
 }
 
+thread_local! {
+    /// Set while `catch_panic` runs a closure on this thread: its panics become errors, so
+    /// the panic hook keeps quiet about them.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs (once) a panic hook that prints nothing for panics `catch_panic` turns into
+/// errors (a corrupt file must give one line, not a backtrace on stderr) and defers to the
+/// previous hook for every other panic.
+fn quiet_caught_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(|c| c.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Calls `f`; a panic inside it becomes the error `on_panic(message)` instead of unwinding
 /// further (a panic must never reach Python).
 pub fn catch_panic<T>(f: impl FnOnce() -> Result<T>, on_panic: impl FnOnce(String) -> Error) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+    quiet_caught_panics();
+    let outer = CATCHING.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(outer));
+    result.unwrap_or_else(|panic| {
         let msg = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

@@ -12,5 +12,6 @@ pub mod scale;
 pub mod spectrogram;
 pub mod stft;
 pub mod stream;
+pub mod streaming;
 
 pub use error::{Error, Result};

@@ -141,7 +141,9 @@ fn plan(n_fft: usize) -> Arc<dyn Fft<f32>> {
 /// Frames are transformed two at a time by one complex FFT of `n_fft` points, the first frame
 /// as the real part and the second as the imaginary part: with `Z = FFT(a + i b)`,
 /// `A[k] = (Z[k] + conj Z[n-k]) / 2` and `B[k] = (Z[k] - conj Z[n-k]) / 2i`. That costs about
-/// the same as one real FFT of each frame without the real FFT's twiddle pass.
+/// the same as one real FFT of each frame without the real FFT's twiddle pass. A frame's values
+/// then depend on its partner through float rounding (relative 1e-7 of the louder frame), so
+/// [`Stft::power_spectra`], for streams, transforms each frame alone (a zero partner).
 pub struct Stft {
     n_fft: usize,
     hop_length: usize,
@@ -298,25 +300,24 @@ impl Stft {
         }
     }
 
-    /// Calls `sink(t, |X_t|^power)` for each frame `t` in `frames`, in order. Frames are
-    /// paired from `frames.start` (see [`Stft`]); a frame's result depends on its partner only
-    /// through float rounding.
+    /// Calls `sink(t, |X_t|^power)` for each frame `t` in `frames`, in order. Each frame is
+    /// transformed on its own (with a zero partner, see [`Stft`]), so a frame's values do not
+    /// depend on which frames are asked for with it: streams fed in blocks of any size get
+    /// the same numbers. Whole signals are faster through [`Stft::power_block`].
     pub fn power_spectra(&self, y: &[f32], power: f32, frames: Range<usize>, scratch: &mut Scratch, mut sink: impl FnMut(usize, &[f32])) {
-        for t in frames.clone().step_by(2) {
-            let pair = t + 1 < frames.end;
-            let [mut pa, mut pb] = std::mem::take(&mut scratch.power);
-            self.transform_pair(y, t, pair, power, scratch, &mut pa, &mut pb);
+        let [mut pa, mut pb] = std::mem::take(&mut scratch.power);
+        for t in frames {
+            self.transform_pair(y, t, false, power, scratch, &mut pa, &mut pb);
             sink(t, &pa);
-            if pair {
-                sink(t + 1, &pb);
-            }
-            scratch.power = [pa, pb];
         }
+        scratch.power = [pa, pb];
     }
 
     /// `|X|^power` of the frames `t0 .. t0 + count` (`count <= BLOCK`) laid out bin-major:
     /// `block[k][f]` is bin `k` of frame `t0 + f` (`n_bins` rows; columns from `count` on are
-    /// left as they were). Same pairing and numbers as [`Stft::power_spectra`] from `t0`.
+    /// left as they were). Frames are paired from `t0` (`t0`, `t0 + 1`), so start blocks at the
+    /// same frames to get the same numbers; they match [`Stft::power_spectra`]'s up to float
+    /// rounding.
     #[inline(always)]
     pub fn power_block(&self, y: &[f32], power: f32, t0: usize, count: usize, scratch: &mut Scratch, block: &mut [[f32; BLOCK]]) {
         let n_bins = self.n_bins();

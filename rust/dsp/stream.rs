@@ -19,6 +19,8 @@ pub struct FrameStream {
     power: f32,
     /// Samples from the start of the next frame on.
     buf: Vec<f32>,
+    /// Samples still to drop before the next frame starts (when `hop_length > n_fft`).
+    skip: usize,
     centre_pad: usize,
 }
 
@@ -31,7 +33,7 @@ impl FrameStream {
         );
         let centre_pad = if params.center { params.n_fft / 2 } else { 0 };
         let stft = Stft::new(&StftParams { center: false, ..params.clone() })?;
-        Ok(FrameStream { scratch: stft.scratch(), stft, power, buf: vec![0.0; centre_pad], centre_pad })
+        Ok(FrameStream { scratch: stft.scratch(), stft, power, buf: vec![0.0; centre_pad], skip: 0, centre_pad })
     }
 
     pub fn n_bins(&self) -> usize {
@@ -40,14 +42,22 @@ impl FrameStream {
 
     /// Adds samples; calls `sink(|X_t|^power)` for every frame now complete.
     pub fn push(&mut self, samples: &[f32], mut sink: impl FnMut(&[f32])) {
-        self.buf.extend_from_slice(samples);
+        let dropped = self.skip.min(samples.len());
+        self.skip -= dropped;
+        self.buf.extend_from_slice(&samples[dropped..]);
         let (n_fft, hop) = (self.stft.n_fft(), self.stft.hop_length());
         if self.buf.len() < n_fft {
             return;
         }
         let frames = 1 + (self.buf.len() - n_fft) / hop;
         self.stft.power_spectra(&self.buf, self.power, 0..frames, &mut self.scratch, |_, spectrum| sink(spectrum));
-        self.buf.drain(..frames * hop);
+        let consumed = frames * hop;
+        if consumed <= self.buf.len() {
+            self.buf.drain(..consumed);
+        } else {
+            self.skip = consumed - self.buf.len();
+            self.buf.clear();
+        }
     }
 
     /// Ends the signal (adding the closing padding) and emits the last frames.
@@ -195,11 +205,8 @@ mod tests {
             }
             fs.finish(|s| got.extend_from_slice(s));
             assert_eq!(got.len(), whole.len(), "block {block}");
-            // Frames are transformed in pairs (see `Stft`), paired differently when fed in
-            // blocks: equal up to float rounding, relative to the loudest bin.
-            let scale = whole.iter().cloned().fold(0.0, f32::max);
             let diff = got.iter().zip(&whole).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-            assert!(diff < 1e-5 * scale, "block {block}: {diff} vs {scale}");
+            assert!(diff < 1e-3, "block {block}: {diff}");
         }
     }
 

@@ -18,6 +18,8 @@ use crate::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
 use crate::dsp::stft::{PadMode, StftParams, Window};
 use crate::dsp::Error;
 
+mod streaming;
+
 pyo3::import_exception!(spectrust.errors, SpectrustError);
 pyo3::import_exception!(spectrust.errors, DecodeError);
 pyo3::import_exception!(spectrust.errors, UnsupportedFormatError);
@@ -344,6 +346,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render_frames, m)?)?;
     m.add_function(wrap_pyfunction!(power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(mel_filters, m)?)?;
+    m.add_class::<streaming::StreamingSpectrogram>()?;
     m.add("COLORMAPS", Colormap::NAMES.to_vec())?;
     m.add("SCALES", FreqScale::NAMES.to_vec())?;
     m.add("AUDIO_EXTENSIONS", pyo3::types::PyTuple::new(m.py(), crate::dsp::decode::EXTENSIONS)?)?;

@@ -1,0 +1,197 @@
+"""The upload API's work, framework-free: format sniffing, field checks, the bounded cache of
+stored spectrograms, and the render job (run in a worker thread; the Rust core releases
+the GIL while it decodes and renders)."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+import time
+import unicodedata
+import uuid
+from pathlib import Path
+from typing import Mapping, Optional
+
+from .. import _core
+from ..api import Spectrogram
+from .settings import ServerSettings
+
+#: The upload formats accepted, found from the first bytes of the file.
+FORMATS = ("wav", "mp3", "ogg", "flac", "aac", "m4a", "mp4")
+SCALES = ("mel", "log", "linear")
+#: Bytes read from the start of an upload to find its format.
+SNIFF_BYTES = 4096
+
+
+class ApiError(Exception):
+    """An error answered as ``{"success": false, "message": ..., "error": code}``."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def sniff_format(head: bytes) -> Optional[str]:
+    """The format of a file from its first bytes (one of :data:`FORMATS`), or None."""
+    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[4:8] == b"ftyp":
+        return "m4a" if head[8:12] in (b"M4A ", b"M4B ") else "mp4"
+    if head[:3] == b"ID3" and len(head) >= 10:
+        # An ID3v2 tag (syncsafe size) before MPEG or ADTS frames; FLAC may follow one too.
+        size = 10 + ((head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F))
+        rest = head[size:]
+        return (sniff_format(rest) if len(rest) >= 4 else None) or "mp3"
+    if len(head) >= 2 and head[0] == 0xFF:
+        if head[1] & 0xF6 == 0xF0:  # 12-bit sync, layer 00: ADTS
+            return "aac"
+        if head[1] & 0xE0 == 0xE0 and head[1] & 0x06:  # 11-bit sync, layer I/II/III
+            return "mp3"
+    return None
+
+
+def display_name(name: Optional[str]) -> str:
+    """The client's file name reduced to a harmless base name, for display only (never a path)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C")
+    base = base.strip().lstrip(".")
+    return base[:200] or "audio"
+
+
+def _int_field(form: Mapping[str, object], name: str, default: int, low: int, high: int) -> int:
+    raw = form.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise ApiError(422, "invalid_field", f"{name} must be an integer, got {str(raw)[:40]!r}") from None
+    if not low <= value <= high:
+        raise ApiError(422, "invalid_field", f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _choice_field(form: Mapping[str, object], name: str, default: str, choices) -> str:
+    raw = form.get(name)
+    if raw is None or raw == "":
+        return default
+    if not isinstance(raw, str) or raw not in choices:
+        raise ApiError(422, "invalid_field", f"{name} must be one of {', '.join(choices)}, got {str(raw)[:40]!r}")
+    return raw
+
+
+def render_options(form: Mapping[str, object], settings: ServerSettings) -> dict:
+    """Checks the optional form fields; the keywords of :class:`spectrust.Spectrogram`."""
+    options = dict(
+        width=_int_field(form, "width", 600, 16, settings.max_width),
+        height=_int_field(form, "height", 420, 16, settings.max_height),
+        colormap=_choice_field(form, "colormap", "spectrust", list(_core.COLORMAPS)),
+        scale=_choice_field(form, "scale", "mel", SCALES),
+        fmax=None,
+    )
+    raw = form.get("fmax")
+    if raw is not None and raw != "":
+        try:
+            fmax = float(str(raw))
+        except ValueError:
+            fmax = math.nan
+        if not (math.isfinite(fmax) and fmax > 0):
+            raise ApiError(422, "invalid_field", f"fmax must be a positive number of Hz, got {str(raw)[:40]!r}")
+        options["fmax"] = fmax
+    return options
+
+
+class SpectrogramCache:
+    """The folder of stored spectrograms, ``<id>.png`` with server-made ids, bounded in
+    count, bytes and age (oldest removed first); uploads wait in ``uploads/`` meanwhile."""
+
+    _NAME = re.compile(r"^[0-9a-f]{32}\.png$")
+
+    def __init__(self, settings: ServerSettings):
+        self.folder = settings.cache_path
+        self.uploads = self.folder / "uploads"
+        self.max_files = settings.cache_max_files
+        self.max_bytes = settings.cache_max_bytes
+        self.max_age = settings.cache_max_age
+        self._lock = threading.Lock()
+
+    def create(self) -> None:
+        self.uploads.mkdir(parents=True, exist_ok=True)
+
+    def new_upload(self) -> Path:
+        return self.uploads / f"{uuid.uuid4().hex}.upload"
+
+    def new_image(self) -> Path:
+        return self.folder / f"{uuid.uuid4().hex}.png"
+
+    def find(self, name: str) -> Optional[Path]:
+        """The stored image called ``name``, or None (bad name, missing or expired)."""
+        if not self._NAME.match(name):
+            return None
+        path = self.folder / name
+        try:
+            if time.time() - path.stat().st_mtime > self.max_age:
+                return None
+        except OSError:
+            return None
+        return path
+
+    def prune(self) -> None:
+        """Removes expired images, then the oldest until within the count and byte limits,
+        and uploads left behind for longer than an hour."""
+        with self._lock:
+            now = time.time()
+            entries = []
+            for entry in os.scandir(self.folder):
+                if not self._NAME.match(entry.name):
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                entries.append((st.st_mtime, st.st_size, entry.path))
+            entries.sort(reverse=True)  # newest first
+            kept_files = kept_bytes = 0
+            for mtime, size, path in entries:
+                if now - mtime <= self.max_age and kept_files < self.max_files and kept_bytes + size <= self.max_bytes:
+                    kept_files += 1
+                    kept_bytes += size
+                else:
+                    _remove(path)
+            for entry in os.scandir(self.uploads):
+                try:
+                    if now - entry.stat().st_mtime > 3600:
+                        _remove(entry.path)
+                except OSError:
+                    pass
+
+
+def _remove(path) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def render(source: Path, image: Path, options: dict, settings: ServerSettings) -> None:
+    """Renders ``source`` to the PNG ``image``; raises :class:`ApiError` for bad audio.
+    Blocking: run it in a worker thread."""
+    spect = Spectrogram(max_duration=settings.max_duration, **options)
+    result = spect.generate(source, image)
+    if result.error is not None:
+        # The core's one-line message names our server-side file; the client knows it as its
+        # upload, so the path is taken out.
+        reason = result.error.replace(f"{source}: ", "", 1)
+        if "unsupported format:" in result.error:
+            raise ApiError(415, "unsupported_format", reason)
+        if "max_duration" in result.error:
+            raise ApiError(422, "too_long", f"the audio is longer than this server's limit of {settings.max_duration:g} s")
+        raise ApiError(422, "undecodable", reason)
