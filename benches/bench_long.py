@@ -1,7 +1,8 @@
 """One hour of 44.1 kHz stereo WAV (635 MB) to an 800x600 image: time and peak memory.
 
 Each pipeline runs in a fresh interpreter (`python3 -c ...`) that reports its own wall time
-(imports included) and peak RSS (`ru_maxrss`); best of 2 for spectrust, one run of librosa
+(imports included) and peak RSS (`VmHWM` of /proc/self/status: `ru_maxrss` would count the
+parent's memory when the child is forked from a large `run_all.py`); best of 2 for spectrust, one run of librosa
 (it takes tens of seconds and gigabytes).
 
 - spectrust: `Spectrogram(800, 600).generate(hour.wav, out.jpg)` (streams the file).
@@ -22,16 +23,16 @@ from benchutil import wait_idle
 from make_data import make_hour
 
 SPECTRUST = """
-import json, resource, sys, time
+import json, sys, time
 t = time.perf_counter()
 import spectrust
 r = spectrust.Spectrogram(800, 600).generate(sys.argv[1], sys.argv[2])
 assert r.ok, r.error
-print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]) / 1024}))
 """
 
 LIBROSA = """
-import json, resource, sys, time
+import json, sys, time
 t = time.perf_counter()
 import librosa, matplotlib, numpy as np
 from PIL import Image
@@ -39,7 +40,7 @@ y, sr = librosa.load(sys.argv[1], sr=None)
 S = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr), ref=np.max)
 rgb = (matplotlib.colormaps["magma"]((S[::-1] + 80) / 80)[..., :3] * 255).astype(np.uint8)
 Image.fromarray(rgb).resize((800, 600), Image.BILINEAR).save(sys.argv[2], quality=90)
-print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]) / 1024}))
 """
 
 
