@@ -111,7 +111,11 @@ impl MelFilterBank {
                 let enorm = if p.norm == MelNorm::Slaney { 2.0 / (mel_f[i + 2] - mel_f[i]) } else { 1.0 };
                 // librosa: max(0, min(-(mel_f[i] - f) / lo_d, (mel_f[i+2] - f) / hi_d)), in f64,
                 // stored as float32, then scaled by enorm in f64 and stored as float32 again.
-                let dense: Vec<f32> = fftfreqs
+                // Only bins in [mel_f[i], mel_f[i+2]] can be nonzero (outside, one side of the
+                // triangle is negative), so only those are evaluated.
+                let lo = fftfreqs.partition_point(|&f| f < mel_f[i]);
+                let hi = fftfreqs.partition_point(|&f| f <= mel_f[i + 2]).max(lo);
+                let dense: Vec<f32> = fftfreqs[lo..hi]
                     .iter()
                     .map(|&f| {
                         let lower = -(mel_f[i] - f) / lo_d;
@@ -119,9 +123,11 @@ impl MelFilterBank {
                         (f64::from(0f64.max(lower.min(upper)) as f32) * enorm) as f32
                     })
                     .collect();
-                let start = dense.iter().position(|&w| w != 0.0).unwrap_or(0);
-                let end = dense.iter().rposition(|&w| w != 0.0).map_or(start, |e| e + 1);
-                let mut weights = dense[start..end].to_vec();
+                let (start, end) = match dense.iter().position(|&w| w != 0.0) {
+                    Some(first) => (lo + first, lo + dense.iter().rposition(|&w| w != 0.0).expect("a nonzero weight") + 1),
+                    None => (0, 0),
+                };
+                let mut weights = dense[start.saturating_sub(lo)..end.saturating_sub(lo)].to_vec();
                 if let MelNorm::P(q) = p.norm {
                     let length = if q.is_infinite() {
                         weights.iter().fold(0f32, |m, w| m.max(w.abs()))
