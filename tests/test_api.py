@@ -237,3 +237,12 @@ def test_long_files_are_streamed_with_time_and_frequency_in_place(tmp_path):
     assert size == (300, 100)
     brightest_row = px[..., 0].argmax(axis=0)
     assert (brightest_row[:195] > 80).all() and (brightest_row[205:] < 20).all()
+
+
+def test_result_carries_the_typed_exception(tmp_path, bad_inputs):
+    sp = spectrust.Spectrogram(40, 30)
+    cases = {"missing": FileNotFoundError, "text": spectrust.UnsupportedFormatError, "header_cut": spectrust.DecodeError}
+    for name, kind in cases.items():
+        r = sp.generate(bad_inputs[name], tmp_path / f"{name}.png")
+        assert isinstance(r.exception, kind) and r.error == str(r.exception)
+    assert sp.generate(MONO22, tmp_path / "ok.png").exception is None

@@ -221,6 +221,9 @@ def test_a_lying_length_in_a_compressed_header_allocates_nothing_big():
     crash = Path(__file__).parent / "data" / "fuzz_mp3_lying_length.bin"
     y, sr = spectrust.load(crash)
     assert sr == 44100 and 0 < len(y) < 10 * sr
+    # A FLAC metadata block claiming 4 GB: a clear error.
+    with pytest.raises(spectrust.DecodeError, match="truncated"):
+        spectrust.load(Path(__file__).parent / "data" / "fuzz_flac_4gb_block.bin")
 
 
 def test_fifos_and_devices_are_clear_errors(tmp_path):

@@ -28,7 +28,7 @@ def render_files(
     image: dict[str, Any],
     source: dict[str, Any],
     workers: Optional[int],
-) -> list[Optional[str]]: ...
+) -> list[Optional[BaseException]]: ...
 def render_frames(
     input: _Path,
     out_dir: _Path,

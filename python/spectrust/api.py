@@ -36,16 +36,23 @@ class Result:
         The image file (written only when ``error`` is None).
     error : str or None
         None on success, else a one-line message naming the file and the reason.
+    exception : Exception or None
+        The typed error behind ``error`` (``FileNotFoundError``, ``DecodeError``,
+        ``UnsupportedFormatError``, ``ParameterError``, ``OSError``, ...), for programs that
+        act on the kind of failure; None on success.
     ok : bool
         ``error is None``.
     """
 
-    __slots__ = ("_input_file", "_output_file", "_error")
+    __slots__ = ("_input_file", "_output_file", "_error", "_exception")
 
-    def __init__(self, input_file: str, output_file: str, error: Optional[str] = None):
+    def __init__(
+        self, input_file: str, output_file: str, error: Optional[str] = None, exception: Optional[BaseException] = None
+    ):
         self._input_file = input_file
         self._output_file = output_file
-        self._error = error
+        self._error = error if error is not None or exception is None else str(exception)
+        self._exception = exception
 
     @property
     def input_file(self) -> str:
@@ -58,6 +65,10 @@ class Result:
     @property
     def error(self) -> Optional[str]:
         return self._error
+
+    @property
+    def exception(self) -> Optional[BaseException]:
+        return self._exception
 
     @property
     def ok(self) -> bool:
@@ -237,7 +248,7 @@ class Spectrogram:
         results = []
         for chunk in chunks:
             errors = _core.render_files(chunk, self._mel, self._image, self._source, workers)
-            results += [Result(i, o, e) for (i, o), e in zip(chunk, errors)]
+            results += [Result(i, o, exception=e) for (i, o), e in zip(chunk, errors)]
             if progress is not None:
                 progress(len(chunk))
         return results

@@ -244,16 +244,16 @@ impl SourceArgs {
 }
 
 /// Renders `(input, output)` pairs to images. Returns one entry per job: None on success,
-/// else the one-line error message.
+/// else the exception instance for it (its message is the one-line error).
 #[pyfunction]
-fn render_files(
-    py: Python<'_>,
+fn render_files<'py>(
+    py: Python<'py>,
     jobs: Vec<(PathBuf, PathBuf)>,
     params: MelArgs,
     image: ImageArgs,
     source: SourceArgs,
     workers: Option<usize>,
-) -> PyResult<Vec<Option<String>>> {
+) -> PyResult<Vec<Option<Bound<'py, PyAny>>>> {
     let params = check(params.params(22050.0))?;
     let image = check(image.params())?;
     let results = check(py.detach(move || {
@@ -262,7 +262,7 @@ fn render_files(
             pipeline.render_file(Path::new(input), Path::new(output), &image)
         })
     }))?;
-    Ok(results.into_iter().map(|r| r.err().map(|e| e.to_string())).collect())
+    Ok(results.into_iter().map(|r| r.err().map(|e| to_py(e).into_value(py).into_bound(py).into_any())).collect())
 }
 
 /// Renders `input` as a frame sequence in `out_dir`: `[(path, start_s, end_s), ...]`.

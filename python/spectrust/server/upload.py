@@ -16,6 +16,7 @@ from typing import Mapping, Optional
 
 from .. import _core
 from ..api import Spectrogram
+from ..errors import UnsupportedFormatError
 from .settings import ServerSettings
 
 #: The upload formats accepted, found from the first bytes of the file.
@@ -190,7 +191,7 @@ def render(source: Path, image: Path, options: dict, settings: ServerSettings) -
         # The core's one-line message names our server-side file; the client knows it as its
         # upload, so the path is taken out.
         reason = result.error.replace(f"{source}: ", "", 1)
-        if "unsupported format:" in result.error:
+        if isinstance(result.exception, UnsupportedFormatError):
             raise ApiError(415, "unsupported_format", reason)
         if "max_duration" in result.error:
             raise ApiError(422, "too_long", f"the audio is longer than this server's limit of {settings.max_duration:g} s")
