@@ -364,7 +364,7 @@ fn percentile(values: &[f32], q: f64) -> f32 {
 
 /// A baseline JPEG of `width x height` RGB pixels: 4:2:0 chroma subsampling and libjpeg's
 /// quality scale (what Pillow writes). Encoded by libjpeg-turbo when it was built with its SIMD
-/// code, else by the pure Rust jpeg-encoder (see build.rs).
+/// code, else by the pure Rust jpeg-encoder (see rust/build.rs).
 pub fn encode_jpeg(rgb: &[u8], width: u32, height: u32, quality: u8) -> std::result::Result<Vec<u8>, String> {
     let mut out = Vec::new();
     encode_jpeg_into(rgb, width, height, quality, &mut out)?;

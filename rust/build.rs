@@ -13,7 +13,7 @@ fn runs(program: &str, arg: &str) -> bool {
 }
 
 fn main() {
-    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=rust/build.rs");
     println!("cargo::rerun-if-env-changed=ASM_NASM");
     println!("cargo::rustc-check-cfg=cfg(spectrust_libjpeg_turbo)");
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
