@@ -280,6 +280,7 @@
     if (view.dirty) {
       view.dirty = false;
       render();
+      if (pointer) updateTooltip(pointer);
       stats.frames++;
       frameTimes.push(now);
       while (frameTimes.length && frameTimes[0] < now - 1000) frameTimes.shift();
@@ -290,7 +291,15 @@
 
   // ---- tooltip ---------------------------------------------------------------------------
 
+  // The point under a still mouse changes as the canvas scrolls, so the tooltip is refreshed
+  // on every drawn frame as well as when the mouse moves.
+  let pointer = null;
   canvas.addEventListener("mousemove", (event) => {
+    pointer = { clientX: event.clientX, clientY: event.clientY };
+    updateTooltip(pointer);
+  });
+
+  function updateTooltip(event) {
     const rect = canvas.getBoundingClientRect();
     const { plot } = view.layout;
     const x = (event.clientX - rect.left) * (canvas.width / rect.width);
@@ -310,8 +319,11 @@
     const flip = cssX > rect.width - 180;
     tooltip.style.left = `${flip ? cssX - tooltip.offsetWidth - 12 : cssX + 14}px`;
     tooltip.style.top = `${Math.max(0, cssY - 10)}px`;
+  }
+  canvas.addEventListener("mouseleave", () => {
+    pointer = null;
+    tooltip.hidden = true;
   });
-  canvas.addEventListener("mouseleave", () => (tooltip.hidden = true));
 
   // ---- audio and the socket --------------------------------------------------------------
 
