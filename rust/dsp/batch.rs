@@ -121,7 +121,13 @@ impl Pipeline {
     /// The mono signal of `path` and its rate. NaN or infinite samples are an error: they
     /// would poison every frame they touch (librosa refuses them too).
     pub fn load_mono(&self, path: &Path) -> Result<(Vec<f32>, u32)> {
-        let audio = load_audio(path, self.sr, true, &self.read)?;
+        self.mono(path, decode::read_with(path, &self.read)?)
+    }
+
+    /// `audio` (read from `path`) mixed to mono, resampled to the pipeline's rate and checked
+    /// for NaN and infinite samples: the signal and its rate.
+    fn mono(&self, path: &Path, audio: Audio) -> Result<(Vec<f32>, u32)> {
+        let audio = prepare(audio, self.sr, true)?;
         check_finite(path, &audio.samples)?;
         Ok((audio.samples, audio.sample_rate))
     }
@@ -138,15 +144,14 @@ impl Pipeline {
         let mut reader = AudioReader::open(path, &self.read)?;
         let rate = reader.sample_rate();
         let spectrogram = self.planned(self.sr.unwrap_or(rate))?;
-        let long = reader.expected_frames().is_none_or(|n| n > STREAM_ABOVE_SECONDS * u64::from(rate));
+        let long = reader.expected_frames().map_or(true, |n| n > STREAM_ABOVE_SECONDS * u64::from(rate));
         if long {
             let columns = MIN_IMAGE_COLUMNS.max(4 * width as usize);
             return pooled_mel(&mut reader, self.sr, &self.params.stft, self.params.power, spectrogram.bank(), columns);
         }
-        let audio = prepare(reader.read_all()?, self.sr, true)?;
-        ensure_param!(!audio.samples.is_empty(), "{}: contains no audio samples", path.display());
-        check_finite(path, &audio.samples)?;
-        spectrogram.compute(&audio.samples, false)
+        let (y, _) = self.mono(path, reader.read_all()?)?;
+        ensure_param!(!y.is_empty(), "{}: contains no audio samples", path.display());
+        spectrogram.compute(&y, false)
     }
 
     /// Renders the file at `input` to the image `output` (format from its suffix).

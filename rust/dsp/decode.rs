@@ -530,7 +530,7 @@ impl Symphonia {
                 Ok(decoded) => {
                     let spec = *decoded.spec();
                     let needed = decoded.capacity() as u64;
-                    if self.buffer.as_ref().is_none_or(|b| (b.capacity() as u64) < needed * spec.channels.count() as u64) {
+                    if self.buffer.as_ref().map_or(true, |b| (b.capacity() as u64) < needed * spec.channels.count() as u64) {
                         self.buffer = Some(SampleBuffer::new(needed, spec));
                     }
                     let buffer = self.buffer.as_mut().expect("just made");
