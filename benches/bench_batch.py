@@ -72,10 +72,18 @@ def main() -> dict:
     t_sp = best_time(SPECTRUST, "spectrust")
     t_sp1 = best_time(SPECTRUST, "spectrust_workers1", "1")
     t_ref = best_time(REFERENCE, "reference")
-    res = dict(spectrust=t_sp, spectrust_workers1=t_sp1, reference=t_ref,
-               ratio=t_ref / t_sp, ratio_workers1=t_ref / t_sp1, parallel_speedup=t_sp1 / t_sp)
-    print(f"  reference / spectrust           = {res['ratio']:.1f}x (target >= 8x: "
-          f"{'met' if res['ratio'] >= 8 else 'NOT met'})")
+    res = dict(
+        spectrust=t_sp,
+        spectrust_workers1=t_sp1,
+        reference=t_ref,
+        ratio=t_ref / t_sp,
+        ratio_workers1=t_ref / t_sp1,
+        parallel_speedup=t_sp1 / t_sp,
+    )
+    print(
+        f"  reference / spectrust           = {res['ratio']:.1f}x (target >= 8x: "
+        f"{'met' if res['ratio'] >= 8 else 'NOT met'})"
+    )
     print(f"  reference / spectrust workers=1 = {res['ratio_workers1']:.1f}x")
     print(f"  parallel speed-up (workers=1 / default) = {res['parallel_speedup']:.2f}x")
     return res

@@ -11,9 +11,7 @@ Run: python3 benches/bench_decode.py
 import av
 import numpy as np
 import soundfile as sf
-
 import spectrust
-
 from benchutil import best_of, wait_idle
 from make_data import SHARED
 
@@ -42,7 +40,9 @@ def with_pyav(path):
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         to_float = av.AudioResampler(format="fltp")
-        return np.concatenate([f.to_ndarray() for fr in container.decode(stream) for f in to_float.resample(fr)], axis=1)
+        return np.concatenate(
+            [f.to_ndarray() for fr in container.decode(stream) for f in to_float.resample(fr)], axis=1
+        )
 
 
 def main() -> dict:
@@ -61,11 +61,12 @@ def main() -> dict:
                 row[label] = None
                 continue
             wait_idle()
-            row[label] = seconds / best_of(lambda: fn(path), repeat=5)
+            row[label] = seconds / best_of(lambda fn=fn, path=path: fn(path), repeat=5)
         results[name] = row
         fmt = lambda v: f"{v:9.0f}x" if v else "        --"  # noqa: E731
-        ratio = lambda other: f"{row['spectrust'] / row[other]:6.1f}x" if row.get(other) else "     --"  # noqa: E731
-        print(f"  {name:26s} {fmt(row['spectrust'])} {fmt(row['soundfile'])} {fmt(row['pyav'])}  {ratio('soundfile')} {ratio('pyav')}")
+        ratio = lambda other, row=row: f"{row['spectrust'] / row[other]:6.1f}x" if row.get(other) else "     --"  # noqa: E731
+        speeds = " ".join(fmt(row[k]) for k in ("spectrust", "soundfile", "pyav"))
+        print(f"  {name:26s} {speeds}  {ratio('soundfile')} {ratio('pyav')}")
     return results
 
 

@@ -24,12 +24,10 @@ from pathlib import Path
 
 import audioflux
 import librosa
-import numpy as np
-from audioflux.type import SpectralDataType, SpectralFilterBankNormalType, SpectralFilterBankStyleType
-
-import spectrust
-
 import make_data
+import numpy as np
+import spectrust
+from audioflux.type import SpectralDataType, SpectralFilterBankNormalType, SpectralFilterBankStyleType
 from benchutil import best_of, wait_idle
 
 N_FFT, HOP, N_MELS, SR = 2048, 512, 128, 22050
@@ -49,9 +47,13 @@ def librosa_loop(paths):
 
 def audioflux_loop(paths):
     mel = audioflux.MelSpectrogram(
-        num=N_MELS, radix2_exp=11, samplate=SR, slide_length=HOP,
+        num=N_MELS,
+        radix2_exp=11,
+        samplate=SR,
+        slide_length=HOP,
         style_type=SpectralFilterBankStyleType.SLANEY,
-        normal_type=SpectralFilterBankNormalType.AREA, data_type=SpectralDataType.POWER,
+        normal_type=SpectralFilterBankNormalType.AREA,
+        data_type=SpectralDataType.POWER,
     )
     out = []
     for p in paths:
@@ -67,17 +69,21 @@ def main() -> dict:
     print(f"bench_features: {len(paths)} files, read + mel spectrogram, best of 3 after 1 warm-up")
     for name, fn in (("spectrust", spectrust_batch), ("audioflux", audioflux_loop), ("librosa", librosa_loop)):
         wait_idle()
-        res[name] = best_of(lambda: fn(paths))
+        res[name] = best_of(lambda fn=fn: fn(paths))
         print(f"  {name:<10} {res[name]:7.3f} s")
     ref = librosa_loop(paths[:1])[0]
     got = spectrust_batch(paths[:1])[0]
     assert got.shape == ref.shape and np.allclose(got, ref, rtol=1e-3, atol=1e-6 * ref.max())
     res["vs_audioflux"] = res["audioflux"] / res["spectrust"]
     res["vs_librosa"] = res["librosa"] / res["spectrust"]
-    print(f"  audioflux / spectrust = {res['vs_audioflux']:.1f}x (target >= 3x: "
-          f"{'met' if res['vs_audioflux'] >= 3 else 'NOT met'})")
-    print(f"  librosa / spectrust   = {res['vs_librosa']:.1f}x (target >= 10x: "
-          f"{'met' if res['vs_librosa'] >= 10 else 'NOT met'})")
+    print(
+        f"  audioflux / spectrust = {res['vs_audioflux']:.1f}x (target >= 3x: "
+        f"{'met' if res['vs_audioflux'] >= 3 else 'NOT met'})"
+    )
+    print(
+        f"  librosa / spectrust   = {res['vs_librosa']:.1f}x (target >= 10x: "
+        f"{'met' if res['vs_librosa'] >= 10 else 'NOT met'})"
+    )
 
     y, sr = librosa.load(paths[0], sr=None)
     print("single 15 s signal in memory, best of 20")

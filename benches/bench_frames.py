@@ -17,13 +17,11 @@ import librosa
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-import spectrust  # noqa: E402
-
-from benchutil import best_of, wait_idle  # noqa: E402
-from make_data import SOURCE  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import spectrust
+from benchutil import best_of, wait_idle
+from make_data import SOURCE
 
 W, H, FRAME = 640, 480, 0.1
 
@@ -44,7 +42,9 @@ def with_matplotlib(out_dir):
     image = ax.imshow(S[:, :5], origin="lower", aspect="auto", cmap="gray_r", vmin=-80, vmax=0, interpolation="nearest")
     count = int(np.ceil(len(y) / sr / FRAME - 1e-9))
     for k in range(count):
-        part = S[:, int(np.ceil(k * per_frame)) : max(int(np.ceil((k + 1) * per_frame)), int(np.ceil(k * per_frame)) + 1)]
+        part = S[
+            :, int(np.ceil(k * per_frame)) : max(int(np.ceil((k + 1) * per_frame)), int(np.ceil(k * per_frame)) + 1)
+        ]
         image.set_data(part)
         image.set_extent((0, part.shape[1], 0, S.shape[0]))
         fig.savefig(f"{out_dir}/frame_{k:04d}.png", dpi=100)
@@ -57,10 +57,12 @@ def main() -> dict:
     with tempfile.TemporaryDirectory() as d:
         for label, fn in [("spectrust", with_spectrust), ("matplotlib", with_matplotlib)]:
             wait_idle()
-            results[label] = best_of(lambda: fn(f"{d}/{label}"), repeat=3)
+            results[label] = best_of(lambda fn=fn, out=f"{d}/{label}": fn(out), repeat=3)
     ratio = results["matplotlib"] / results["spectrust"]
-    print(f"150 frames of 0.1 s, {W}x{H} PNG: spectrust {results['spectrust']:.3f} s, "
-          f"seed approach (librosa + matplotlib) {results['matplotlib']:.3f} s -> {ratio:.1f}x")
+    print(
+        f"150 frames of 0.1 s, {W}x{H} PNG: spectrust {results['spectrust']:.3f} s, "
+        f"seed approach (librosa + matplotlib) {results['matplotlib']:.3f} s -> {ratio:.1f}x"
+    )
     return results
 
 

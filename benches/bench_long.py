@@ -28,7 +28,8 @@ t = time.perf_counter()
 import spectrust
 r = spectrust.Spectrogram(800, 600).generate(sys.argv[1], sys.argv[2])
 assert r.ok, r.error
-print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]) / 1024}))
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": int(peak.split()[1]) / 1024}))
 """
 
 LIBROSA = """
@@ -40,7 +41,8 @@ y, sr = librosa.load(sys.argv[1], sr=None)
 S = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr), ref=np.max)
 rgb = (matplotlib.colormaps["magma"]((S[::-1] + 80) / 80)[..., :3] * 255).astype(np.uint8)
 Image.fromarray(rgb).resize((800, 600), Image.BILINEAR).save(sys.argv[2], quality=90)
-print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]) / 1024}))
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": int(peak.split()[1]) / 1024}))
 """
 
 
@@ -59,14 +61,16 @@ def main(with_librosa: bool = True) -> dict:
             runs.append(run(SPECTRUST, hour, f"{d}/s.jpg"))
         mine = min(runs, key=lambda r: r["seconds"])
         results = {"spectrust": mine}
-        print(f"one hour, 44.1 kHz stereo WAV -> 800x600 JPEG (whole process)")
-        print(f"  spectrust: {mine['seconds']:.2f} s ({audio_seconds / mine['seconds']:.0f}x real time), peak RSS {mine['rss_mb']:.0f} MB")
+        print("one hour, 44.1 kHz stereo WAV -> 800x600 JPEG (whole process)")
+        line = "  {}: {:.2f} s ({:.0f}x real time), peak RSS {:.0f} MB"
+        print(line.format("spectrust", mine["seconds"], audio_seconds / mine["seconds"], mine["rss_mb"]))
         if with_librosa:
             wait_idle()
             ref = run(LIBROSA, hour, f"{d}/l.jpg")
             results["librosa"] = ref
-            print(f"  librosa:   {ref['seconds']:.2f} s ({audio_seconds / ref['seconds']:.0f}x real time), peak RSS {ref['rss_mb']:.0f} MB")
-            print(f"  spectrust is {ref['seconds'] / mine['seconds']:.1f}x faster with {ref['rss_mb'] / mine['rss_mb']:.0f}x less memory")
+            print(line.format("librosa  ", ref["seconds"], audio_seconds / ref["seconds"], ref["rss_mb"]))
+            speed, memory = ref["seconds"] / mine["seconds"], ref["rss_mb"] / mine["rss_mb"]
+            print(f"  spectrust is {speed:.1f}x faster with {memory:.0f}x less memory")
     return results
 
 

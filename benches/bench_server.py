@@ -24,9 +24,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from benchutil import wait_idle  # noqa: E402
-
 import spectrust  # noqa: E402
+from benchutil import wait_idle  # noqa: E402
 
 SR, N_FFT, HOP, BLOCK = 48000, 4096, 512, 1024
 
@@ -43,7 +42,9 @@ def per_block_us(scale: str, seconds: float = 20.0, repeat: int = 5) -> float:
     blocks = [y[i : i + BLOCK] for i in range(0, len(y) - BLOCK + 1, BLOCK)]
     runs = []
     for _ in range(repeat):
-        s = spectrust.StreamingSpectrogram(SR, n_fft=N_FFT, hop_length=HOP, scale=scale, fmin=20.0 if scale == "log" else 0.0)
+        s = spectrust.StreamingSpectrogram(
+            SR, n_fft=N_FFT, hop_length=HOP, scale=scale, fmin=20.0 if scale == "log" else 0.0
+        )
         t0 = time.perf_counter()
         for b in blocks:
             s.push(b)
@@ -54,9 +55,8 @@ def per_block_us(scale: str, seconds: float = 20.0, repeat: int = 5) -> float:
 
 def server_path_us(seconds: float = 20.0) -> float:
     """Mean time per block of the server's per-message path, in microseconds."""
-    from spectrust.server.live import _Outbox, _push_pull
-
     import anyio
+    from spectrust.server.live import _Outbox, _push_pull
 
     y = signal(seconds)
     messages = [y[i : i + BLOCK].tobytes() for i in range(0, len(y) - BLOCK + 1, BLOCK)]
@@ -130,7 +130,7 @@ def latency_ms(seconds: float = 15.0) -> dict:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("spectrust serve did not start")
+                    raise RuntimeError("spectrust serve did not start") from None
                 time.sleep(0.1)
         lat = np.array(asyncio.run(_latency_run(f"ws://127.0.0.1:{port}/ws/live", seconds))) * 1e3
     finally:

@@ -28,8 +28,9 @@ def build_id() -> str:
     import spectrust._core as core
 
     digest = hashlib.sha256(Path(core.__file__).read_bytes()).hexdigest()[:12]
-    head = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     return f"commit {head}, _core sha256 {digest}"
 
 

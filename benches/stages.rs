@@ -9,9 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use spectrust::dsp::batch::load_audio;
-use spectrust::dsp::mel::{MelNorm, MelParams};
-use spectrust::dsp::render::{encode_jpeg, render_rgb, render_to_file, write_image, Colormap, ImageParams};
+use spectrust::dsp::encode::jpeg::encode_jpeg;
+use spectrust::dsp::encode::write_image;
+use spectrust::dsp::filterbank::{MelNorm, MelParams};
+use spectrust::dsp::image::{render_rgb, Colormap, ImageParams};
+use spectrust::dsp::info::build_info;
+use spectrust::dsp::pipeline::{load_audio, render_to_file};
 use spectrust::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
 use spectrust::dsp::stft::StftParams;
 
@@ -34,22 +37,45 @@ fn main() {
     let out = tempfile::tempdir().expect("temporary folder");
     let (jpg, png) = (out.path().join("one.jpg"), out.path().join("one.png"));
 
-    let (t_decode, audio) = best(repeat, || load_audio(&input, None, true, &Default::default()).expect("readable audio"));
+    let (t_decode, audio) =
+        best(repeat, || load_audio(&input, None, true, &Default::default()).expect("readable audio"));
     let params = MelSpecParams {
         stft: StftParams::new(2048),
         power: 2.0,
-        mel: MelParams { sr: f64::from(audio.sample_rate), n_fft: 2048, n_mels: 128, fmin: 0.0, fmax: None, htk: false, norm: MelNorm::Slaney },
+        mel: MelParams {
+            sr: f64::from(audio.sample_rate),
+            n_fft: 2048,
+            n_mels: 128,
+            fmin: 0.0,
+            fmax: None,
+            htk: false,
+            norm: MelNorm::Slaney,
+        },
     };
     let mel = MelSpectrogram::new(&params).expect("valid parameters");
     let (t_mel, spec) = best(repeat, || mel.compute(&audio.samples, false).expect("a spectrogram"));
-    let image = ImageParams { width: 800, height: 600, colormap: Colormap::Spectrust, rgb: [255.0; 3], top_db: 80.0, quality: 90, noise_percentile: None };
+    let image = ImageParams {
+        width: 800,
+        height: 600,
+        colormap: Colormap::Spectrust,
+        rgb: [255.0; 3],
+        top_db: 80.0,
+        quality: 90,
+        noise_percentile: None,
+    };
     let (t_render, rgb) = best(repeat, || render_rgb(&spec, &image).expect("pixels"));
     let (t_jpeg, jpeg) = best(repeat, || encode_jpeg(&rgb, 800, 600, 90).expect("a JPEG"));
     let (t_jpeg_file, _) = best(repeat, || write_image(&jpg, &rgb, 800, 600, 90).expect("written"));
     let (t_png_file, _) = best(repeat, || write_image(&png, &rgb, 800, 600, 90).expect("written"));
     let (t_image, _) = best(repeat, || render_to_file(&spec, &image, None, &jpg).expect("written"));
 
-    println!("{} ({} samples at {} Hz), best of {repeat}, one thread:", input.display(), audio.samples.len(), audio.sample_rate);
+    println!(
+        "{} ({} samples at {} Hz), best of {repeat}, one thread:",
+        input.display(),
+        audio.samples.len(),
+        audio.sample_rate
+    );
+    println!("  build: {:?}", build_info());
     println!("  decode (load_audio, mono)             {t_decode:7.3} ms");
     println!("  STFT + mel ({} x {})               {t_mel:7.3} ms", spec.rows, spec.cols);
     println!("  dB + resize + colour (render_rgb)     {t_render:7.3} ms");

@@ -3,6 +3,7 @@
 matplotlib's magma, inferno and viridis tables are by Nathaniel J. Smith, Stefan van der
 Walt and Eric Firing, released under CC0. Run: python scripts/gen_colormaps.py
 """
+
 from pathlib import Path
 
 from matplotlib import colormaps

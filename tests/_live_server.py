@@ -5,7 +5,6 @@ import threading
 import time
 
 import uvicorn
-
 from spectrust.server import ServerSettings, create_app
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 import spectrust
-from conftest import BAD_INPUTS, MONO8_U8, MONO22, STEREO44, STEREO44_S24, chirp, write_wav
+from conftest import BAD_INPUTS, EXAMPLES, MONO8_U8, MONO22, STEREO44, STEREO44_S24, chirp, write_wav
+from PIL import Image
 
 
 def pixels(path):
@@ -23,7 +22,10 @@ def leftovers(folder):
 
 
 def test_repr_like_the_original():
-    assert repr(spectrust.Spectrogram(800, 600)) == "<spectrust.Spectrogram(\n\twidth=800,\n\theight=600\n\tr=255.0\n\tg=255.0\n\tb=255.0\n)>"
+    assert (
+        repr(spectrust.Spectrogram(800, 600))
+        == "<spectrust.Spectrogram(\n\twidth=800,\n\theight=600\n\tr=255.0\n\tg=255.0\n\tb=255.0\n)>"
+    )
     assert "colormap='magma'" in repr(spectrust.Spectrogram(colormap="magma"))
     r = spectrust.Result("in.wav", "out.jpg", None)
     assert repr(r) == "<spectrust.Result(\n\tinputfile=in.wav,\n\toutputfile=out.jpg,\n\terror=None\n)>"
@@ -147,7 +149,7 @@ def test_batchop_picks_up_every_audio_format_by_default(tmp_path):
     bad_mp3 = str((tmp_path / "in" / "b" / "song.mp3").resolve())
     with spectrust.Batchop(tmp_path / "in", tmp_path / "out", 40, 30) as results:
         pass
-    assert [r.input_file for r in results] == sorted(inputs + [bad_mp3])
+    assert [r.input_file for r in results] == sorted([*inputs, bad_mp3])
     failed = [r for r in results if not r.ok]
     assert [r.input_file for r in failed] == [bad_mp3] and "song.mp3" in failed[0].error
     assert not os.path.exists(failed[0].output_file)
@@ -241,8 +243,54 @@ def test_long_files_are_streamed_with_time_and_frequency_in_place(tmp_path):
 
 def test_result_carries_the_typed_exception(tmp_path, bad_inputs):
     sp = spectrust.Spectrogram(40, 30)
-    cases = {"missing": FileNotFoundError, "text": spectrust.UnsupportedFormatError, "header_cut": spectrust.DecodeError}
+    cases = {
+        "missing": FileNotFoundError,
+        "text": spectrust.UnsupportedFormatError,
+        "header_cut": spectrust.DecodeError,
+    }
     for name, kind in cases.items():
         r = sp.generate(bad_inputs[name], tmp_path / f"{name}.png")
         assert isinstance(r.exception, kind) and r.error == str(r.exception)
     assert sp.generate(MONO22, tmp_path / "ok.png").exception is None
+
+
+def test_result_names_the_format_found_from_the_content(tmp_path):
+    sp = spectrust.Spectrogram(40, 30)
+    for name, kind in [("music.mp3", "mp3"), ("music.flac", "flac"), ("music.m4a", "m4a"), ("music.aac", "aac")]:
+        renamed = tmp_path / f"{name}.wav"  # the suffix does not matter
+        renamed.write_bytes((EXAMPLES / name).read_bytes())
+        r = sp.generate(renamed, tmp_path / f"{name}.png")
+        assert r.ok and r.format == kind, (name, r.error, r.format)
+    assert sp.generate(tmp_path / "missing.wav", tmp_path / "x.png").format is None
+
+
+def test_typed_errors_for_long_and_empty_audio(tmp_path):
+    empty = write_wav(tmp_path / "empty.wav", np.zeros(0), 22050)
+    r = spectrust.Spectrogram(40, 30).generate(empty, tmp_path / "e.png")
+    assert isinstance(r.exception, spectrust.EmptyAudioError) and isinstance(r.exception, spectrust.DecodeError)
+    assert "empty.wav" in r.error and "no audio samples" in r.error
+    r = spectrust.Spectrogram(40, 30, max_duration=5).generate(MONO22, tmp_path / "l.png")
+    assert isinstance(r.exception, spectrust.TooLongError) and isinstance(r.exception, spectrust.DecodeError)
+    assert not (tmp_path / "e.png").exists() and not (tmp_path / "l.png").exists()
+    assert issubclass(spectrust.InternalError, RuntimeError) and issubclass(spectrust.InternalError, spectrust.SpectrustError)
+
+
+def test_out_of_range_integers_are_parameter_errors():
+    for kwargs in [dict(quality=300), dict(n_fft=-2048), dict(hop_length=-1), dict(n_mels=0), dict(sr=-16000)]:
+        with pytest.raises(spectrust.ParameterError):
+            spectrust.Spectrogram(**kwargs)
+    with pytest.raises(spectrust.ParameterError, match="width"):
+        spectrust.Spectrogram(-5, 10)
+    with pytest.raises(spectrust.ParameterError, match="format"):
+        spectrust.Batchop(EXAMPLES, "out", format="gif")
+
+
+def test_a_spectrogram_pickles_with_its_settings(tmp_path):
+    import pickle
+
+    sp = spectrust.Spectrogram(64, 48, colormap="magma", n_mels=64, scale="log")
+    copy = pickle.loads(pickle.dumps(sp))
+    assert repr(copy) == repr(sp)
+    for s, name in [(sp, "a.png"), (copy, "b.png")]:
+        assert s.generate(MONO22, tmp_path / name).ok
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()

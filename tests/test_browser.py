@@ -11,12 +11,13 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
-from playwright.sync_api import sync_playwright
-
 from _live_server import LiveServer
 from conftest import write_wav
+from PIL import Image
+from playwright.sync_api import sync_playwright
 from spectrust.server import ServerSettings
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TONE_HZ = 2000.0

@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from conftest import EXAMPLES, MONO8_U8, MONO22, write_wav
+from PIL import Image
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "spectrust.cli", *map(str, args)], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "spectrust.cli", *map(str, args)], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_batch_mirrors_the_tree(tmp_path):
@@ -21,7 +22,21 @@ def test_batch_mirrors_the_tree(tmp_path):
     (src / "sub").mkdir(parents=True)
     (src / "one.wav").write_bytes(MONO22.read_bytes())
     (src / "sub" / "two.wav").write_bytes(MONO8_U8.read_bytes())
-    p = run("batch", src, tmp_path / "out", "--width", 90, "--height", 60, "--format", "png", "--colormap", "magma", "--workers", 2)
+    p = run(
+        "batch",
+        src,
+        tmp_path / "out",
+        "--width",
+        90,
+        "--height",
+        60,
+        "--format",
+        "png",
+        "--colormap",
+        "magma",
+        "--workers",
+        2,
+    )
     assert p.returncode == 0, p.stderr
     assert re.fullmatch(r"2 written, 0 failed in \d+\.\d\d s\n", p.stdout)
     assert p.stderr == ""  # no progress bar when stderr is not a terminal
@@ -106,7 +121,11 @@ def test_frames_share_one_colour_scale(tmp_path):
 def test_render_failures_are_one_line_exit_1_and_leave_nothing(tmp_path):
     text = tmp_path / "notes.mp3"
     text.write_text("not audio at all")
-    for audio, out in [(text, tmp_path / "a.png"), (tmp_path / "missing.wav", tmp_path / "b.png"), (text, f"{tmp_path}/frames/")]:
+    for audio, out in [
+        (text, tmp_path / "a.png"),
+        (tmp_path / "missing.wav", tmp_path / "b.png"),
+        (text, f"{tmp_path}/frames/"),
+    ]:
         p = run(audio, out, "--json")
         assert p.returncode == 1, p.stderr
         assert len(p.stderr.splitlines()) == 1 and "Traceback" not in p.stderr and str(audio) in p.stderr
@@ -136,7 +155,20 @@ def test_hostile_file_names_as_a_back_end_passes_them(tmp_path):
     audio = tmp_path / "-x; rm -rf ~.mp3"
     audio.write_bytes((EXAMPLES / "music.mp3").read_bytes())
     p = subprocess.run(
-        [sys.executable, "-m", "spectrust.cli", "render", "--json", "--width", "80", "--height", "30", "--", audio.name, "-o.png"],
+        [
+            sys.executable,
+            "-m",
+            "spectrust.cli",
+            "render",
+            "--json",
+            "--width",
+            "80",
+            "--height",
+            "30",
+            "--",
+            audio.name,
+            "-o.png",
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

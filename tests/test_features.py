@@ -6,11 +6,10 @@ import librosa
 import numpy as np
 import pytest
 import soundfile as sf
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 import spectrust
 from conftest import BAD_INPUTS, CLIPS, MONO22, MONO44_F32, STEREO44, STEREO44_S24
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def assert_db_close(ours, ref, tol_db=0.05, range_db=80.0, power=2.0):
@@ -39,7 +38,7 @@ def test_load_matches_libsndfile(path):
 
 
 def test_load_matches_librosa_and_resamples():
-    y, sr = spectrust.load(STEREO44)
+    y, _ = spectrust.load(STEREO44)
     ref, _ = librosa.load(STEREO44, sr=None)
     np.testing.assert_allclose(y, ref, atol=1e-7)
     y16, sr16 = spectrust.load(STEREO44, sr=16000)
@@ -55,7 +54,9 @@ def test_load_matches_librosa_and_resamples():
 PARAM_SETS = {
     "defaults": dict(sr=None),
     "htk-nonorm-reflect": dict(sr=None, htk=True, norm=None, pad_mode="reflect", n_mels=64, fmin=30.0, fmax=8000.0),
-    "uncentered-power1-short-window": dict(sr=None, center=False, power=1.0, win_length=1024, n_fft=2048, hop_length=256),
+    "uncentered-power1-short-window": dict(
+        sr=None, center=False, power=1.0, win_length=1024, n_fft=2048, hop_length=256
+    ),
     "whisper": dict(sr=16000, n_fft=400, hop_length=160, n_mels=80),
 }
 
@@ -96,7 +97,9 @@ def test_multichannel_input_keeps_leading_axes():
 )
 def test_melspectrogram_parity_on_random_signals(n, n_fft, hop, n_mels, center, pad_mode, htk, window, seed):
     y = np.random.default_rng(seed).standard_normal(n).astype(np.float32) * 0.1
-    kw = dict(sr=16000, n_fft=n_fft, hop_length=hop, n_mels=n_mels, center=center, pad_mode=pad_mode, htk=htk, window=window)
+    kw = dict(
+        sr=16000, n_fft=n_fft, hop_length=hop, n_mels=n_mels, center=center, pad_mode=pad_mode, htk=htk, window=window
+    )
     assert_db_close(spectrust.melspectrogram(y=y, **kw), librosa.feature.melspectrogram(y=y, **kw))
 
 
@@ -140,7 +143,9 @@ def test_melspectrogram_batch_equals_one_by_one(tmp_path):
         np.testing.assert_array_equal(S, spectrust.melspectrogram(y=y, sr=sr, n_mels=64))
     resampled = spectrust.melspectrogram_batch([STEREO44], sr=16000, n_fft=400, hop_length=160, n_mels=80)[0]
     y16, _ = spectrust.load(STEREO44, sr=16000)
-    np.testing.assert_array_equal(resampled, spectrust.melspectrogram(y=y16, sr=16000, n_fft=400, hop_length=160, n_mels=80))
+    np.testing.assert_array_equal(
+        resampled, spectrust.melspectrogram(y=y16, sr=16000, n_fft=400, hop_length=160, n_mels=80)
+    )
 
 
 def test_melspectrogram_batch_goes_on_past_bad_files(bad_inputs):
@@ -148,7 +153,7 @@ def test_melspectrogram_batch_goes_on_past_bad_files(bad_inputs):
     out = spectrust.melspectrogram_batch(paths, on_error="none")
     assert out[1] is None and out[2] is None
     np.testing.assert_array_equal(out[0], out[3])
-    with pytest.raises(spectrust.DecodeError, match="text.wav"):
+    with pytest.raises(spectrust.DecodeError, match=r"text\.wav"):
         spectrust.melspectrogram_batch(paths)
     with pytest.raises(spectrust.ParameterError):
         spectrust.melspectrogram_batch(paths, on_error="skip")
@@ -202,3 +207,27 @@ def test_truncated_data_loads_what_is_there(tmp_path):
     ref, _ = sf.read(MONO22, dtype="float32", frames=1000)
     np.testing.assert_array_equal(y, ref)
     assert math.isclose(sr, 22050)
+
+
+def test_keywords_follow_librosa_and_unknown_ones_are_type_errors():
+    y = np.random.default_rng(1).standard_normal(8000).astype(np.float32)
+    # The mel filterbank's keywords pass through melspectrogram, as in librosa.
+    ours = spectrust.melspectrogram(y=y, sr=16000, n_fft=512, n_mels=40, fmin=50.0, htk=True, norm=None)
+    ref = librosa.feature.melspectrogram(y=y, sr=16000, n_fft=512, n_mels=40, fmin=50.0, htk=True, norm=None)
+    assert_db_close(ours, ref)
+    with pytest.raises(TypeError, match="n_mel"):
+        spectrust.melspectrogram(y=y, sr=16000, n_mel=40)
+    with pytest.raises(TypeError, match="melspectrogram_batch"):
+        spectrust.melspectrogram_batch([MONO22], n_mel=40)
+    for kwargs in [dict(n_fft=-512), dict(hop_length=-1), dict(n_mels=-3), dict(workers=-2)]:
+        with pytest.raises(spectrust.ParameterError):
+            spectrust.melspectrogram(y=y, sr=16000, **kwargs)
+    with pytest.raises(spectrust.ParameterError):
+        spectrust.load(MONO22, sr=-8000)
+
+
+def test_max_duration_is_a_too_long_error():
+    with pytest.raises(spectrust.TooLongError, match="max_duration"):
+        spectrust.load(MONO22, max_duration=1.0)
+    out = spectrust.melspectrogram_batch([MONO22], max_duration=1.0, on_error="none")
+    assert out == [None]

@@ -12,7 +12,6 @@ import librosa
 import numpy as np
 import pytest
 import soundfile as sf
-
 import spectrust
 from conftest import COMPRESSED, EXAMPLES, MONO22, STEREO44
 
@@ -85,7 +84,9 @@ def encode(path, fmt: str, codec: str, rate: int) -> None:
             out.mux(packet)
 
 
-@pytest.mark.parametrize("fmt,codec,name,codec_name", [("ogg", "libopus", "voice.ogg", "Opus"), ("ipod", "alac", "lossless.m4a", "ALAC")])
+@pytest.mark.parametrize(
+    "fmt,codec,name,codec_name", [("ogg", "libopus", "voice.ogg", "Opus"), ("ipod", "alac", "lossless.m4a", "ALAC")]
+)
 def test_codecs_we_do_not_decode_are_named(tmp_path, fmt, codec, name, codec_name):
     path = tmp_path / name
     encode(path, fmt, codec, 48000)
@@ -183,7 +184,6 @@ def test_non_finite_samples_are_a_clear_error(tmp_path):
     assert "infinite" in spectrust.Spectrogram().generate(path, tmp_path / "inf.png").error
 
 
-
 def test_cut_files_are_corrupt_and_random_bytes_are_not_audio(tmp_path, bad_inputs):
     for name in ["mp3_cut", "flac_cut", "ogg_cut", "m4a_no_moov"]:
         with pytest.raises(spectrust.DecodeError) as e:
@@ -209,7 +209,10 @@ def test_a_decoder_panic_is_a_one_line_decode_error(tmp_path):
     with pytest.raises(spectrust.DecodeError, match="corrupt stream"):
         spectrust.load(crash)
     p = subprocess.run(
-        [sys.executable, "-m", "spectrust.cli", "render", crash, tmp_path / "x.png"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "spectrust.cli", "render", crash, tmp_path / "x.png"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert p.returncode == 1 and len(p.stderr.splitlines()) == 1 and "corrupt stream" in p.stderr
     assert not (tmp_path / "x.png").exists()

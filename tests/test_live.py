@@ -6,13 +6,13 @@ import time
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
-from websockets.sync.client import connect
-
 import spectrust
 from _live_server import LiveServer
+from fastapi.testclient import TestClient
 from spectrust.server import ServerSettings, create_app
+from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 
 def sine(freq, sr, seconds, amp=0.5):
@@ -80,8 +80,15 @@ def test_streaming_defaults_and_settings():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(sr=0), dict(sr=16000, n_fft=1), dict(sr=16000, scale="bark"), dict(sr=16000, fmax=9000), dict(sr=16000, fmin=0),
-     dict(sr=16000, window="triangle"), dict(sr=16000, hop_length=0)],
+    [
+        dict(sr=0),
+        dict(sr=16000, n_fft=1),
+        dict(sr=16000, scale="bark"),
+        dict(sr=16000, fmax=9000),
+        dict(sr=16000, fmin=0),
+        dict(sr=16000, window="triangle"),
+        dict(sr=16000, hop_length=0),
+    ],
 )
 def test_bad_streaming_parameters_raise_parameter_error(kwargs):
     with pytest.raises(spectrust.ParameterError):
@@ -151,9 +158,26 @@ def test_a_1_khz_sine_comes_back_with_its_peak_in_the_1_khz_bin(client, sr, scal
 
 def test_the_client_chooses_the_analysis(client):
     with client.websocket_connect("/ws/live") as ws:
-        ws.send_text(json.dumps({"sample_rate": 16000, "n_fft": 1024, "hop_length": 100, "scale": "log", "n_bins": 64, "fmin": 50, "fmax": 5000}))
+        ws.send_text(
+            json.dumps(
+                {
+                    "sample_rate": 16000,
+                    "n_fft": 1024,
+                    "hop_length": 100,
+                    "scale": "log",
+                    "n_bins": 64,
+                    "fmin": 50,
+                    "fmax": 5000,
+                }
+            )
+        )
         config = ws.receive_json()
-        assert (config["n_fft"], config["hop_length"], config["n_bins"], config["sample_rate"]) == (1024, 100, 64, 16000)
+        assert (config["n_fft"], config["hop_length"], config["n_bins"], config["sample_rate"]) == (
+            1024,
+            100,
+            64,
+            16000,
+        )
         assert abs(config["fmin"] - 50) < 0.01 and abs(config["fmax"] - 5000) < 0.5
         assert config["columns_per_second"] == 160 and config["db_min"] == -120 and config["db_max"] == 0
 
@@ -273,6 +297,6 @@ def test_either_side_closes_cleanly(tmp_path):
         with connect(server.ws_url) as ws:
             ws.send("{}")
             assert json.loads(ws.recv(timeout=10))["type"] == "error"
-            with pytest.raises(Exception):
+            with pytest.raises(ConnectionClosed):
                 ws.recv(timeout=10)
             assert ws.close_code == 1008

@@ -13,11 +13,10 @@ import time
 import httpx2
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
-from PIL import Image
-
 from _live_server import LiveServer
 from conftest import EXAMPLES, write_wav
+from fastapi.testclient import TestClient
+from PIL import Image
 from spectrust import Spectrogram
 from spectrust.server import ServerSettings, create_app
 
@@ -89,7 +88,9 @@ def test_fields_reach_the_renderer(client):
     def image(**fields):
         r = post(client, "a.ogg", data, width=200, height=120, **fields)
         assert r.status_code == 200, r.text
-        return np.asarray(Image.open(io.BytesIO(client.get(r.json()["spectrogram_url"]).content)).convert("RGB"), dtype=int)
+        return np.asarray(
+            Image.open(io.BytesIO(client.get(r.json()["spectrogram_url"]).content)).convert("RGB"), dtype=int
+        )
 
     mel, log, low = image(scale="mel"), image(scale="log"), image(scale="mel", fmax=2000)
     assert mel.shape == log.shape == (120, 200, 3)
@@ -125,7 +126,9 @@ def test_no_file_is_400(client):
     ],
 )
 def test_bad_fields_are_422_naming_the_field(client, field, value):
-    body = assert_error(post(client, "a.wav", (EXAMPLES / "music_mono8k_u8.wav").read_bytes(), **{field: value}), 422, "invalid_field")
+    body = assert_error(
+        post(client, "a.wav", (EXAMPLES / "music_mono8k_u8.wav").read_bytes(), **{field: value}), 422, "invalid_field"
+    )
     assert field in body["message"]
 
 
@@ -145,9 +148,13 @@ def test_over_the_size_limit_is_413_and_leaves_nothing(tmp_path):
 
 def _multipart(name: str, payload: bytes, boundary: str = "spectrust-test-boundary") -> bytes:
     return (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"audio_file\"; filename=\"{name}\"\r\n"
-        f"Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + payload + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="audio_file"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + payload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
 
 
 def _post_chunks(app, body: bytes, chunk: int, headers: dict):
@@ -204,7 +211,10 @@ def test_the_size_is_counted_while_reading_not_taken_from_headers(tmp_path, decl
 def test_an_honest_content_length_over_the_limit_is_refused_before_reading(tmp_path):
     settings = ServerSettings(cache_dir=tmp_path / "cache", max_upload_bytes=200_000)
     body = _multipart("huge.wav", (EXAMPLES / "music_stereo44k_s16.wav").read_bytes())
-    headers = {"content-type": "multipart/form-data; boundary=spectrust-test-boundary", "content-length": str(len(body))}
+    headers = {
+        "content-type": "multipart/form-data; boundary=spectrust-test-boundary",
+        "content-length": str(len(body)),
+    }
     status, answer, read = _post_chunks(create_app(settings), body, 16384, headers)
     assert (status, answer["error"], read) == (413, "too_large", 0)
 
@@ -271,7 +281,9 @@ def test_the_client_file_name_is_never_a_path(tmp_path, settings, client, name, 
     assert [p for p in tmp_path.parent.rglob("*") if "evil" in p.name or p.name == "passwd"] == []
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e%2fcache.png", "ABC.png", "x" * 32 + ".png"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e%2fcache.png", "ABC.png", "x" * 32 + ".png"]
+)
 def test_stored_images_are_found_by_server_names_only(client, name):
     assert_error(client.get(f"/api/audio/spectrograms/{name}"), 404, "not_found")
 
@@ -303,8 +315,13 @@ def test_concurrent_uploads_all_succeed(tmp_path):
 
     async def run(base):
         async with httpx2.AsyncClient(base_url=base, timeout=120) as http:
+
             async def upload(name):
-                return await http.post(API, files={"audio_file": (name, (EXAMPLES / name).read_bytes())}, data={"width": "300", "height": "200"})
+                return await http.post(
+                    API,
+                    files={"audio_file": (name, (EXAMPLES / name).read_bytes())},
+                    data={"width": "300", "height": "200"},
+                )
 
             results = await asyncio.gather(*(upload(n) for n in names))
             return results, [await http.get(r.json()["spectrogram_url"]) for r in results]
@@ -332,11 +349,14 @@ def test_a_slow_upload_does_not_stall_the_others(tmp_path, monkeypatch):
 
     async def run(base):
         async with httpx2.AsyncClient(base_url=base, timeout=60) as http:
+
             async def timed(request):
                 r = await request
                 return r, time.monotonic()
 
-            slow = asyncio.create_task(timed(http.post(API, files={"audio_file": ("slow.ogg", data)}, data={"width": "999"})))
+            slow = asyncio.create_task(
+                timed(http.post(API, files={"audio_file": ("slow.ogg", data)}, data={"width": "999"}))
+            )
             await asyncio.sleep(0.3)
             t0 = time.monotonic()
             page, page_done = await timed(http.get("/"))
@@ -386,7 +406,10 @@ def test_the_page_and_its_files_are_served(client):
     for path in ("/static/app.js", "/static/capture-worklet.js", "/static/style.css"):
         r = client.get(path)
         assert r.status_code == 200 and len(r.content) > 500
-    assert client.get("/static/app.js").headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript")
+    assert client.get("/static/app.js").headers["content-type"].split(";")[0] in (
+        "text/javascript",
+        "application/javascript",
+    )
 
 
 def test_spectrust_serve_runs_the_app(tmp_path):
@@ -404,10 +427,15 @@ def test_spectrust_serve_runs_the_app(tmp_path):
                 r = httpx2.get(f"http://127.0.0.1:{port}/", timeout=2)
                 break
             except httpx2.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode() if proc.stdout else ""
+                assert proc.poll() is None and time.monotonic() < deadline, (
+                    proc.stdout.read().decode() if proc.stdout else ""
+                )
                 time.sleep(0.2)
         assert r.status_code == 200 and "Start" in r.text
-        r = httpx2.post(f"http://127.0.0.1:{port}{API}", files={"audio_file": ("a.wav", (EXAMPLES / "music_mono8k_u8.wav").read_bytes())})
+        r = httpx2.post(
+            f"http://127.0.0.1:{port}{API}",
+            files={"audio_file": ("a.wav", (EXAMPLES / "music_mono8k_u8.wav").read_bytes())},
+        )
         assert r.status_code == 200 and r.json()["success"] is True
     finally:
         proc.terminate()

@@ -20,26 +20,19 @@ Live audio (push samples as they arrive, pull dB columns)::
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram, build_info
 from .api import Result, Spectrogram
 from .batch import Batchop
-from .errors import DecodeError, ParameterError, SpectrustError, UnsupportedFormatError
-from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram
-
-# The array API needs numpy; it is imported on first use, so that the image API and the
-# command line start fast.
-_FEATURES = ("load", "melspectrogram", "power_to_db", "melspectrogram_batch", "mel_filters")
-
-
-def __getattr__(name):
-    if name in _FEATURES:
-        from . import features
-
-        return getattr(features, name)
-    raise AttributeError(f"module 'spectrust' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_FEATURES))
+from .errors import (
+    DecodeError,
+    EmptyAudioError,
+    InternalError,
+    ParameterError,
+    SpectrustError,
+    TooLongError,
+    UnsupportedFormatError,
+)
+from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db
 
 try:
     __version__ = version("spectrust")
@@ -47,19 +40,23 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
-    "Spectrogram",
-    "Result",
-    "Batchop",
-    "load",
-    "melspectrogram",
-    "power_to_db",
-    "melspectrogram_batch",
-    "mel_filters",
-    "StreamingSpectrogram",
-    "COLORMAPS",
     "AUDIO_EXTENSIONS",
-    "SpectrustError",
+    "COLORMAPS",
+    "Batchop",
     "DecodeError",
-    "UnsupportedFormatError",
+    "EmptyAudioError",
+    "InternalError",
     "ParameterError",
+    "Result",
+    "Spectrogram",
+    "SpectrustError",
+    "StreamingSpectrogram",
+    "TooLongError",
+    "UnsupportedFormatError",
+    "build_info",
+    "load",
+    "mel_filters",
+    "melspectrogram",
+    "melspectrogram_batch",
+    "power_to_db",
 ]

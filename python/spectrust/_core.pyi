@@ -1,48 +1,65 @@
 """Type stubs of the Rust extension (bindings only; see the Python modules for docs)."""
 
+from collections.abc import Sequence
 from os import PathLike
-from typing import Any, Optional, Sequence, Tuple, Union, final
+from typing import Any, Optional, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
 
+from spectrust._params import ImageArgs, MelArgs, SourceArgs
+
 _Path = Union[str, PathLike[str]]
 
-__all__ = ["AUDIO_EXTENSIONS", "COLORMAPS", "StreamingSpectrogram", "load", "mel_filters", "melspectrogram", "melspectrogram_files", "power_to_db", "render_files", "render_frames", "SCALES"]
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "COLORMAPS",
+    "IMAGE_FORMATS",
+    "SCALES",
+    "Renderer",
+    "StreamingSpectrogram",
+    "build_info",
+    "load",
+    "mel_filters",
+    "melspectrogram",
+    "melspectrogram_files",
+    "power_to_db",
+]
 AUDIO_EXTENSIONS: tuple[str, ...]
-COLORMAPS: list[str]
-SCALES: list[str]
+COLORMAPS: tuple[str, ...]
+IMAGE_FORMATS: tuple[str, ...]
+SCALES: tuple[str, ...]
 
 def load(
-    path: _Path, sr: Optional[int], mono: bool, offset: float, duration: Optional[float], max_duration: Optional[float]
+    path: _Path,
+    *,
+    sr: Optional[int],
+    mono: bool,
+    offset: float,
+    duration: Optional[float],
+    max_duration: Optional[float],
 ) -> Tuple[npt.NDArray[np.float32], int]: ...  # (n,) when mono, else (n, channels)
 def melspectrogram(
-    y: npt.NDArray[np.float32], sr: float, params: dict[str, Any], workers: Optional[int]
-) -> npt.NDArray[np.float32]: ...
+    y: npt.NDArray[np.float32], *, sr: float, params: MelArgs, workers: Optional[int]
+) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames)
 def melspectrogram_files(
-    paths: Sequence[_Path], params: dict[str, Any], sr: Optional[int], workers: Optional[int], max_duration: Optional[float]
+    paths: Sequence[_Path], *, params: MelArgs, sr: Optional[int], workers: Optional[int], max_duration: Optional[float]
 ) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
-def render_files(
-    jobs: Sequence[Tuple[_Path, _Path]],
-    params: dict[str, Any],
-    image: dict[str, Any],
-    source: dict[str, Any],
-    workers: Optional[int],
-) -> list[Optional[BaseException]]: ...
-def render_frames(
-    input: _Path,
-    out_dir: _Path,
-    params: dict[str, Any],
-    image: dict[str, Any],
-    source: dict[str, Any],
-    frame_duration: float,
-    suffix: str,
-    workers: Optional[int],
-) -> list[Tuple[str, float, float]]: ...
-def power_to_db(s: npt.NDArray[Any], ref_value: float, amin: float, top_db: Optional[float]) -> npt.NDArray[Any]: ...
+def power_to_db(s: npt.NDArray[Any], *, ref_value: float, amin: float, top_db: Optional[float]) -> npt.NDArray[Any]: ...
 def mel_filters(
-    sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
+    *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
+def build_info() -> dict[str, Any]: ...
+
+@final
+class Renderer:
+    def __new__(cls, *, mel: MelArgs, image: ImageArgs, source: SourceArgs) -> Renderer: ...
+    def render_files(
+        self, jobs: Sequence[Tuple[_Path, _Path]], *, workers: Optional[int]
+    ) -> list[Union[str, BaseException]]: ...  # the input's format name, or the error
+    def render_frames(
+        self, input: _Path, out_dir: _Path, *, frame_duration: float, suffix: str, workers: Optional[int]
+    ) -> list[Tuple[str, float, float]]: ...
 
 @final
 class StreamingSpectrogram:
@@ -55,8 +72,8 @@ class StreamingSpectrogram:
         win_length: Optional[int] = None,
         window: Union[str, Sequence[float]] = ...,
         scale: str = "log",
-        n_bins: int = 256,
-        fmin: float = 20.0,
+        n_bins: Optional[int] = None,
+        fmin: Optional[float] = None,
         fmax: Optional[float] = None,
     ) -> StreamingSpectrogram: ...
     def push(self, samples: npt.NDArray[Union[np.float32, np.float64]]) -> int: ...

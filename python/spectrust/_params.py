@@ -1,65 +1,85 @@
-"""Mel spectrogram parameters shared by the image and array APIs (no numpy at import)."""
+"""The parameters the Rust core takes, as dicts (no numpy here).
+
+The TypedDicts are what ``spectrust._core`` accepts (``_core.pyi`` uses them); the core
+converts and checks the values. Each default is written once: librosa's mel spectrogram
+defaults in the signatures of :func:`spectrust.features.melspectrogram` and
+:func:`spectrust.features.mel_filters`, the image API's here.
+"""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
-
-from .errors import ParameterError
+from collections.abc import Sequence
+from typing import List, Optional, TypedDict, Union
 
 #: Default ``max_duration`` in seconds for functions that read files: a guard against
 #: decompression bombs (a few KB of MP3 or FLAC can claim days of audio). Pass ``None`` to
 #: read files of any length.
 DEFAULT_MAX_DURATION = 4 * 3600.0
 
+#: Image size in pixels when none is given (the original spectrust's).
+WIDTH, HEIGHT = 600, 420
 
-def max_duration_arg(value: Optional[float]) -> Optional[float]:
-    """Checks a ``max_duration`` argument (seconds, or None for no limit)."""
-    if value is None:
-        return None
-    value = float(value)
-    if not value > 0:
-        raise ParameterError(f"max_duration must be positive seconds or None, got {value}")
-    return value
+#: The image API's options but the size and the mel spectrogram's, with their defaults
+#: (documented by :class:`spectrust.Spectrogram`).
+IMAGE_OPTIONS = dict(
+    r=255.0,
+    g=255.0,
+    b=255.0,
+    colormap="spectrust",
+    top_db=80.0,
+    quality=90,
+    sr=None,
+    max_duration=DEFAULT_MAX_DURATION,
+    scale="mel",
+    noise_percentile=None,
+)
+
+#: The mel spectrogram parameters the image API takes (with librosa's defaults).
+IMAGE_MEL_OPTIONS = ("n_fft", "hop_length", "n_mels", "fmin", "fmax")
 
 
-def mel_params(
-    *,
-    n_fft: int = 2048,
-    hop_length: Optional[int] = 512,
-    win_length: Optional[int] = None,
-    window: Union[str, Sequence[float]] = "hann",
-    center: bool = True,
-    pad_mode: str = "constant",
-    power: float = 2.0,
-    n_mels: int = 128,
-    fmin: float = 0.0,
-    fmax: Optional[float] = None,
-    htk: bool = False,
-    norm: Union[str, float, None] = "slaney",
-) -> dict:
-    """Checks and collects mel spectrogram parameters (librosa's names and defaults)."""
-    win = n_fft if win_length is None else int(win_length)
-    if not isinstance(window, str):
-        import numpy as np  # only here: `import spectrust` must not pay for numpy
+class MelArgs(TypedDict):
+    """librosa's mel spectrogram parameters (``hop_length`` None: ``win_length // 4``)."""
 
-        window = np.asarray(window, dtype=np.float32).ravel().tolist()
-    for name, value in (("n_fft", n_fft), ("n_mels", n_mels), ("win_length", win)):
-        if int(value) <= 0:
-            raise ParameterError(f"{name} must be positive, got {value}")
-    hop = win // 4 if hop_length is None else int(hop_length)
-    if hop <= 0:
-        raise ParameterError(f"hop_length must be positive, got {hop_length}")
-    return dict(
-        n_fft=int(n_fft),
-        hop_length=hop,
-        win_length=win,
-        window=window,
-        center=bool(center),
-        pad_mode=str(pad_mode),
-        power=float(power),
-        n_mels=int(n_mels),
-        fmin=float(fmin),
-        fmax=None if fmax is None else float(fmax),
-        htk=bool(htk),
-        norm=None if norm is None else (norm if isinstance(norm, str) else float(norm)),
-    )
+    n_fft: int
+    hop_length: Optional[int]
+    win_length: Optional[int]
+    window: Union[str, Sequence[float]]
+    center: bool
+    pad_mode: str
+    power: float
+    n_mels: int
+    fmin: float
+    fmax: Optional[float]
+    htk: bool
+    norm: Union[str, float, None]
+
+
+class ImageArgs(TypedDict):
+    """How a spectrogram becomes an image."""
+
+    width: int
+    height: int
+    colormap: str
+    rgb: List[float]
+    top_db: float
+    quality: int
+    noise_percentile: Optional[float]
+
+
+class SourceArgs(TypedDict):
+    """How image inputs are read and analysed."""
+
+    sr: Optional[int]
+    max_duration: Optional[float]
+    scale: str
+
+
+def opt_int(value) -> Optional[int]:
+    """``int(value)``, or None for None."""
+    return None if value is None else int(value)
+
+
+def opt_float(value) -> Optional[float]:
+    """``float(value)``, or None for None."""
+    return None if value is None else float(value)

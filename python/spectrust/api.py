@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from typing import Callable, Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Callable, Optional
 
 from . import _core
-from ._params import DEFAULT_MAX_DURATION, max_duration_arg
-from ._params import mel_params as _mel_params
+from ._params import HEIGHT, IMAGE_MEL_OPTIONS, IMAGE_OPTIONS, WIDTH, ImageArgs, SourceArgs, opt_float, opt_int
+from .features import MEL_DEFAULTS, mel_args
 
-__all__ = ["Spectrogram", "Result"]
+__all__ = ["Result", "Spectrogram"]
 
-_RENDER_DEFAULTS = dict(
-    colormap="spectrust",
-    top_db=80.0,
-    quality=90,
-    sr=None,
-    max_duration=DEFAULT_MAX_DURATION,
-    scale="mel",
-    noise_percentile=None,
-)
-#: The lowest frequency of a log axis when ``fmin`` is 0 (a log axis cannot start at 0 Hz).
-LOG_FMIN = 20.0
-_MEL_DEFAULTS = dict(n_fft=2048, hop_length=512, n_mels=128, fmin=0.0, fmax=None)
+#: Every option of :class:`Spectrogram` but the size, with its default.
+_DEFAULTS = {**IMAGE_OPTIONS, **{k: MEL_DEFAULTS[k] for k in IMAGE_MEL_OPTIONS}}
 
 
 class Result:
@@ -38,21 +30,30 @@ class Result:
         None on success, else a one-line message naming the file and the reason.
     exception : Exception or None
         The typed error behind ``error`` (``FileNotFoundError``, ``DecodeError``,
-        ``UnsupportedFormatError``, ``ParameterError``, ``OSError``, ...), for programs that
-        act on the kind of failure; None on success.
+        ``UnsupportedFormatError``, ``TooLongError``, ``ParameterError``, ``OSError``, ...),
+        for programs that act on the kind of failure; None on success.
+    format : str or None
+        The input's format, found from its content (``"wav"``, ``"mp3"``, ``"ogg"``,
+        ``"flac"``, ``"aac"``, ``"m4a"``, ``"mp4"``); None on failure.
     ok : bool
         ``error is None``.
     """
 
-    __slots__ = ("_input_file", "_output_file", "_error", "_exception")
+    __slots__ = ("_error", "_exception", "_format", "_input_file", "_output_file")
 
     def __init__(
-        self, input_file: str, output_file: str, error: Optional[str] = None, exception: Optional[BaseException] = None
+        self,
+        input_file: str,
+        output_file: str,
+        error: Optional[str] = None,
+        exception: Optional[BaseException] = None,
+        format: Optional[str] = None,
     ):
         self._input_file = input_file
         self._output_file = output_file
         self._error = error if error is not None or exception is None else str(exception)
         self._exception = exception
+        self._format = format
 
     @property
     def input_file(self) -> str:
@@ -69,6 +70,10 @@ class Result:
     @property
     def exception(self) -> Optional[BaseException]:
         return self._exception
+
+    @property
+    def format(self) -> Optional[str]:
+        return self._format
 
     @property
     def ok(self) -> bool:
@@ -129,48 +134,46 @@ class Spectrogram:
         A parameter is out of range. ``TypeError`` for an unknown keyword.
     """
 
-    def __init__(self, width: int = 600, height: int = 420, **kwargs):
-        unknown = set(kwargs) - {"r", "g", "b"} - set(_RENDER_DEFAULTS) - set(_MEL_DEFAULTS)
+    def __init__(self, width: int = WIDTH, height: int = HEIGHT, **kwargs):
+        unknown = kwargs.keys() - _DEFAULTS.keys()
         if unknown:
             raise TypeError(f"Spectrogram() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
         if not isinstance(width, int) or not isinstance(height, int):
             raise TypeError(f"width and height must be integers, got {width!r} and {height!r}")
         self._width = width
         self._height = height
-        self._r = float(kwargs.get("r", 255.0))
-        self._g = float(kwargs.get("g", 255.0))
-        self._b = float(kwargs.get("b", 255.0))
-        self._options = {k: kwargs.get(k, v) for k, v in {**_RENDER_DEFAULTS, **_MEL_DEFAULTS}.items()}
-        mel = {k: self._options[k] for k in _MEL_DEFAULTS}
-        if self._options["scale"] == "log" and not mel["fmin"]:
-            mel["fmin"] = LOG_FMIN
-        self._mel = _mel_params(**mel)
-        self._image = dict(
-            width=width,
-            height=height,
-            colormap=str(self._options["colormap"]),
-            rgb=[self._r, self._g, self._b],
-            top_db=float(self._options["top_db"]),
-            quality=int(self._options["quality"]),
-            noise_percentile=None if self._options["noise_percentile"] is None else float(self._options["noise_percentile"]),
+        self._kwargs = kwargs
+        self._options = {**_DEFAULTS, **kwargs}
+        o = self._options
+        self._r, self._g, self._b = float(o["r"]), float(o["g"]), float(o["b"])
+        # Every parameter is checked here, by the core, once.
+        self._renderer = _core.Renderer(
+            mel=mel_args("Spectrogram", **{k: o[k] for k in IMAGE_MEL_OPTIONS}),
+            image=ImageArgs(
+                width=width,
+                height=height,
+                colormap=str(o["colormap"]),
+                rgb=[self._r, self._g, self._b],
+                top_db=float(o["top_db"]),
+                quality=int(o["quality"]),
+                noise_percentile=opt_float(o["noise_percentile"]),
+            ),
+            source=SourceArgs(sr=opt_int(o["sr"]), max_duration=opt_float(o["max_duration"]), scale=str(o["scale"])),
         )
-        self._source = dict(
-            sr=None if self._options["sr"] is None else int(self._options["sr"]),
-            max_duration=max_duration_arg(self._options["max_duration"]),
-            scale=str(self._options["scale"]),
-        )
-        # An empty job list checks every parameter without touching any file.
-        _core.render_files([], self._mel, self._image, self._source, 1)
+
+    def __reduce__(self):
+        # The renderer is built again from the arguments (for pickle, copy, multiprocessing).
+        return functools.partial(type(self), self._width, self._height, **self._kwargs), ()
 
     def __repr__(self) -> str:
         extra = "".join(
-            f"\n\t{k}={v!r}" for k, v in self._options.items() if v != {**_RENDER_DEFAULTS, **_MEL_DEFAULTS}[k]
+            f"\n\t{k}={v!r}" for k, v in self._options.items() if k not in ("r", "g", "b") and v != _DEFAULTS[k]
         )
         return "<spectrust.Spectrogram(\n\twidth={},\n\theight={}\n\tr={}\n\tg={}\n\tb={}{}\n)>".format(
             self._width, self._height, self._r, self._g, self._b, extra
         )
 
-    def generate(self, path: "os.PathLike[str] | str", outpath: "os.PathLike[str] | str") -> Result:
+    def generate(self, path: os.PathLike[str] | str, outpath: os.PathLike[str] | str) -> Result:
         """Render the audio file ``path`` to the image ``outpath``.
 
         The format follows the suffix of ``outpath``: ``.jpg``/``.jpeg`` JPEG, ``.png`` PNG.
@@ -186,8 +189,8 @@ class Spectrogram:
 
     def generate_frames(
         self,
-        path: "os.PathLike[str] | str",
-        outdir: "os.PathLike[str] | str",
+        path: os.PathLike[str] | str,
+        outdir: os.PathLike[str] | str,
         *,
         frame_duration: float = 0.1,
         format: str = "png",
@@ -226,12 +229,14 @@ class Spectrogram:
         ParameterError
             ``frame_duration`` out of range or an unknown ``format``.
         """
-        return [
-            (os.fspath(p), start, end)
-            for p, start, end in _core.render_frames(
-                os.fspath(path), os.fspath(outdir), self._mel, self._image, self._source, float(frame_duration), str(format), workers
-            )
-        ]
+        frames = self._renderer.render_frames(
+            os.fspath(path),
+            os.fspath(outdir),
+            frame_duration=float(frame_duration),
+            suffix=str(format),
+            workers=opt_int(workers),
+        )
+        return [(os.fspath(p), start, end) for p, start, end in frames]
 
     def _render(
         self,
@@ -247,8 +252,11 @@ class Spectrogram:
             chunks = (jobs[i : i + size] for i in range(0, len(jobs), size))
         results = []
         for chunk in chunks:
-            errors = _core.render_files(chunk, self._mel, self._image, self._source, workers)
-            results += [Result(i, o, exception=e) for (i, o), e in zip(chunk, errors)]
+            done = self._renderer.render_files(chunk, workers=opt_int(workers))
+            results += [
+                Result(i, o, exception=r) if isinstance(r, BaseException) else Result(i, o, format=r)
+                for (i, o), r in zip(chunk, done)
+            ]
             if progress is not None:
                 progress(len(chunk))
         return results

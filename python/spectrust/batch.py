@@ -5,11 +5,14 @@ from __future__ import annotations
 import inspect
 import os
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
-from ._core import AUDIO_EXTENSIONS
-from .api import Result, Spectrogram
+from ._core import AUDIO_EXTENSIONS, IMAGE_FORMATS
+from ._params import HEIGHT, WIDTH
+from .api import Spectrogram
+from .errors import ParameterError
 
 __all__ = ["Batchop"]
 
@@ -37,7 +40,7 @@ class Batchop:
     keep_names : bool
         Name each image after its input's path relative to ``path`` (``a/b.wav`` becomes
         ``outpath/a/b.jpg``) instead of a random uuid4 (default ``False``, as the original).
-    format : {"jpg", "png"}
+    format : {"jpg", "jpeg", "png"}
         Image format of the generated names (default ``"jpg"``).
     extensions : iterable of str
         File name suffixes picked up, compared case-insensitively (default
@@ -60,8 +63,8 @@ class Batchop:
         self,
         path,
         outpath,
-        width: int = 600,
-        height: int = 420,
+        width: int = WIDTH,
+        height: int = HEIGHT,
         *,
         keep_names: bool = False,
         format: str = "jpg",
@@ -70,8 +73,8 @@ class Batchop:
         progress: Optional[Callable[[int], None]] = None,
         **kwargs,
     ):
-        if format not in ("jpg", "jpeg", "png"):
-            raise ValueError(f"format must be 'jpg' or 'png', got {format!r}")
+        if format not in IMAGE_FORMATS:
+            raise ParameterError(f"format must be one of {', '.join(IMAGE_FORMATS)}, got {format!r}")
         self._spc = Spectrogram(width, height, **kwargs)
         self._root = Path(path)
         self._outpath = outpath
@@ -102,7 +105,7 @@ class Batchop:
         if self._keep_names and input_file is not None:
             rel = Path(input_file).relative_to(self._root.resolve())
             return str(Path(self._outpath) / rel.with_suffix("." + self._format))
-        return "{}/{}.{}".format(self._outpath, uuid.uuid4(), self._format)
+        return f"{self._outpath}/{uuid.uuid4()}.{self._format}"
 
     def _outputs(self) -> list:
         takes_input = len(inspect.signature(self.generate_output_path).parameters) > 0

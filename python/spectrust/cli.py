@@ -20,62 +20,72 @@ import json
 import os
 import sys
 import time
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 from . import _core
-from ._params import DEFAULT_MAX_DURATION
+from ._params import HEIGHT, IMAGE_OPTIONS, WIDTH
 from .api import Spectrogram
 from .batch import Batchop
 from .errors import ParameterError, SpectrustError
+from .features import MEL_DEFAULTS
 
 COMMANDS = ("render", "batch", "serve")
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+#: The defaults the options below show in their help (Spectrogram applies them).
+_DEFAULTS = {**IMAGE_OPTIONS, **MEL_DEFAULTS, "width": WIDTH, "height": HEIGHT}
+#: The options of render and batch that are keywords of Spectrogram: (name, type, help).
+_IMAGE_OPTIONS = (
+    ("width", int, "image width in pixels"),
+    ("height", int, "image height in pixels"),
+    ("colormap", _core.COLORMAPS, "colour map"),
+    ("scale", _core.SCALES, "frequency axis"),
+    ("fmin", float, "lowest frequency in Hz (20 Hz when 0 with --scale log)"),
+    ("fmax", float, "highest frequency in Hz (default: half the sample rate)"),
+    ("noise_percentile", float, "draw levels below this percentile in the lowest colour (the seed script used 75)"),
+    ("top_db", float, "dynamic range in dB"),
+    ("sr", int, "resample to this rate in Hz first (default: each file's own)"),
+    ("n_fft", int, "FFT length in samples"),
+    ("hop_length", int, "hop in samples"),
+    ("n_mels", int, "mel (or log) bands"),
+    ("quality", int, "JPEG quality 1-100"),
+    ("max_duration", float, "fail inputs longer than this many seconds"),
+)
 
 
 def _common_options() -> argparse.ArgumentParser:
     """Options shared by render and batch: the image and the analysis."""
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--width", type=_positive_int, default=600, help="image width in pixels (default 600)")
-    p.add_argument("--height", type=_positive_int, default=420, help="image height in pixels (default 420)")
-    p.add_argument("--colormap", choices=list(_core.COLORMAPS), default="spectrust", help="colour map (default spectrust)")
-    p.add_argument("--scale", choices=list(_core.SCALES), default="mel", help="frequency axis: mel (default), log or linear")
-    p.add_argument("--fmin", type=float, default=0.0, help="lowest frequency in Hz (default 0; 20 for --scale log)")
-    p.add_argument("--fmax", type=float, default=None, help="highest frequency in Hz (default sr/2)")
-    p.add_argument(
-        "--noise-percentile",
-        type=float,
-        default=None,
-        metavar="P",
-        help="draw levels below the P-th percentile in the lowest colour (the seed script used 75; default off)",
-    )
-    p.add_argument("--top-db", type=float, default=80.0, help="dynamic range in dB (default 80)")
-    p.add_argument("--sr", type=_positive_int, default=None, help="resample to this rate in Hz first")
-    p.add_argument("--n-fft", type=_positive_int, default=2048, help="FFT length in samples (default 2048)")
-    p.add_argument("--hop-length", type=_positive_int, default=512, help="hop in samples (default 512)")
-    p.add_argument("--n-mels", type=_positive_int, default=128, help="mel (or log) bands (default 128)")
-    p.add_argument("--quality", type=_positive_int, default=90, help="JPEG quality 1-100 (default 90)")
-    p.add_argument(
-        "--max-duration",
-        type=float,
-        default=DEFAULT_MAX_DURATION,
-        metavar="SECONDS",
-        help=f"fail inputs longer than this (default {DEFAULT_MAX_DURATION:g})",
-    )
-    p.add_argument("--workers", type=_positive_int, default=None, help="threads (default: one per core)")
+    for name, kind, text in _IMAGE_OPTIONS:
+        default = _DEFAULTS[name]
+        if default is not None:
+            text = f"{text} (default {default:g})" if isinstance(default, float) else f"{text} (default {default})"
+        flag = "--" + name.replace("_", "-")
+        if isinstance(kind, tuple):
+            p.add_argument(flag, choices=kind, default=None, help=text)
+        else:
+            p.add_argument(flag, type=kind, default=None, help=text)
+    p.add_argument("--workers", type=int, default=None, help="threads (default: one per core)")
     p.add_argument("--json", action="store_true", help="print one JSON object per output on stdout")
     return p
+
+
+def _version() -> str:
+    """The version and what the build does (spectrust.build_info())."""
+    info = _core.build_info()
+    lines = [f"spectrust {info.pop('version')}"]
+    lines += [f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in info.items()]
+    return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spectrust",
-        description="Audio files to spectrogram images, fast. `spectrust AUDIO OUT` is short for `spectrust render AUDIO OUT`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps --version's lines
+        description="Audio files to spectrogram images, fast. "
+        "`spectrust AUDIO OUT` is short for `spectrust render AUDIO OUT`.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=_version(), help="print the version and build details, then exit"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     common = _common_options()
@@ -88,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("batch", parents=[common], help="render every audio file under a folder")
     b.add_argument("in_dir", metavar="IN_DIR", help="folder searched recursively for audio files")
     b.add_argument("out_dir", metavar="OUT_DIR", help="folder for the images (created if missing)")
-    b.add_argument("--format", choices=["jpg", "png"], default="jpg", help="image format (default jpg)")
+    b.add_argument("--format", choices=_core.IMAGE_FORMATS, default="jpg", help="image format (default jpg)")
     b.add_argument(
         "--extensions",
         default=",".join(_core.AUDIO_EXTENSIONS),
@@ -100,8 +110,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace) -> dict:
     """The Spectrogram keyword options given on the command line."""
-    names = ("colormap", "scale", "fmin", "fmax", "noise_percentile", "top_db", "sr", "n_fft", "hop_length", "n_mels")
-    return {name: getattr(args, name) for name in (*names, "quality", "max_duration")}
+    return {name: getattr(args, name) for name, _, _ in _IMAGE_OPTIONS if getattr(args, name) is not None}
 
 
 def _emit(args: argparse.Namespace, record: dict) -> None:
@@ -116,9 +125,10 @@ def _fail(args: argparse.Namespace, audio: str, error: str) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    spc = Spectrogram(args.width, args.height, **_options(args))
+    options = _options(args)
+    spc = Spectrogram(**options)
+    size = {k: options.get(k, _DEFAULTS[k]) for k in ("width", "height")}
     out = args.out
-    size = {"width": args.width, "height": args.height}
     if out.endswith(("/", os.sep)) or os.path.isdir(out):
         try:
             frames = spc.generate_frames(args.audio, out, frame_duration=args.frame_duration, workers=args.workers)
@@ -132,9 +142,9 @@ def _render(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"{len(frames)} frames written to {out}")
         return 0
-    if os.path.splitext(out)[1].lower() not in (".png", ".jpg", ".jpeg"):
-        raise ParameterError(f"{out}: OUT must end in .png, .jpg or .jpeg, or be a folder ending in / for frames")
     result = spc.generate(args.audio, out)
+    if isinstance(result.exception, ParameterError):
+        raise result.exception  # OUT is not an image name: bad usage
     if not result.ok:
         return _fail(args, args.audio, result.error or "")
     _emit(args, {"ok": True, "input": args.audio, "output": out, **size})
@@ -185,8 +195,6 @@ def _batch(args: argparse.Namespace) -> int:
     op = Batchop(
         args.in_dir,
         args.out_dir,
-        args.width,
-        args.height,
         keep_names=True,
         format=args.format,
         extensions=[e.strip() for e in args.extensions.split(",") if e.strip()],
@@ -223,14 +231,19 @@ def _add_serve(sub) -> None:
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     s.add_argument("--cache-dir", default=None, help="folder of the stored spectrograms (default: a temporary folder)")
     s.add_argument("--max-upload-mb", type=float, default=15.0, help="largest upload in MiB (default 15)")
-    s.add_argument("--allow-origin", action="append", default=[], help="another origin allowed to open /ws/live (repeatable)")
+    s.add_argument(
+        "--allow-origin", action="append", default=[], help="another origin allowed to open /ws/live (repeatable)"
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:
     try:
         from .server import ServerSettings, run
     except ImportError as e:
-        print(f"spectrust: error: spectrust serve needs the server extra: pip install 'spectrust[server]' ({e})", file=sys.stderr)
+        print(
+            f"spectrust: error: spectrust serve needs the server extra: pip install 'spectrust[server]' ({e})",
+            file=sys.stderr,
+        )
         return 2
     settings = ServerSettings(
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),

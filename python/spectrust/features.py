@@ -1,22 +1,24 @@
 """librosa-compatible features: numpy in, numpy out, computed in Rust without the GIL.
 
 Parameter names, defaults and results follow librosa 0.11 (``librosa.load``,
-``librosa.feature.melspectrogram``, ``librosa.power_to_db``, ``librosa.filters.mel``).
+``librosa.feature.melspectrogram``, ``librosa.power_to_db``, ``librosa.filters.mel``). numpy
+is imported on first use, so that the image API and the command line start fast.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional, Sequence, Union
-
-import numpy as np
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from . import _core
-from ._params import DEFAULT_MAX_DURATION, max_duration_arg
-from ._params import mel_params as _mel_params
+from ._params import DEFAULT_MAX_DURATION, MelArgs, opt_float, opt_int
 from .errors import ParameterError
 
-__all__ = ["load", "melspectrogram", "power_to_db", "melspectrogram_batch", "mel_filters"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["load", "mel_filters", "melspectrogram", "melspectrogram_batch", "power_to_db"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -72,8 +74,9 @@ def load(
     FileNotFoundError
         ``path`` does not exist.
     DecodeError
-        ``path`` is not valid audio (empty, a directory, truncated header, corrupt stream),
-        or is longer than ``max_duration``.
+        ``path`` is not valid audio (empty, a directory, truncated header, corrupt stream).
+    TooLongError
+        ``path`` is longer than ``max_duration`` (a subclass of ``DecodeError``).
     UnsupportedFormatError
         ``path`` is not in a format that is read (e.g. a PNG, Opus, HE-AAC); a subclass of
         ``DecodeError``. The message names the codec when it is known.
@@ -82,11 +85,11 @@ def load(
     """
     y, sr_out = _core.load(
         os.fspath(path),
-        None if sr is None else int(sr),
-        bool(mono),
-        float(offset),
-        None if duration is None else float(duration),
-        max_duration_arg(max_duration),
+        sr=opt_int(sr),
+        mono=bool(mono),
+        offset=float(offset),
+        duration=opt_float(duration),
+        max_duration=opt_float(max_duration),
     )
     return (y, sr_out) if mono else (y.T, sr_out)
 
@@ -103,12 +106,8 @@ def melspectrogram(
     center: bool = True,
     pad_mode: str = "constant",
     power: float = 2.0,
-    n_mels: int = 128,
-    fmin: float = 0.0,
-    fmax: Optional[float] = None,
-    htk: bool = False,
-    norm: Union[str, float, None] = "slaney",
     workers: Optional[int] = None,
+    **kwargs,
 ) -> np.ndarray:
     """Mel-scaled spectrogram, numerically ``librosa.feature.melspectrogram`` (librosa 0.11).
 
@@ -141,16 +140,12 @@ def melspectrogram(
         ``"constant"`` (zeros, default), ``"reflect"``, ``"edge"`` or ``"symmetric"``.
     power : float > 0
         Exponent of the magnitude: 2 for power (default), 1 for energy.
-    n_mels : int > 0
-        Number of mel bands (default 128).
-    fmin, fmax : float
-        Frequency range in Hz (default 0 to ``sr / 2``).
-    htk : bool
-        HTK mel scale (``2595 log10(1 + f/700)``) instead of Slaney's (default ``False``).
-    norm : "slaney", number or None
-        Filter normalisation: Slaney's constant area (default), a p-norm, or none.
     workers : int or None
         Threads to use (default: one per core).
+    **kwargs
+        The mel filterbank's parameters, as librosa: those of :func:`mel_filters` but ``sr``
+        and ``n_fft`` (``n_mels=128``, ``fmin=0.0``, ``fmax=None``, ``htk=False``,
+        ``norm="slaney"``).
 
     Returns
     -------
@@ -163,14 +158,18 @@ def melspectrogram(
     ParameterError
         Invalid parameters, non-floating or non-finite ``y``, or (``center=False``) a signal
         shorter than ``n_fft``.
+    TypeError
+        An unknown keyword argument.
     """
-    params = _mel_params(
-        n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center,
-        pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
-    )
+    import numpy as np
+
     if S is not None:
-        basis = mel_filters(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm)
+        basis = mel_filters(sr=sr, n_fft=n_fft, **kwargs)
         return np.einsum("...ft,mf->...mt", np.asarray(S), basis, optimize=True)
+    params = mel_args(
+        "melspectrogram", n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center,
+        pad_mode=pad_mode, power=power, **kwargs,
+    )  # fmt: skip
     if y is None:
         raise ParameterError("melspectrogram needs y= (audio) or S= (a spectrogram)")
     y = np.asarray(y)
@@ -181,7 +180,7 @@ def melspectrogram(
     if not np.isfinite(y).all():
         raise ParameterError("audio buffer is not finite everywhere")
     rows = np.ascontiguousarray(y.reshape(-1, y.shape[-1]), dtype=np.float32)
-    out = _core.melspectrogram(rows, float(sr), params, workers)
+    out = _core.melspectrogram(rows, sr=float(sr), params=params, workers=opt_int(workers))
     return out.reshape(y.shape[:-1] + out.shape[1:])
 
 
@@ -218,13 +217,15 @@ def power_to_db(
     ParameterError
         ``amin <= 0`` or ``top_db < 0``.
     """
+    import numpy as np
+
     S = np.asarray(S)
     if np.iscomplexobj(S):
         S = np.abs(S)
     if S.dtype != np.float32:
         S = S.astype(np.float64, copy=False)
     ref_value = ref(S) if callable(ref) else ref
-    return _core.power_to_db(S, float(np.abs(ref_value)), float(amin), None if top_db is None else float(top_db))
+    return _core.power_to_db(S, ref_value=float(np.abs(ref_value)), amin=float(amin), top_db=opt_float(top_db))
 
 
 def melspectrogram_batch(
@@ -234,7 +235,7 @@ def melspectrogram_batch(
     workers: Optional[int] = None,
     on_error: str = "raise",
     max_duration: Optional[float] = DEFAULT_MAX_DURATION,
-    **mel_params,
+    **kwargs,
 ) -> list:
     """Decode many files and compute their mel spectrograms in parallel, without the GIL.
 
@@ -254,8 +255,8 @@ def melspectrogram_batch(
         that failed. ``"none"``: put ``None`` in that file's place and go on.
     max_duration : float or None
         Refuse files longer than this many seconds (default 4 hours; ``None``: no limit).
-    **mel_params
-        Any parameter of :func:`melspectrogram` but ``y``, ``S`` and ``sr``.
+    **kwargs
+        Any parameter of :func:`melspectrogram` but ``y``, ``S``, ``sr`` and ``workers``.
 
     Returns
     -------
@@ -264,19 +265,21 @@ def melspectrogram_batch(
 
     Raises
     ------
-    FileNotFoundError, DecodeError, UnsupportedFormatError
+    FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
         With ``on_error="raise"``, for the first file that failed.
     ParameterError
         Invalid parameters.
+    TypeError
+        An unknown keyword argument.
     """
     if on_error not in ("raise", "none"):
         raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
-    try:
-        params = _mel_params(**mel_params)
-    except TypeError as e:
-        raise TypeError(f"melspectrogram_batch: {e}") from None
     results = _core.melspectrogram_files(
-        [os.fspath(p) for p in paths], params, None if sr is None else int(sr), workers, max_duration_arg(max_duration)
+        [os.fspath(p) for p in paths],
+        params=mel_args("melspectrogram_batch", **kwargs),
+        sr=opt_int(sr),
+        workers=opt_int(workers),
+        max_duration=opt_float(max_duration),
     )
     if on_error == "raise":
         for r in results:
@@ -310,4 +313,44 @@ def mel_filters(
     ParameterError
         ``fmin``/``fmax`` out of range, or non-positive sizes.
     """
-    return _core.mel_filters(float(sr), int(n_fft), int(n_mels), float(fmin), None if fmax is None else float(fmax), bool(htk), norm)
+    return _core.mel_filters(
+        sr=float(sr),
+        n_fft=int(n_fft),
+        n_mels=int(n_mels),
+        fmin=float(fmin),
+        fmax=opt_float(fmax),
+        htk=bool(htk),
+        norm=norm,
+    )
+
+
+#: librosa's mel spectrogram parameters and their defaults: the keyword arguments of
+#: :func:`melspectrogram` (the STFT's) and of :func:`mel_filters` (the filter bank's).
+MEL_DEFAULTS = {
+    **{k: v for k, v in melspectrogram.__kwdefaults__.items() if k not in ("y", "sr", "S", "workers")},
+    **{k: v for k, v in mel_filters.__kwdefaults__.items()},
+}
+
+
+def mel_args(caller: str, **kwargs) -> MelArgs:
+    """The mel spectrogram parameters for the core: ``kwargs`` (any of :data:`MEL_DEFAULTS`)
+    over librosa's defaults. ``TypeError`` names ``caller`` for an unknown keyword."""
+    unknown = kwargs.keys() - MEL_DEFAULTS.keys()
+    if unknown:
+        raise TypeError(f"{caller}() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    a = {**MEL_DEFAULTS, **kwargs}
+    window, norm = a["window"], a["norm"]
+    return MelArgs(
+        n_fft=int(a["n_fft"]),
+        hop_length=opt_int(a["hop_length"]),
+        win_length=opt_int(a["win_length"]),
+        window=window if isinstance(window, str) else [float(w) for w in window],
+        center=bool(a["center"]),
+        pad_mode=str(a["pad_mode"]),
+        power=float(a["power"]),
+        n_mels=int(a["n_mels"]),
+        fmin=float(a["fmin"]),
+        fmax=opt_float(a["fmax"]),
+        htk=bool(a["htk"]),
+        norm=norm if norm is None or isinstance(norm, str) else float(norm),
+    )

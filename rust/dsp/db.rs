@@ -64,7 +64,11 @@ mod tests {
         while x < 1e30 {
             for v in [x, x * 1.1, x * std::f32::consts::SQRT_2, x * 1.9] {
                 let want = 10.0 * f64::from(v).log10();
-                assert!((f64::from(db_f32(v)) - want).abs() < 2e-5 * want.abs().max(1.0), "{v}: {} vs {want}", db_f32(v));
+                assert!(
+                    (f64::from(db_f32(v)) - want).abs() < 2e-5 * want.abs().max(1.0),
+                    "{v}: {} vs {want}",
+                    db_f32(v)
+                );
             }
             x *= 2.0;
         }

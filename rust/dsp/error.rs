@@ -1,5 +1,6 @@
-//! The one error type of the core. Every message is one line and names the file (where there
-//! is one) and the reason; the binding layer maps each variant to a Python exception.
+//! The one error type of the core, a variant per kind of failure. Every message is one line
+//! and names the file (where there is one) and the reason; the binding layer maps each variant
+//! to a Python exception.
 
 use std::path::Path;
 
@@ -22,12 +23,22 @@ pub enum Error {
     /// The file is valid audio of a format or codec that is not supported.
     #[error("{path}: unsupported format: {reason}")]
     Unsupported { path: String, reason: String },
+    /// The file decodes to more than `max_duration` seconds (decoding stopped there).
+    #[error("{path}: longer than max_duration = {max_duration} s (raise max_duration to read it)")]
+    TooLong { path: String, max_duration: f64 },
+    /// The file is valid but holds no audio samples.
+    #[error("{path}: contains no audio samples")]
+    Empty { path: String },
     /// A parameter is out of range or inconsistent with another.
     #[error("{0}")]
     Parameter(String),
     /// Encoding or writing the output image failed for a reason other than I/O.
     #[error("{path}: cannot write image: {reason}")]
     Encode { path: String, reason: String },
+    /// A failure of spectrust itself, not of its input: a caught panic, a thread pool that
+    /// could not start, a resampler that refused its buffers.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Shorthand for results of the core.
@@ -44,6 +55,10 @@ impl Error {
 
     pub(crate) fn encode(path: &Path, reason: impl Into<String>) -> Self {
         Error::Encode { path: path.display().to_string(), reason: reason.into() }
+    }
+
+    pub(crate) fn empty(path: &Path) -> Self {
+        Error::Empty { path: path.display().to_string() }
     }
 
     /// An I/O error on `path`; a missing file becomes [`Error::NotFound`].
@@ -94,10 +109,17 @@ pub fn catch_panic<T>(f: impl FnOnce() -> Result<T>, on_panic: impl FnOnce(Strin
     })
 }
 
-/// Returns `Err(Error::Parameter(..))` built with `format!` when `cond` is false.
+/// Calls `f`, turning a panic into [`Error::Internal`] instead of unwinding further.
+pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_panic(f, Error::Internal)
+}
+
+/// Returns `Err(Error::Parameter(..))` built with `format!` when `cond` is false (so a NaN
+/// compared with anything fails the check).
 macro_rules! ensure_param {
     ($cond:expr, $($fmt:tt)+) => {
-        if !$cond {
+        let holds: bool = $cond;
+        if !holds {
             return Err($crate::dsp::error::Error::Parameter(format!($($fmt)+)));
         }
     };

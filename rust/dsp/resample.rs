@@ -46,9 +46,16 @@ impl StreamResampler {
     pub fn new(channels: usize, sr_in: u32, sr_out: u32) -> Result<Self> {
         ensure_param!(sr_in > 0 && sr_out > 0, "sample rates must be positive, got {sr_in} and {sr_out}");
         ensure_param!(channels > 0, "need at least one channel");
-        let inner =
-            Fft::<f32>::new_custom(sr_in as usize, sr_out as usize, CHUNK, 1, channels, WindowFunction::BlackmanHarris2, FixedSync::Input)
-                .map_err(|e| Error::Parameter(format!("cannot resample {sr_in} Hz to {sr_out} Hz: {e}")))?;
+        let inner = Fft::<f32>::new_custom(
+            sr_in as usize,
+            sr_out as usize,
+            CHUNK,
+            1,
+            channels,
+            WindowFunction::BlackmanHarris2,
+            FixedSync::Input,
+        )
+        .map_err(|e| Error::Parameter(format!("cannot resample {sr_in} Hz to {sr_out} Hz: {e}")))?;
         Ok(StreamResampler {
             channels,
             ratio: f64::from(sr_out) / f64::from(sr_in),
@@ -62,19 +69,17 @@ impl StreamResampler {
         })
     }
 
-    fn fail(&self, e: &dyn std::fmt::Display) -> Error {
-        Error::Parameter(format!("cannot resample {} Hz to {} Hz: {e}", self.rates.0, self.rates.1))
-    }
-
     /// Resamples `frames` frames of `self.pending` (a whole chunk, or the last partial one
     /// when `partial` is set) and appends the output, less the delay, to `out`.
     fn run(&mut self, frames: usize, partial: Option<usize>, out: &mut Vec<f32>) -> Result<()> {
         let c = self.channels;
         let max_out = self.chunk_out.len() / c;
-        let input = InterleavedSlice::new(&self.pending[..frames * c], c, frames).map_err(|e| self.fail(&e))?;
-        let mut output = InterleavedSlice::new_mut(&mut self.chunk_out, c, max_out).map_err(|e| Error::Parameter(e.to_string()))?;
+        let fail = |e: &dyn std::fmt::Display| failed(self.rates, e);
+        let input = InterleavedSlice::new(&self.pending[..frames * c], c, frames).map_err(|e| fail(&e))?;
+        let mut output = InterleavedSlice::new_mut(&mut self.chunk_out, c, max_out).map_err(|e| fail(&e))?;
         let indexing = Indexing { input_offset: 0, output_offset: 0, active_channels_mask: None, partial_len: partial };
-        let (used, made) = self.inner.process_into_buffer(&input, &mut output, Some(&indexing)).map_err(|e| self.fail(&e))?;
+        let (used, made) =
+            self.inner.process_into_buffer(&input, &mut output, Some(&indexing)).map_err(|e| fail(&e))?;
         self.pending.drain(..used.min(frames) * c);
         let skip = self.to_trim.min(made);
         self.to_trim -= skip;
@@ -119,6 +124,11 @@ impl StreamResampler {
     }
 }
 
+/// A failure while resampling: the buffers given to rubato are ours, so it is our bug.
+fn failed((sr_in, sr_out): (u32, u32), e: &dyn std::fmt::Display) -> Error {
+    Error::Internal(format!("cannot resample {sr_in} Hz to {sr_out} Hz: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,7 +137,8 @@ mod tests {
     fn a_tone_keeps_its_frequency_and_level() {
         let (sr_in, sr_out) = (44100u32, 16000u32);
         let f = 1000.0;
-        let x: Vec<f32> = (0..sr_in).map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / sr_in as f64).sin() as f32).collect();
+        let x: Vec<f32> =
+            (0..sr_in).map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / sr_in as f64).sin() as f32).collect();
         let y = resample(&x, 1, sr_in, sr_out).unwrap();
         assert_eq!(y.len(), sr_out as usize);
         // Away from the edges, y is a pure 1 kHz tone of amplitude 1: fit a sin + b cos at
@@ -153,7 +164,9 @@ mod tests {
     #[test]
     fn blocks_of_any_size_give_what_rubato_gives_for_the_whole_clip() {
         let x: Vec<f32> = (0..50_000).map(|i| ((i as f32 * 0.013).sin() + (i as f32 * 0.4).cos()) * 0.5).collect();
-        let mut r = Fft::<f32>::new_custom(44100, 16000, CHUNK, 1, 1, WindowFunction::BlackmanHarris2, FixedSync::Input).unwrap();
+        let mut r =
+            Fft::<f32>::new_custom(44100, 16000, CHUNK, 1, 1, WindowFunction::BlackmanHarris2, FixedSync::Input)
+                .unwrap();
         let whole = r.process_all(&InterleavedSlice::new(&x, 1, x.len()).unwrap(), x.len(), None).unwrap().take_data();
         for block in [1000, 8192, 8193, 50_000] {
             let mut s = StreamResampler::new(1, 44100, 16000).unwrap();

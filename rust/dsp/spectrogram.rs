@@ -1,12 +1,14 @@
-//! Mel spectrograms: STFT power spectra reduced by a mel filterbank
-//! (`librosa.feature.melspectrogram`).
+//! Spectrograms of whole signals: STFT power spectra reduced by a filter bank, the mel
+//! filterbank for `librosa.feature.melspectrogram`, or any axis of [`FreqAxis`].
+//!
+//! [`FreqAxis`]: super::filterbank::FreqAxis
 
 use std::ops::Range;
 
 use rayon::prelude::*;
 
 use super::error::{ensure_param, Result};
-use super::mel::{MelFilterBank, MelParams};
+use super::filterbank::{FilterBank, MelParams};
 use super::stft::{Stft, StftParams, BLOCK};
 
 /// A dense row-major matrix of f32.
@@ -32,10 +34,11 @@ pub struct MelSpecParams {
     pub mel: MelParams,
 }
 
-/// A planned mel spectrogram: share one between threads, call [`MelSpectrogram::compute`].
+/// A planned spectrogram (STFT, power, filter bank): share one between threads, call
+/// [`MelSpectrogram::compute`].
 pub struct MelSpectrogram {
     stft: Stft,
-    mel: MelFilterBank,
+    bank: FilterBank,
     power: f32,
 }
 
@@ -43,43 +46,55 @@ pub struct MelSpectrogram {
 const MIN_FRAMES_PER_TASK: usize = 64;
 
 impl MelSpectrogram {
+    /// librosa's mel spectrogram.
     pub fn new(p: &MelSpecParams) -> Result<Self> {
-        ensure_param!(p.power > 0.0 && p.power.is_finite(), "power must be positive, got {}", p.power);
-        ensure_param!(p.mel.n_fft == p.stft.n_fft, "mel n_fft {} differs from stft n_fft {}", p.mel.n_fft, p.stft.n_fft);
-        Ok(MelSpectrogram { stft: Stft::new(&p.stft)?, mel: MelFilterBank::new(&p.mel)?, power: p.power })
+        ensure_param!(
+            p.mel.n_fft == p.stft.n_fft,
+            "mel n_fft {} differs from stft n_fft {}",
+            p.mel.n_fft,
+            p.stft.n_fft
+        );
+        Self::with_bank(&p.stft, p.power, FilterBank::mel(&p.mel)?)
     }
 
-    pub fn n_mels(&self) -> usize {
-        self.mel.n_mels()
+    /// A spectrogram whose rows come from any filter bank over the STFT's bins (e.g. a log or
+    /// linear [`FreqAxis`](super::filterbank::FreqAxis)).
+    pub fn with_bank(stft: &StftParams, power: f32, bank: FilterBank) -> Result<Self> {
+        ensure_param!(power > 0.0 && power.is_finite(), "power must be positive, got {power}");
+        let stft = Stft::new(stft)?;
+        ensure_param!(
+            bank.n_bins() == stft.n_bins(),
+            "filterbank of {} bins for an FFT of {} bins",
+            bank.n_bins(),
+            stft.n_bins()
+        );
+        Ok(MelSpectrogram { stft, bank, power })
+    }
+
+    /// The number of rows: the filter bank's outputs.
+    pub fn n_bands(&self) -> usize {
+        self.bank.n_filters()
     }
 
     pub fn stft(&self) -> &Stft {
         &self.stft
     }
 
-    /// The filterbank that turns power spectra into the output rows.
-    pub fn bank(&self) -> &MelFilterBank {
-        &self.mel
+    /// The filter bank that turns power spectra into the output rows.
+    pub fn bank(&self) -> &FilterBank {
+        &self.bank
     }
 
-    /// A spectrogram whose rows come from any filterbank (e.g. a log or linear
-    /// [`FreqAxis`](super::scale::FreqAxis)) instead of the mel filterbank of `p.mel`.
-    pub fn with_bank(p: &MelSpecParams, bank: MelFilterBank) -> Result<Self> {
-        let mut ms = Self::new(p)?;
-        ensure_param!(bank.n_bins() == ms.stft.n_bins(), "filterbank of {} bins for an FFT of {} bins", bank.n_bins(), ms.stft.n_bins());
-        ms.mel = bank;
-        Ok(ms)
-    }
-
-    /// The `(n_mels, n_frames)` mel spectrogram of `y`. With `parallel`, frames are split
+    /// The `(n_bands, n_frames)` spectrogram of `y`. With `parallel`, frames are split
     /// across the current rayon pool; otherwise everything runs on the calling thread.
     pub fn compute(&self, y: &[f32], parallel: bool) -> Result<Matrix> {
         let n_frames = self.stft.n_frames(y.len())?;
-        let n_mels = self.n_mels();
+        let n_mels = self.n_bands();
         let mut data = vec![0.0f32; n_mels * n_frames];
         // About four tasks a thread, each a whole number of blocks: blocks (and so the pairs
         // of frames) then start at the same frames as in one pass, and the numbers are equal.
-        let per_task = n_frames.div_ceil(4 * rayon::current_num_threads()).next_multiple_of(BLOCK).max(MIN_FRAMES_PER_TASK);
+        let per_task =
+            n_frames.div_ceil(4 * rayon::current_num_threads()).next_multiple_of(BLOCK).max(MIN_FRAMES_PER_TASK);
         if parallel && n_frames > per_task {
             // Each task fills its own (n_mels, frames) matrix; they are copied into place after.
             let tasks: Vec<usize> = (0..n_frames).step_by(per_task).collect();
@@ -129,7 +144,7 @@ impl MelSpectrogram {
         for t0 in frames.clone().step_by(BLOCK) {
             let count = BLOCK.min(frames.end - t0);
             self.stft.power_block(y, self.power, t0, count, &mut scratch, &mut block);
-            self.mel.apply_block(&block, count, &mut out[t0 - frames.start..], stride);
+            self.bank.apply_block(&block, count, &mut out[t0 - frames.start..], stride);
         }
     }
 }
@@ -137,7 +152,7 @@ impl MelSpectrogram {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::mel::MelNorm;
+    use crate::dsp::filterbank::{mel_frequencies, MelNorm};
 
     fn params(sr: f64) -> MelSpecParams {
         MelSpecParams {
@@ -151,14 +166,15 @@ mod tests {
     fn serial_and_parallel_agree_and_a_tone_lands_in_its_band() {
         let sr = 16000.0;
         let ms = MelSpectrogram::new(&params(sr)).unwrap();
-        let y: Vec<f32> = (0..sr as usize * 10).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / sr as f32).sin()).collect();
+        let y: Vec<f32> =
+            (0..sr as usize * 10).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / sr as f32).sin()).collect();
         let a = ms.compute(&y, false).unwrap();
         let b = ms.compute(&y, true).unwrap();
         assert_eq!(a, b);
         assert_eq!((a.rows, a.cols), (64, 1 + y.len() / 256));
         let col = a.cols / 2;
         let peak = (0..a.rows).max_by(|&i, &j| a.data[i * a.cols + col].total_cmp(&a.data[j * a.cols + col])).unwrap();
-        let centres = crate::dsp::mel::mel_frequencies(66, 0.0, 8000.0, false);
+        let centres = mel_frequencies(66, 0.0, 8000.0, false);
         assert!(centres[peak] < 1000.0 && centres[peak + 2] > 1000.0, "peak band {peak}");
     }
 }

@@ -12,4 +12,4 @@ or from a shell: ``spectrust serve --host 127.0.0.1 --port 8000``.
 from .app import create_app, run
 from .settings import ServerSettings
 
-__all__ = ["create_app", "run", "ServerSettings"]
+__all__ = ["ServerSettings", "create_app", "run"]

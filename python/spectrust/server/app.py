@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from .live import live_session
 from .settings import ServerSettings
-from .upload import SNIFF_BYTES, ApiError, SpectrogramCache, display_name, render, render_options, sniff_format
+from .upload import ApiError, SpectrogramCache, display_name, render, render_options
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: Room for the multipart boundaries and the small fields around the file.
@@ -94,12 +94,10 @@ def create_app(settings: Optional[ServerSettings] = None) -> FastAPI:
                     raise too_large
                 if size == 0:
                     raise ApiError(400, "no_file", "the file in audio_file is empty")
-                with source.open("rb") as f:
-                    kind = sniff_format(f.read(SNIFF_BYTES))
-                if kind is None:
-                    raise ApiError(415, "unsupported_format", "not a supported audio format (mp3, wav, ogg, aac, m4a, mp4, flac)")
                 image = cache.new_image()
-                await anyio.to_thread.run_sync(_render_and_prune, source, image, options, settings, cache, limiter=limiter)
+                kind = await anyio.to_thread.run_sync(
+                    _render_and_prune, source, image, options, settings, cache, limiter=limiter
+                )
             finally:
                 source.unlink(missing_ok=True)
         return JSONResponse(
@@ -148,19 +146,25 @@ def _save(upload: UploadFile, dest: Path, limit: int) -> Optional[int]:
     return size
 
 
-def _render_and_prune(source: Path, image: Path, options: dict, settings: ServerSettings, cache: SpectrogramCache) -> None:
+def _render_and_prune(
+    source: Path, image: Path, options: dict, settings: ServerSettings, cache: SpectrogramCache
+) -> str:
     try:
-        render(source, image, options, settings)
+        return render(source, image, options, settings)
     finally:
         cache.prune()
 
 
-def run(host: str = "127.0.0.1", port: int = 8000, settings: Optional[ServerSettings] = None, log_level: str = "info") -> None:
+def run(
+    host: str = "127.0.0.1", port: int = 8000, settings: Optional[ServerSettings] = None, log_level: str = "info"
+) -> None:
     """Serves :func:`create_app` with uvicorn until interrupted."""
     import uvicorn
 
     settings = settings or ServerSettings()
-    uvicorn.run(create_app(settings), host=host, port=port, ws_max_size=settings.ws_max_message_bytes, log_level=log_level)
+    uvicorn.run(
+        create_app(settings), host=host, port=port, ws_max_size=settings.ws_max_message_bytes, log_level=log_level
+    )
 
 
-__all__ = ["create_app", "run", "ServerSettings"]
+__all__ = ["ServerSettings", "create_app", "run"]

@@ -24,7 +24,7 @@ import anyio
 import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from .._core import StreamingSpectrogram
+from .._core import SCALES, StreamingSpectrogram
 from ..errors import ParameterError
 from .settings import ServerSettings
 
@@ -35,7 +35,6 @@ POLICY_VIOLATION = 1008
 MESSAGE_TOO_BIG = 1009
 
 DEFAULT_N_FFT = 4096
-SCALES = ("log", "mel", "linear")
 
 
 class ProtocolError(Exception):
@@ -72,7 +71,7 @@ def spectrogram_from_config(text: str) -> StreamingSpectrogram:
     try:
         config = json.loads(text)
     except ValueError:
-        raise ProtocolError(POLICY_VIOLATION, "the first message must be JSON, e.g. {\"sample_rate\": 48000}") from None
+        raise ProtocolError(POLICY_VIOLATION, 'the first message must be JSON, e.g. {"sample_rate": 48000}') from None
     if not isinstance(config, dict) or "sample_rate" not in config:
         raise ProtocolError(POLICY_VIOLATION, "the first message must be a JSON object with sample_rate")
     sr = _number(config, "sample_rate", 8000, 384000)
@@ -87,7 +86,9 @@ def spectrogram_from_config(text: str) -> StreamingSpectrogram:
         kwargs["hop_length"] = _number(config, "hop_length", 32, kwargs["n_fft"], integer=True)
     if "scale" in config:
         if config["scale"] not in SCALES:
-            raise ProtocolError(POLICY_VIOLATION, f"scale must be one of {', '.join(SCALES)}, got {json.dumps(config['scale'])[:40]}")
+            raise ProtocolError(
+                POLICY_VIOLATION, f"scale must be one of {', '.join(SCALES)}, got {json.dumps(config['scale'])[:40]}"
+            )
         kwargs["scale"] = config["scale"]
         if config["scale"] != "log":
             kwargs["fmin"] = 0.0
@@ -163,7 +164,9 @@ async def _receive(ws: WebSocket, settings: ServerSettings, timeout: Optional[fl
         return None
     size = len(message.get("bytes") or b"") + len((message.get("text") or "").encode())
     if size > settings.ws_max_message_bytes:
-        raise ProtocolError(MESSAGE_TOO_BIG, f"messages are limited to {settings.ws_max_message_bytes} bytes, got {size}")
+        raise ProtocolError(
+            MESSAGE_TOO_BIG, f"messages are limited to {settings.ws_max_message_bytes} bytes, got {size}"
+        )
     return message
 
 
@@ -178,7 +181,9 @@ async def live_session(ws: WebSocket, settings: ServerSettings) -> None:
         try:
             first = await _receive(ws, settings, timeout=settings.ws_config_timeout)
         except TimeoutError:
-            raise ProtocolError(POLICY_VIOLATION, f"no configuration message within {settings.ws_config_timeout:g} s") from None
+            raise ProtocolError(
+                POLICY_VIOLATION, f"no configuration message within {settings.ws_config_timeout:g} s"
+            ) from None
         if first is None:
             return
         if first.get("text") is None:
@@ -195,7 +200,9 @@ async def live_session(ws: WebSocket, settings: ServerSettings) -> None:
             if data is None:
                 raise ProtocolError(UNSUPPORTED_DATA, "after the configuration, messages must be binary float32 PCM")
             if len(data) % 4:
-                raise ProtocolError(INVALID_PAYLOAD, f"PCM messages must hold whole float32 samples, got {len(data)} bytes")
+                raise ProtocolError(
+                    INVALID_PAYLOAD, f"PCM messages must hold whole float32 samples, got {len(data)} bytes"
+                )
             samples = np.frombuffer(data, dtype="<f4")
             outbox.put(await anyio.to_thread.run_sync(_push_pull, spec, samples))
     except WebSocketDisconnect:

@@ -1,6 +1,6 @@
-"""The upload API's work, framework-free: format sniffing, field checks, the bounded cache of
-stored spectrograms, and the render job (run in a worker thread; the Rust core releases
-the GIL while it decodes and renders)."""
+"""The upload API's work, framework-free: field checks, the bounded cache of stored
+spectrograms, and the render job (run in a worker thread; the Rust core releases the GIL
+while it decodes and renders, and finds the format from the content)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,15 @@ import threading
 import time
 import unicodedata
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Optional
 
 from .. import _core
+from .._params import HEIGHT, IMAGE_OPTIONS, WIDTH
 from ..api import Spectrogram
-from ..errors import UnsupportedFormatError
+from ..errors import TooLongError, UnsupportedFormatError
 from .settings import ServerSettings
-
-#: The upload formats accepted, found from the first bytes of the file.
-FORMATS = ("wav", "mp3", "ogg", "flac", "aac", "m4a", "mp4")
-SCALES = ("mel", "log", "linear")
-#: Bytes read from the start of an upload to find its format.
-SNIFF_BYTES = 4096
 
 
 class ApiError(Exception):
@@ -34,29 +30,6 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
-
-
-def sniff_format(head: bytes) -> Optional[str]:
-    """The format of a file from its first bytes (one of :data:`FORMATS`), or None."""
-    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
-        return "wav"
-    if head[:4] == b"fLaC":
-        return "flac"
-    if head[:4] == b"OggS":
-        return "ogg"
-    if head[4:8] == b"ftyp":
-        return "m4a" if head[8:12] in (b"M4A ", b"M4B ") else "mp4"
-    if head[:3] == b"ID3" and len(head) >= 10:
-        # An ID3v2 tag (syncsafe size) before MPEG or ADTS frames; FLAC may follow one too.
-        size = 10 + ((head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F))
-        rest = head[size:]
-        return (sniff_format(rest) if len(rest) >= 4 else None) or "mp3"
-    if len(head) >= 2 and head[0] == 0xFF:
-        if head[1] & 0xF6 == 0xF0:  # 12-bit sync, layer 00: ADTS
-            return "aac"
-        if head[1] & 0xE0 == 0xE0 and head[1] & 0x06:  # 11-bit sync, layer I/II/III
-            return "mp3"
-    return None
 
 
 def display_name(name: Optional[str]) -> str:
@@ -92,10 +65,10 @@ def _choice_field(form: Mapping[str, object], name: str, default: str, choices) 
 def render_options(form: Mapping[str, object], settings: ServerSettings) -> dict:
     """Checks the optional form fields; the keywords of :class:`spectrust.Spectrogram`."""
     options = dict(
-        width=_int_field(form, "width", 600, 16, settings.max_width),
-        height=_int_field(form, "height", 420, 16, settings.max_height),
-        colormap=_choice_field(form, "colormap", "spectrust", list(_core.COLORMAPS)),
-        scale=_choice_field(form, "scale", "mel", SCALES),
+        width=_int_field(form, "width", WIDTH, 16, settings.max_width),
+        height=_int_field(form, "height", HEIGHT, 16, settings.max_height),
+        colormap=_choice_field(form, "colormap", IMAGE_OPTIONS["colormap"], _core.COLORMAPS),
+        scale=_choice_field(form, "scale", IMAGE_OPTIONS["scale"], _core.SCALES),
         fmax=None,
     )
     raw = form.get("fmax")
@@ -182,17 +155,18 @@ def _remove(path) -> None:
         pass
 
 
-def render(source: Path, image: Path, options: dict, settings: ServerSettings) -> None:
-    """Renders ``source`` to the PNG ``image``; raises :class:`ApiError` for bad audio.
-    Blocking: run it in a worker thread."""
+def render(source: Path, image: Path, options: dict, settings: ServerSettings) -> str:
+    """Renders ``source`` to the PNG ``image`` and returns the audio's format ("mp3", ...);
+    raises :class:`ApiError` for bad audio. Blocking: run it in a worker thread."""
     spect = Spectrogram(max_duration=settings.max_duration, **options)
     result = spect.generate(source, image)
-    if result.error is not None:
-        # The core's one-line message names our server-side file; the client knows it as its
-        # upload, so the path is taken out.
-        reason = result.error.replace(f"{source}: ", "", 1)
-        if isinstance(result.exception, UnsupportedFormatError):
-            raise ApiError(415, "unsupported_format", reason)
-        if "max_duration" in result.error:
-            raise ApiError(422, "too_long", f"the audio is longer than this server's limit of {settings.max_duration:g} s")
-        raise ApiError(422, "undecodable", reason)
+    if result.format is not None:
+        return result.format
+    # The core's one-line message names our server-side file; the client knows it as its
+    # upload, so the path is taken out.
+    reason = (result.error or "").replace(f"{source}: ", "", 1)
+    if isinstance(result.exception, UnsupportedFormatError):
+        raise ApiError(415, "unsupported_format", reason)
+    if isinstance(result.exception, TooLongError):
+        raise ApiError(422, "too_long", f"the audio is longer than this server's limit of {settings.max_duration:g} s")
+    raise ApiError(422, "undecodable", reason)

@@ -5,8 +5,8 @@
 //! Filters are triangles between neighbouring mel points, normalised by Slaney's
 //! constant-area rule (`2 / (f[i+2] - f[i])`), by a p-norm, or not at all.
 
-use super::error::{ensure_param, Result};
-use super::stft::BLOCK;
+use super::{Filter, FilterBank};
+use crate::dsp::error::{ensure_param, Result};
 
 const F_SP: f64 = 200.0 / 3.0;
 const MIN_LOG_HZ: f64 = 1000.0;
@@ -72,22 +72,9 @@ pub struct MelParams {
     pub norm: MelNorm,
 }
 
-/// One triangular filter: its nonzero weights, starting at FFT bin `start`.
-#[derive(Debug, Clone)]
-struct Filter {
-    start: usize,
-    weights: Vec<f32>,
-}
-
-/// A sparse mel filterbank (`n_mels` x `1 + n_fft / 2`).
-#[derive(Debug, Clone)]
-pub struct MelFilterBank {
-    n_bins: usize,
-    filters: Vec<Filter>,
-}
-
-impl MelFilterBank {
-    pub fn new(p: &MelParams) -> Result<Self> {
+impl FilterBank {
+    /// librosa's mel filterbank (`librosa.filters.mel`), `n_mels` x `1 + n_fft / 2`.
+    pub fn mel(p: &MelParams) -> Result<Self> {
         ensure_param!(p.sr > 0.0 && p.sr.is_finite(), "sr must be positive, got {}", p.sr);
         ensure_param!(p.n_mels >= 1, "n_mels must be positive, got {}", p.n_mels);
         ensure_param!(p.n_fft >= 2, "n_fft must be at least 2, got {}", p.n_fft);
@@ -124,7 +111,9 @@ impl MelFilterBank {
                     })
                     .collect();
                 let (start, end) = match dense.iter().position(|&w| w != 0.0) {
-                    Some(first) => (lo + first, lo + dense.iter().rposition(|&w| w != 0.0).expect("a nonzero weight") + 1),
+                    Some(first) => {
+                        (lo + first, lo + dense.iter().rposition(|&w| w != 0.0).expect("a nonzero weight") + 1)
+                    }
                     None => (0, 0),
                 };
                 let mut weights = dense[start.saturating_sub(lo)..end.saturating_sub(lo)].to_vec();
@@ -141,77 +130,8 @@ impl MelFilterBank {
                 Filter { start, weights }
             })
             .collect();
-        Ok(MelFilterBank { n_bins, filters })
+        Ok(FilterBank { n_bins, filters })
     }
-
-    /// A bank of arbitrary sparse filters over `n_bins` FFT bins: each row is the first bin
-    /// it covers and its weights (used for the logarithmic and linear axes of `scale`).
-    pub fn from_rows(n_bins: usize, rows: Vec<(usize, Vec<f32>)>) -> Self {
-        let filters = rows
-            .into_iter()
-            .map(|(start, weights)| {
-                assert!(start + weights.len() <= n_bins, "filter past the last FFT bin");
-                Filter { start, weights }
-            })
-            .collect();
-        MelFilterBank { n_bins, filters }
-    }
-
-    pub fn n_mels(&self) -> usize {
-        self.filters.len()
-    }
-
-    pub fn n_bins(&self) -> usize {
-        self.n_bins
-    }
-
-    /// The dense `(n_mels, n_bins)` weight matrix, row-major (`librosa.filters.mel`).
-    pub fn dense(&self) -> Vec<f32> {
-        let mut out = vec![0.0; self.n_mels() * self.n_bins];
-        for (row, f) in out.chunks_exact_mut(self.n_bins).zip(&self.filters) {
-            row[f.start..f.start + f.weights.len()].copy_from_slice(&f.weights);
-        }
-        out
-    }
-
-    /// `out[m] = sum_k W[m, k] * spectrum[k]` for one frame.
-    pub fn apply(&self, spectrum: &[f32], out: &mut [f32]) {
-        for (o, f) in out.iter_mut().zip(&self.filters) {
-            *o = dot(&spectrum[f.start..f.start + f.weights.len()], &f.weights);
-        }
-    }
-}
-
-impl MelFilterBank {
-    /// `out[m * stride + f] = sum_k W[m, k] * block[k][f]` for the first `count` frames of a
-    /// bin-major block of power spectra (see [`crate::dsp::stft::Stft::power_block`]): every
-    /// weight multiplies a row of frames, a loop the compiler vectorises.
-    #[inline(always)]
-    pub fn apply_block(&self, block: &[[f32; BLOCK]], count: usize, out: &mut [f32], stride: usize) {
-        for (m, f) in self.filters.iter().enumerate() {
-            let mut acc = [0.0f32; BLOCK];
-            for (&w, row) in f.weights.iter().zip(&block[f.start..]) {
-                for i in 0..BLOCK {
-                    acc[i] += w * row[i];
-                }
-            }
-            out[m * stride..m * stride + count].copy_from_slice(&acc[..count]);
-        }
-    }
-}
-
-/// A dot product with eight independent partial sums, which the compiler turns into SIMD
-/// (a single running sum has to stay scalar to keep its rounding order).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in a8.zip(b8) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 #[cfg(test)]
@@ -231,15 +151,16 @@ mod tests {
 
     #[test]
     fn slaney_filters_have_constant_area_and_cover_the_band() {
-        let p = MelParams { sr: 22050.0, n_fft: 2048, n_mels: 40, fmin: 0.0, fmax: None, htk: false, norm: MelNorm::None };
-        let fb = MelFilterBank::new(&p).unwrap();
+        let p =
+            MelParams { sr: 22050.0, n_fft: 2048, n_mels: 40, fmin: 0.0, fmax: None, htk: false, norm: MelNorm::None };
+        let fb = FilterBank::mel(&p).unwrap();
         let dense = fb.dense();
         // Unnormalised triangles peak at (nearly) 1 and are zero outside their band.
         for row in dense.chunks(fb.n_bins()) {
             let peak = row.iter().cloned().fold(0.0, f32::max);
             assert!(peak > 0.5 && peak <= 1.0);
         }
-        let fb = MelFilterBank::new(&MelParams { norm: MelNorm::Slaney, ..p }).unwrap();
+        let fb = FilterBank::mel(&MelParams { norm: MelNorm::Slaney, ..p }).unwrap();
         let mut out = vec![0.0; 40];
         fb.apply(&vec![1.0; fb.n_bins()], &mut out);
         // Each Slaney filter's area in Hz is ~1, so the sum over bins is ~ n_fft / sr.
@@ -250,7 +171,15 @@ mod tests {
 
     #[test]
     fn bad_ranges_are_parameter_errors() {
-        let p = MelParams { sr: 16000.0, n_fft: 400, n_mels: 80, fmin: 9000.0, fmax: None, htk: false, norm: MelNorm::Slaney };
-        assert!(MelFilterBank::new(&p).is_err());
+        let p = MelParams {
+            sr: 16000.0,
+            n_fft: 400,
+            n_mels: 80,
+            fmin: 9000.0,
+            fmax: None,
+            htk: false,
+            norm: MelNorm::Slaney,
+        };
+        assert!(FilterBank::mel(&p).is_err());
     }
 }

@@ -1,4 +1,4 @@
-//! Streaming spectrogram: push samples in blocks of any size, pull dB columns as frames
+//! The live view's spectrogram: push samples in blocks of any size, pull dB columns as frames
 //! complete (the framing is [`FrameStream`]'s).
 //!
 //! Frames are those of an uncentred STFT of everything pushed so far (librosa's
@@ -13,15 +13,14 @@
 
 use super::db;
 use super::error::{ensure_param, Result};
-use super::scale::{FreqAxis, FreqScale};
-use super::stft::{PadMode, StftParams, Window};
-use super::stream::FrameStream;
+use super::filterbank::{FreqAxis, FreqScale, MelNorm, MelParams, LOG_FMIN};
+use super::stft::{FrameStream, PadMode, StftParams, Window};
 
 /// The lowest level a column holds, in dB re full scale.
 pub const DB_FLOOR: f32 = -120.0;
 
-/// Default frequency range of the axis, in Hz (`fmax` is lowered to `sr / 2` when above it).
-pub const DEFAULT_FMIN: f64 = 20.0;
+/// Default top of the axis, in Hz (lowered to `sr / 2` when above it); the bottom is
+/// [`LOG_FMIN`].
 pub const DEFAULT_FMAX: f64 = 20000.0;
 /// Default number of log or mel bands.
 pub const DEFAULT_N_BINS: usize = 256;
@@ -43,18 +42,18 @@ pub struct StreamingParams {
 }
 
 impl StreamingParams {
-    /// A Hann window of `n_fft`, a hop of `n_fft / 4`, and [`DEFAULT_N_BINS`] log bands from
-    /// 20 Hz to 20 kHz (or `sr / 2` if lower).
+    /// A Hann window of `n_fft`, librosa's hop (`n_fft / 4`), and [`DEFAULT_N_BINS`] log bands
+    /// from [`LOG_FMIN`] (20 Hz) to 20 kHz (or `sr / 2` if lower).
     pub fn new(sample_rate: f64, n_fft: usize) -> Self {
         StreamingParams {
             sample_rate,
             n_fft,
-            hop_length: (n_fft / 4).max(1),
+            hop_length: StftParams::default_hop(n_fft).max(1),
             win_length: n_fft,
             window: Window::Hann,
             scale: FreqScale::Log,
             n_bins: DEFAULT_N_BINS,
-            fmin: DEFAULT_FMIN,
+            fmin: LOG_FMIN,
             fmax: Some(DEFAULT_FMAX.min(sample_rate / 2.0)),
         }
     }
@@ -98,7 +97,16 @@ impl StreamingSpectrogram {
         let frames = FrameStream::new(&stft_params, 2.0)?;
         let window_sum: f64 = p.window.values(p.win_length)?.iter().map(|&w| w as f64).sum();
         ensure_param!(window_sum > 0.0, "the window must have a positive sum, got {window_sum}");
-        let axis = FreqAxis::new(p.scale, p.sample_rate, p.n_fft, p.n_bins, p.fmin, p.fmax)?;
+        let mel = MelParams {
+            sr: p.sample_rate,
+            n_fft: p.n_fft,
+            n_mels: p.n_bins,
+            fmin: p.fmin,
+            fmax: p.fmax,
+            htk: false,
+            norm: MelNorm::Slaney,
+        };
+        let axis = FreqAxis::new(p.scale, &mel)?;
         let gain = axis
             .bank()
             .dense()
@@ -182,7 +190,9 @@ impl StreamingSpectrogram {
 
     /// Forgets every pushed sample and every unpulled column.
     pub fn reset(&mut self) {
-        *self = Self::new(&self.params.clone()).expect("the parameters were valid at creation");
+        self.frames.reset();
+        self.columns.clear();
+        self.produced = 0;
     }
 }
 
@@ -329,17 +339,25 @@ mod tests {
     fn every_scale_puts_a_1_khz_tone_in_the_bin_nearest_1_khz() {
         for sr in [44100.0, 48000.0] {
             for scale in [FreqScale::Log, FreqScale::Mel, FreqScale::Linear] {
-                let p = StreamingParams { scale, fmin: if scale == FreqScale::Log { 20.0 } else { 0.0 }, ..StreamingParams::new(sr, 4096) };
+                let p = StreamingParams {
+                    scale,
+                    fmin: if scale == FreqScale::Log { 20.0 } else { 0.0 },
+                    ..StreamingParams::new(sr, 4096)
+                };
                 let mut s = StreamingSpectrogram::new(&p).unwrap();
                 s.push(&sine(1000.0, sr, 24000, 1.0));
                 let (n, cols) = s.pull(None);
                 assert!(n > 5);
                 let f = s.frequencies();
                 assert!(f.windows(2).all(|w| w[0] < w[1]));
-                let nearest = (0..f.len()).min_by(|&a, &b| (f[a] - 1000.0).abs().total_cmp(&(f[b] - 1000.0).abs())).unwrap();
+                let nearest =
+                    (0..f.len()).min_by(|&a, &b| (f[a] - 1000.0).abs().total_cmp(&(f[b] - 1000.0).abs())).unwrap();
                 for col in cols.chunks_exact(s.n_bins()) {
                     let (k, &peak) = col.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
-                    assert!(k.abs_diff(nearest) <= usize::from(scale == FreqScale::Mel), "{sr} {scale:?}: peak {k}, nearest {nearest}");
+                    assert!(
+                        k.abs_diff(nearest) <= usize::from(scale == FreqScale::Mel),
+                        "{sr} {scale:?}: peak {k}, nearest {nearest}"
+                    );
                     assert!(peak > -2.0 && peak < 2.0, "{sr} {scale:?}: {peak} dB");
                 }
             }

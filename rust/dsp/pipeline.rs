@@ -1,49 +1,21 @@
-//! Whole files through the pipeline, many at a time.
-//!
-//! Each file is one rayon task on a pool built for the call (so that a `fork()`ed child,
-//! such as a PyTorch DataLoader worker, never inherits a dead global pool). A panic in one
-//! file becomes that file's error; the others go on.
+//! One whole file through the stages: decode, mono, resample, STFT, filter bank, and for
+//! images levels, colour and encoding. Long files go to [`long_file`](super::long_file).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::decode::{self, Audio, AudioReader, ReadOptions};
-use super::scale::{FreqAxis, FreqScale};
-use super::stream::pooled_mel;
-use super::error::{catch_panic, ensure_param, Error, Result};
+use super::decode::{self, check_finite, Audio, AudioReader, Format, ReadOptions};
+use super::encode::{write_image_with, ImageFormat};
+use super::error::{ensure_param, Error, Result};
+use super::filterbank::{FreqAxis, FreqScale, MelParams, LOG_FMIN};
+use super::image::{Canvas, ImageParams};
+use super::long_file::pooled_mel;
 use super::resample::resample;
-use super::render::{render_to_file, ImageFormat, ImageParams};
 use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
-
-/// Runs `f` on every item on `workers` threads (`None`: one per core) and returns the results
-/// in order. A panic inside `f` is returned as that item's error.
-pub fn run_parallel<I, T, F>(workers: Option<usize>, items: &[I], f: F) -> Result<Vec<Result<T>>>
-where
-    I: Sync,
-    T: Send,
-    F: Fn(&I) -> Result<T> + Sync,
-{
-    let pool = pool(workers)?;
-    Ok(pool.install(|| items.par_iter().map(|item| guarded(|| f(item))).collect()))
-}
-
-/// A thread pool of `workers` threads (`None` or 0: one per core).
-pub fn pool(workers: Option<usize>) -> Result<rayon::ThreadPool> {
-    let n = workers.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .thread_name(|i| format!("spectrust-{i}"))
-        .build()
-        .map_err(|e| Error::Parameter(format!("cannot start {n} worker threads: {e}")))
-}
-
-/// Calls `f`, turning a panic into an error instead of unwinding further.
-pub fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_panic(f, |msg| Error::Parameter(format!("internal error: {msg}")))
-}
 
 /// Reads (the part `read` selects of) `path`, mixes it to mono if asked (before resampling,
 /// which is then cheaper) and resamples it to `sr` Hz if given.
@@ -67,7 +39,7 @@ fn prepare(mut audio: Audio, sr: Option<u32>, mono: bool) -> Result<Audio> {
 const STREAM_ABOVE_SECONDS: u64 = 300;
 
 /// Images are made from at most this many columns (or 4 per pixel, if more): longer files
-/// have their frames averaged in groups (see [`ColumnPool`](super::stream::ColumnPool)).
+/// have their frames averaged in groups (see [`ColumnPool`](super::long_file::ColumnPool)).
 const MIN_IMAGE_COLUMNS: usize = 8192;
 
 /// Mel spectrogram settings applied to files of any sample rate: one planned
@@ -78,8 +50,8 @@ pub struct Pipeline {
     sr: Option<u32>,
     /// How files are read (`max_duration` guards against decompression bombs).
     read: ReadOptions,
-    /// The frequency axis of the rows (mel: `params.mel`; log: `n_mels` bands from `fmin` to
-    /// `fmax`; linear: the FFT bins between them).
+    /// The frequency axis of the rows (mel: `params.mel`; log: `n_mels` bands from `fmin`, or
+    /// [`LOG_FMIN`] if 0, to `fmax`; linear: the FFT bins between them).
     scale: FreqScale,
     planned: Mutex<HashMap<u64, Arc<MelSpectrogram>>>,
 }
@@ -91,8 +63,11 @@ impl Pipeline {
     }
 
     /// A pipeline whose rows follow `scale` rather than the mel scale.
-    pub fn with_scale(params: MelSpecParams, sr: Option<u32>, read: ReadOptions, scale: FreqScale) -> Result<Self> {
+    pub fn with_scale(mut params: MelSpecParams, sr: Option<u32>, read: ReadOptions, scale: FreqScale) -> Result<Self> {
         ensure_param!(sr != Some(0), "sr must be positive, got 0");
+        if scale == FreqScale::Log && params.mel.fmin == 0.0 {
+            params.mel.fmin = LOG_FMIN;
+        }
         let p = Pipeline { params, sr, read, scale, planned: Mutex::new(HashMap::new()) };
         // Check the parameters once, up front.
         p.planned(sr.unwrap_or(22050))?;
@@ -104,22 +79,15 @@ impl Pipeline {
         if let Some(m) = self.planned.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(m.clone());
         }
-        let mut params = self.params.clone();
-        params.mel.sr = f64::from(sr);
-        let m = Arc::new(match self.scale {
-            FreqScale::Mel => MelSpectrogram::new(&params)?,
-            scale => {
-                let p = &params.mel;
-                let axis = FreqAxis::new(scale, p.sr, p.n_fft, p.n_mels, p.fmin, p.fmax)?;
-                MelSpectrogram::with_bank(&params, axis.bank().clone())?
-            }
-        });
+        let p = &self.params;
+        let axis = MelParams { sr: f64::from(sr), n_fft: p.stft.n_fft, ..p.mel.clone() };
+        let bank = FreqAxis::new(self.scale, &axis)?.into_bank();
+        let m = Arc::new(MelSpectrogram::with_bank(&p.stft, p.power, bank)?);
         self.planned.lock().unwrap_or_else(|e| e.into_inner()).insert(key, m.clone());
         Ok(m)
     }
 
-    /// The mono signal of `path` and its rate. NaN or infinite samples are an error: they
-    /// would poison every frame they touch (librosa refuses them too).
+    /// The mono signal of `path` and its rate; NaN or infinite samples are an error.
     pub fn load_mono(&self, path: &Path) -> Result<(Vec<f32>, u32)> {
         self.mono(path, decode::read_with(path, &self.read)?)
     }
@@ -138,27 +106,33 @@ impl Pipeline {
         self.planned(sr)?.compute(&y, false)
     }
 
-    /// The spectrogram of `path` to draw `width` pixels wide: the whole mel spectrogram, or
-    /// for a long file one reduced to a few columns per pixel while it is read.
-    pub fn image_spectrogram(&self, path: &Path, width: u32) -> Result<Matrix> {
+    /// The spectrogram of `path` to draw `width` pixels wide (the whole spectrogram, or for a
+    /// long file one reduced to a few columns per pixel while it is read) and the file's format.
+    pub fn image_spectrogram(&self, path: &Path, width: u32) -> Result<(Matrix, Format)> {
         let mut reader = AudioReader::open(path, &self.read)?;
-        let rate = reader.sample_rate();
+        let (rate, format) = (reader.sample_rate(), reader.format());
         let spectrogram = self.planned(self.sr.unwrap_or(rate))?;
         let long = reader.expected_frames().map_or(true, |n| n > STREAM_ABOVE_SECONDS * u64::from(rate));
         if long {
             let columns = MIN_IMAGE_COLUMNS.max(4 * width as usize);
-            return pooled_mel(&mut reader, self.sr, &self.params.stft, self.params.power, spectrogram.bank(), columns);
+            let spec =
+                pooled_mel(&mut reader, self.sr, &self.params.stft, self.params.power, spectrogram.bank(), columns)?;
+            return Ok((spec, format));
         }
         let (y, _) = self.mono(path, reader.read_all()?)?;
-        ensure_param!(!y.is_empty(), "{}: contains no audio samples", path.display());
-        spectrogram.compute(&y, false)
+        if y.is_empty() {
+            return Err(Error::empty(path));
+        }
+        Ok((spectrogram.compute(&y, false)?, format))
     }
 
-    /// Renders the file at `input` to the image `output` (format from its suffix).
-    pub fn render_file(&self, input: &Path, output: &Path, image: &ImageParams) -> Result<()> {
+    /// Renders the file at `input` to the image `output` (format from its suffix); returns the
+    /// input's format.
+    pub fn render_file(&self, input: &Path, output: &Path, image: &ImageParams) -> Result<Format> {
         ImageFormat::from_path(output)?;
-        let spec = self.image_spectrogram(input, image.width)?;
-        render_to_file(&spec, image, None, output)
+        let (spec, format) = self.image_spectrogram(input, image.width)?;
+        render_to_file(&spec, image, None, output)?;
+        Ok(format)
     }
 }
 
@@ -175,11 +149,23 @@ impl Pipeline {
     /// `format_suffix`), each showing `frame_duration` seconds of one spectrogram with one
     /// colour scale, for turning into video. Frames are rendered in parallel on the current
     /// rayon pool. On failure no frame of this call is left behind.
-    pub fn render_frames(&self, input: &Path, out_dir: &Path, image: &ImageParams, frame_duration: f64, format_suffix: &str) -> Result<Vec<FrameImage>> {
-        ensure_param!(frame_duration > 0.0 && frame_duration.is_finite(), "frame_duration must be positive seconds, got {frame_duration}");
+    pub fn render_frames(
+        &self,
+        input: &Path,
+        out_dir: &Path,
+        image: &ImageParams,
+        frame_duration: f64,
+        format_suffix: &str,
+    ) -> Result<Vec<FrameImage>> {
+        ensure_param!(
+            frame_duration > 0.0 && frame_duration.is_finite(),
+            "frame_duration must be positive seconds, got {frame_duration}"
+        );
         ImageFormat::from_path(Path::new(&format!("frame.{format_suffix}")))?;
         let (y, sr) = self.load_mono(input)?;
-        ensure_param!(!y.is_empty(), "{}: contains no audio samples", input.display());
+        if y.is_empty() {
+            return Err(Error::empty(input));
+        }
         let hop = self.params.stft.hop_length as f64;
         let per_frame = frame_duration * f64::from(sr) / hop;
         ensure_param!(
@@ -203,7 +189,11 @@ impl Pipeline {
             };
             let path = out_dir.join(format!("frame_{k:04}.{format_suffix}"));
             render_to_file(&part, image, Some(reference), &path)?;
-            Ok(FrameImage { path, start: k as f64 * frame_duration, end: ((k + 1) as f64 * frame_duration).min(duration) })
+            Ok(FrameImage {
+                path,
+                start: k as f64 * frame_duration,
+                end: ((k + 1) as f64 * frame_duration).min(duration),
+            })
         };
         let frames: Vec<Result<FrameImage>> = (0..count).into_par_iter().map(render).collect();
         if let Some(i) = frames.iter().position(|f| f.is_err()) {
@@ -216,16 +206,58 @@ impl Pipeline {
     }
 }
 
-/// NaN or infinite samples are an error naming the file.
-pub fn check_finite(path: &Path, samples: &[f32]) -> Result<()> {
-    // Blocks without an early exit inside, so that the test vectorises (a plain `find` costs
-    // about a tenth of a whole mel spectrogram); the bad sample is looked for only if any.
-    let non_finite = |x: &f32| u32::from(x.to_bits() & 0x7fff_ffff >= 0x7f80_0000);
-    if !samples.chunks(4096).any(|block| block.iter().map(non_finite).fold(0, |a, b| a | b) != 0) {
-        return Ok(());
+/// Draws `spec` as `p` asks (0 dB at `reference`, else at its maximum) and writes the image
+/// to `path`, with this thread's kept canvas and encoder buffer: fresh multi-megabyte buffers
+/// for every image cost about as much in page faults as colouring the pixels.
+pub fn render_to_file(spec: &Matrix, p: &ImageParams, reference: Option<f32>, path: &Path) -> Result<()> {
+    thread_local! {
+        static BUFFERS: RefCell<(Canvas, Vec<u8>)> = RefCell::new(Default::default());
     }
-    match samples.iter().find(|x| !x.is_finite()) {
-        Some(bad) => Err(Error::decode(path, format!("contains {} samples", if bad.is_nan() { "NaN" } else { "infinite" }))),
-        None => Ok(()),
+    ImageFormat::from_path(path)?;
+    BUFFERS.with_borrow_mut(|(canvas, encoded)| {
+        let rgb = canvas.draw(spec, p, reference)?;
+        let written = write_image_with(path, rgb, p.width, p.height, p.quality, encoded);
+        if canvas.capacity() > KEEP_BUFFERS_UP_TO {
+            (*canvas, *encoded) = Default::default();
+        }
+        written
+    })
+}
+
+/// Per-image buffers larger than this (bytes of pixels) are not kept for the next image.
+const KEEP_BUFFERS_UP_TO: usize = 64 << 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsp::encode::write_image;
+    use crate::dsp::image::{render_rgb_ref, Colormap};
+
+    #[test]
+    fn render_to_file_with_kept_buffers_writes_what_render_and_write_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<f32> = (0..8 * 10).map(|i| ((i * 37 % 101) as f32 / 10.0).powi(3)).collect();
+        let m = Matrix { rows: 8, cols: 10, data };
+        let base = ImageParams {
+            width: 40,
+            height: 30,
+            colormap: Colormap::Gray,
+            rgb: [255.0; 3],
+            top_db: 80.0,
+            quality: 90,
+            noise_percentile: None,
+        };
+        for (i, (w, h, noise)) in
+            [(40, 30, None), (7, 5, Some(30.0)), (40, 30, None), (41, 29, None)].into_iter().enumerate()
+        {
+            let p =
+                ImageParams { width: w, height: h, colormap: Colormap::Magma, noise_percentile: noise, ..base.clone() };
+            for name in ["a.jpg", "a.png"] {
+                let (got, want) = (dir.path().join(format!("{i}{name}")), dir.path().join(format!("want{i}{name}")));
+                render_to_file(&m, &p, Some(20.0), &got).unwrap();
+                write_image(&want, &render_rgb_ref(&m, &p, Some(20.0)).unwrap(), w, h, p.quality).unwrap();
+                assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&want).unwrap(), "{i} {name}");
+            }
+        }
     }
 }

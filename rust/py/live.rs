@@ -1,14 +1,16 @@
-//! Binding of the streaming spectrogram (`crate::dsp::streaming`): conversion only.
+//! Binding of the live view's spectrogram (`crate::dsp::live`): conversion only.
 
 use numpy::ndarray::{Array1, Array2};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use super::{check, WindowArg};
-use crate::dsp::scale::FreqScale;
-use crate::dsp::streaming::{StreamingParams, StreamingSpectrogram as Inner, DB_FLOOR};
-use crate::dsp::stft::Window;
+use super::args::{fit, fit_opt, WindowArg};
+use super::check;
+use crate::dsp::error::guarded;
+use crate::dsp::filterbank::FreqScale;
+use crate::dsp::live::{StreamingParams, StreamingSpectrogram as Inner, DB_FLOOR};
+use crate::dsp::stft::StftParams;
 
 /// A spectrogram computed as audio arrives: push samples, pull columns.
 ///
@@ -27,7 +29,8 @@ use crate::dsp::stft::Window;
 /// n_fft : int >= 2
 ///     FFT length in samples (default 2048).
 /// hop_length : int > 0 or None
-///     Samples between the starts of successive columns (default ``n_fft // 4``).
+///     Samples between the starts of successive columns (default ``win_length // 4``, as
+///     librosa).
 /// win_length : int or None
 ///     Window length in samples, at most ``n_fft`` (default ``n_fft``).
 /// window : str or sequence of float
@@ -36,10 +39,10 @@ use crate::dsp::stft::Window;
 /// scale : {"log", "mel", "linear"}
 ///     Frequency axis (default ``"log"``): ``n_bins`` bands evenly spaced in log-frequency,
 ///     ``n_bins`` mel bands (Slaney's scale), or the FFT bins themselves.
-/// n_bins : int
-///     Number of log or mel bands (default 256; ignored by ``"linear"``).
-/// fmin : float >= 0
-///     Lowest centre frequency in Hz (default 20; must be > 0 for ``"log"``).
+/// n_bins : int or None
+///     Number of log or mel bands (default ``None``: 256; ignored by ``"linear"``).
+/// fmin : float >= 0 or None
+///     Lowest centre frequency in Hz (default ``None``: 20 Hz; must be > 0 for ``"log"``).
 /// fmax : float or None
 ///     Highest centre frequency in Hz, at most ``sr / 2`` (default: 20000 Hz, or ``sr / 2``
 ///     when lower).
@@ -81,36 +84,34 @@ impl StreamingSpectrogram {
     #[new]
     #[pyo3(signature = (
         sr, *, n_fft=2048, hop_length=None, win_length=None, window=WindowArg::Name("hann".into()),
-        scale="log", n_bins=256, fmin=20.0, fmax=None
+        scale="log", n_bins=None, fmin=None, fmax=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         sr: f64,
-        n_fft: usize,
-        hop_length: Option<usize>,
-        win_length: Option<usize>,
+        n_fft: i64,
+        hop_length: Option<i64>,
+        win_length: Option<i64>,
         window: WindowArg,
         scale: &str,
-        n_bins: usize,
-        fmin: f64,
+        n_bins: Option<i64>,
+        fmin: Option<f64>,
         fmax: Option<f64>,
     ) -> PyResult<Self> {
-        let defaults = StreamingParams::new(sr, n_fft);
-        let win_length = win_length.unwrap_or(n_fft);
-        let window = match window {
-            WindowArg::Name(name) => check(Window::from_name(&name))?,
-            WindowArg::Values(v) => Window::Custom(v),
-        };
-        let params = StreamingParams {
-            hop_length: hop_length.unwrap_or(win_length / 4),
-            win_length,
-            window,
-            scale: check(FreqScale::from_name(scale))?,
-            n_bins,
-            fmin,
-            fmax: fmax.or(defaults.fmax),
-            ..defaults
-        };
+        let params = check((|| {
+            let defaults = StreamingParams::new(sr, fit("n_fft", n_fft)?);
+            let win_length = fit_opt("win_length", win_length)?.unwrap_or(defaults.n_fft);
+            Ok(StreamingParams {
+                hop_length: fit_opt("hop_length", hop_length)?.unwrap_or(StftParams::default_hop(win_length)),
+                win_length,
+                window: window.window()?,
+                scale: FreqScale::from_name(scale)?,
+                n_bins: fit_opt("n_bins", n_bins)?.unwrap_or(defaults.n_bins),
+                fmin: fmin.unwrap_or(defaults.fmin),
+                fmax: fmax.or(defaults.fmax),
+                ..defaults
+            })
+        })())?;
         Ok(StreamingSpectrogram { inner: check(Inner::new(&params))?, scale: scale.to_owned() })
     }
 
@@ -125,7 +126,7 @@ impl StreamingSpectrogram {
             return Err(PyTypeError::new_err("samples must be a 1-D float32 or float64 numpy array"));
         };
         let inner = &mut self.inner;
-        Ok(py.detach(move || inner.push(&samples)))
+        check(py.detach(move || guarded(|| Ok(inner.push(&samples)))))
     }
 
     /// Removes and returns up to ``max_columns`` of the oldest ready columns (all when

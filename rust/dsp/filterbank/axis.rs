@@ -1,4 +1,4 @@
-//! Frequency axes for spectrogram images and the live view: mel, logarithmic or linear.
+//! Frequency axes of spectrogram images and the live view: mel, logarithmic or linear.
 //!
 //! Every axis is a sparse filterbank over the `1 + n_fft / 2` bins of one power spectrum,
 //! plus the centre frequency in Hz of each output bin (ascending, low first).
@@ -9,8 +9,13 @@
 //!   weights summing to 1 (the output is a weighted mean of the power in the band);
 //! - linear: the FFT bins from `fmin` to `fmax` themselves.
 
-use super::error::{ensure_param, Error, Result};
-use super::mel::{mel_frequencies, MelFilterBank, MelNorm, MelParams};
+use super::mel::{mel_frequencies, MelParams};
+use super::FilterBank;
+use crate::dsp::error::{ensure_param, Error, Result};
+
+/// The lowest frequency of a log axis whose `fmin` is 0 Hz (a log axis cannot start at 0),
+/// and the live view's default: 20 Hz, the low end of hearing.
+pub const LOG_FMIN: f64 = 20.0;
 
 /// The frequency scale of a spectrogram's vertical axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +33,9 @@ impl FreqScale {
             "mel" => Ok(FreqScale::Mel),
             "log" => Ok(FreqScale::Log),
             "linear" => Ok(FreqScale::Linear),
-            other => Err(Error::Parameter(format!("unknown scale {other:?}; expected one of {}", Self::NAMES.join(", ")))),
+            other => {
+                Err(Error::Parameter(format!("unknown scale {other:?}; expected one of {}", Self::NAMES.join(", "))))
+            }
         }
     }
 }
@@ -36,25 +43,25 @@ impl FreqScale {
 /// A frequency axis: a filterbank and the centre frequency of each of its outputs.
 #[derive(Debug, Clone)]
 pub struct FreqAxis {
-    bank: MelFilterBank,
+    bank: FilterBank,
     frequencies: Vec<f32>,
 }
 
 impl FreqAxis {
-    /// An axis of `scale` for spectra of `n_fft` points at `sr` Hz, from `fmin` to `fmax` Hz
-    /// (`None`: `sr / 2`). `n_bins` is the number of mel or log bands; a linear axis has one
-    /// output per FFT bin in range and ignores it. Mel uses Slaney's scale and normalisation.
-    pub fn new(scale: FreqScale, sr: f64, n_fft: usize, n_bins: usize, fmin: f64, fmax: Option<f64>) -> Result<Self> {
+    /// An axis of `scale` for spectra of `p.n_fft` points at `p.sr` Hz, from `p.fmin` to
+    /// `p.fmax` Hz (`None`: `sr / 2`). `p.n_mels` is the number of mel or log bands; a linear
+    /// axis has one output per FFT bin in range and ignores it; only mel uses `htk` and `norm`.
+    pub fn new(scale: FreqScale, p: &MelParams) -> Result<Self> {
         match scale {
-            FreqScale::Mel => Self::mel(&MelParams { sr, n_fft, n_mels: n_bins, fmin, fmax, htk: false, norm: MelNorm::Slaney }),
-            FreqScale::Log => Self::log(sr, n_fft, n_bins, fmin, fmax),
-            FreqScale::Linear => Self::linear(sr, n_fft, fmin, fmax),
+            FreqScale::Mel => Self::mel(p),
+            FreqScale::Log => Self::log(p.sr, p.n_fft, p.n_mels, p.fmin, p.fmax),
+            FreqScale::Linear => Self::linear(p.sr, p.n_fft, p.fmin, p.fmax),
         }
     }
 
     /// librosa's mel filterbank; the centres are the mel points between the band edges.
     pub fn mel(p: &MelParams) -> Result<Self> {
-        let bank = MelFilterBank::new(p)?;
+        let bank = FilterBank::mel(p)?;
         let points = mel_frequencies(p.n_mels + 2, p.fmin, p.fmax.unwrap_or(p.sr / 2.0), p.htk);
         Ok(FreqAxis { bank, frequencies: points[1..=p.n_mels].iter().map(|&f| f as f32).collect() })
     }
@@ -86,7 +93,7 @@ impl FreqAxis {
             })
             .collect();
         let frequencies = (0..n_bins).map(|i| centre(i as f64) as f32).collect();
-        Ok(FreqAxis { bank: MelFilterBank::from_rows(n_fft_bins, rows), frequencies })
+        Ok(FreqAxis { bank: FilterBank::from_rows(n_fft_bins, rows), frequencies })
     }
 
     /// The FFT bins from `fmin` to `fmax`, unchanged.
@@ -97,7 +104,7 @@ impl FreqAxis {
         ensure_param!(first <= last, "no FFT bin between fmin={fmin} Hz and fmax={fmax} Hz with n_fft={n_fft}");
         let rows = (first..=last).map(|k| (k, vec![1.0])).collect();
         let frequencies = (first..=last).map(|k| (k as f64 * bin_hz) as f32).collect();
-        Ok(FreqAxis { bank: MelFilterBank::from_rows(n_fft / 2 + 1, rows), frequencies })
+        Ok(FreqAxis { bank: FilterBank::from_rows(n_fft / 2 + 1, rows), frequencies })
     }
 
     /// The number of output bins.
@@ -111,8 +118,13 @@ impl FreqAxis {
     }
 
     /// The underlying sparse filterbank.
-    pub fn bank(&self) -> &MelFilterBank {
+    pub fn bank(&self) -> &FilterBank {
         &self.bank
+    }
+
+    /// The filterbank, without the frequencies.
+    pub fn into_bank(self) -> FilterBank {
+        self.bank
     }
 
     /// One frame: `1 + n_fft / 2` power values in, [`Self::n_bins`] values out.
@@ -137,6 +149,7 @@ fn check_range(sr: f64, n_fft: usize, fmin: f64, fmax: Option<f64>) -> Result<(f
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::filterbank::MelNorm;
 
     fn tone_spectrum(n_fft: usize, bin: usize) -> Vec<f32> {
         let mut s = vec![0.0; n_fft / 2 + 1];
@@ -151,12 +164,15 @@ mod tests {
         let f = bin as f64 * sr / n_fft as f64;
         for scale in [FreqScale::Mel, FreqScale::Log, FreqScale::Linear] {
             let fmin = if scale == FreqScale::Log { 20.0 } else { 0.0 };
-            let axis = FreqAxis::new(scale, sr, n_fft, 200, fmin, Some(20000.0)).unwrap();
+            let p = MelParams { sr, n_fft, n_mels: 200, fmin, fmax: Some(20000.0), htk: false, norm: MelNorm::Slaney };
+            let axis = FreqAxis::new(scale, &p).unwrap();
             let mut out = vec![0.0; axis.n_bins()];
             axis.apply(&tone_spectrum(n_fft, bin), &mut out);
             let peak = (0..out.len()).max_by(|&a, &b| out[a].total_cmp(&out[b])).unwrap();
             let nearest = (0..out.len())
-                .min_by(|&a, &b| (axis.frequencies()[a] as f64 - f).abs().total_cmp(&(axis.frequencies()[b] as f64 - f).abs()))
+                .min_by(|&a, &b| {
+                    (axis.frequencies()[a] as f64 - f).abs().total_cmp(&(axis.frequencies()[b] as f64 - f).abs())
+                })
                 .unwrap();
             assert!(peak.abs_diff(nearest) <= 1, "{scale:?}: peak {peak} nearest {nearest}");
             assert!(axis.frequencies().windows(2).all(|w| w[0] < w[1]), "{scale:?} not ascending");

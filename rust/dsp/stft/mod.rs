@@ -1,111 +1,23 @@
 //! Short-time Fourier transform, framed and padded exactly as librosa 0.11's `stft`.
+//!
+//! Whole signals go through [`Stft::power_block`], two frames per complex FFT; single frames
+//! (streams: the live view and long files, see [`FrameStream`]) through
+//! [`Stft::power_spectra`], one real FFT each (realfft).
 
-use std::collections::HashMap;
+mod stream;
+mod window;
+
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use realfft::{RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex32;
 use rustfft::{Fft, FftPlanner};
 
-use super::error::{ensure_param, Error, Result};
+pub use stream::FrameStream;
+pub use window::{PadMode, Window};
 
-/// Analysis window (scipy's `get_window(name, win_length, fftbins=True)`, i.e. periodic).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Window {
-    Hann,
-    Hamming,
-    Blackman,
-    /// Rectangular (`"boxcar"`, `"ones"`, `"rectangular"`).
-    Boxcar,
-    /// Explicit window values, `win_length` of them.
-    Custom(Vec<f32>),
-}
-
-impl Window {
-    /// Parses scipy's window names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name.to_ascii_lowercase().as_str() {
-            "hann" | "hanning" => Window::Hann,
-            "hamming" => Window::Hamming,
-            "blackman" => Window::Blackman,
-            "boxcar" | "ones" | "rectangular" | "rect" => Window::Boxcar,
-            other => {
-                return Err(Error::Parameter(format!(
-                    "unknown window {other:?}; expected hann, hamming, blackman, boxcar or an array"
-                )))
-            }
-        })
-    }
-
-    /// The `len` periodic window values (computed in f64, stored as f32 like librosa).
-    pub fn values(&self, len: usize) -> Result<Vec<f32>> {
-        let cosine = |a: &[f64]| -> Vec<f32> {
-            (0..len)
-                .map(|n| {
-                    let x = 2.0 * std::f64::consts::PI * n as f64 / len as f64;
-                    a.iter().enumerate().map(|(k, &ak)| if k % 2 == 0 { ak } else { -ak } * (k as f64 * x).cos()).sum::<f64>() as f32
-                })
-                .collect()
-        };
-        Ok(match self {
-            Window::Hann => cosine(&[0.5, 0.5]),
-            Window::Hamming => cosine(&[0.54, 0.46]),
-            Window::Blackman => cosine(&[0.42, 0.5, 0.08]),
-            Window::Boxcar => vec![1.0; len],
-            Window::Custom(v) => {
-                ensure_param!(v.len() == len, "window has {} values, expected win_length={len}", v.len());
-                v.clone()
-            }
-        })
-    }
-}
-
-/// How the signal is extended past its ends when `center` is true (numpy's `np.pad` modes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PadMode {
-    Constant,
-    Reflect,
-    Edge,
-    Symmetric,
-}
-
-impl PadMode {
-    pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "constant" => PadMode::Constant,
-            "reflect" => PadMode::Reflect,
-            "edge" => PadMode::Edge,
-            "symmetric" => PadMode::Symmetric,
-            other => {
-                return Err(Error::Parameter(format!(
-                    "unsupported pad_mode {other:?}; expected constant, reflect, edge or symmetric"
-                )))
-            }
-        })
-    }
-
-    /// The sample at index `i` (which may be outside `0..y.len()`) of the extended signal.
-    fn sample(self, y: &[f32], i: isize) -> f32 {
-        let n = y.len() as isize;
-        if (0..n).contains(&i) {
-            return y[i as usize];
-        }
-        match self {
-            PadMode::Constant => 0.0,
-            PadMode::Edge => y[i.clamp(0, n - 1) as usize],
-            PadMode::Reflect if n == 1 => y[0],
-            PadMode::Reflect => {
-                let period = 2 * (n - 1);
-                let j = i.rem_euclid(period);
-                y[(if j >= n { period - j } else { j }) as usize]
-            }
-            PadMode::Symmetric => {
-                let j = i.rem_euclid(2 * n);
-                y[(if j >= n { 2 * n - 1 - j } else { j }) as usize]
-            }
-        }
-    }
-}
+use super::error::{ensure_param, Result};
 
 /// STFT parameters, with librosa's names and meanings.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,26 +36,49 @@ impl StftParams {
     /// librosa's defaults for a given `n_fft`: hop `n_fft / 4`, Hann window of `n_fft`, centred,
     /// zero padding.
     pub fn new(n_fft: usize) -> Self {
-        StftParams { n_fft, hop_length: n_fft / 4, win_length: n_fft, window: Window::Hann, center: true, pad_mode: PadMode::Constant }
+        StftParams {
+            n_fft,
+            hop_length: Self::default_hop(n_fft),
+            win_length: n_fft,
+            window: Window::Hann,
+            center: true,
+            pad_mode: PadMode::Constant,
+        }
+    }
+
+    /// librosa's hop when none is given: a quarter of the window, `win_length // 4`.
+    pub fn default_hop(win_length: usize) -> usize {
+        win_length / 4
     }
 }
 
-/// Forward complex FFT plans, shared by every thread (the planner caches its twiddles).
-fn plan(n_fft: usize) -> Arc<dyn Fft<f32>> {
-    static PLANS: OnceLock<Mutex<(FftPlanner<f32>, HashMap<usize, Arc<dyn Fft<f32>>>)>> = OnceLock::new();
-    let mut guard = PLANS.get_or_init(|| Mutex::new((FftPlanner::new(), HashMap::new()))).lock().unwrap_or_else(|e| e.into_inner());
-    let (planner, cache) = &mut *guard;
-    cache.entry(n_fft).or_insert_with(|| planner.plan_fft_forward(n_fft)).clone()
+/// Forward complex FFT plans of `n` points, shared by every thread (the planner keeps one plan
+/// per size).
+fn complex_plan(n: usize) -> Arc<dyn Fft<f32>> {
+    static PLANNER: OnceLock<Mutex<FftPlanner<f32>>> = OnceLock::new();
+    PLANNER.get_or_init(|| Mutex::new(FftPlanner::new())).lock().unwrap_or_else(|e| e.into_inner()).plan_fft_forward(n)
 }
 
-/// A planned STFT: window, FFT plan and framing.
+/// Forward real FFT plans of `n` points, shared by every thread (likewise cached).
+fn real_plan(n: usize) -> Arc<dyn RealToComplex<f32>> {
+    static PLANNER: OnceLock<Mutex<RealFftPlanner<f32>>> = OnceLock::new();
+    PLANNER
+        .get_or_init(|| Mutex::new(RealFftPlanner::new()))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .plan_fft_forward(n)
+}
+
+/// A planned STFT: window, FFT plans and framing.
 ///
-/// Frames are transformed two at a time by one complex FFT of `n_fft` points, the first frame
-/// as the real part and the second as the imaginary part: with `Z = FFT(a + i b)`,
-/// `A[k] = (Z[k] + conj Z[n-k]) / 2` and `B[k] = (Z[k] - conj Z[n-k]) / 2i`. That costs about
-/// the same as one real FFT of each frame without the real FFT's twiddle pass. A frame's values
-/// then depend on its partner through float rounding (relative 1e-7 of the louder frame), so
-/// [`Stft::power_spectra`], for streams, transforms each frame alone (a zero partner).
+/// Whole signals ([`Stft::power_block`]) are transformed two frames at a time by one complex
+/// FFT of `n_fft` points, the first frame as the real part and the second as the imaginary
+/// part: with `Z = FFT(a + i b)`, `A[k] = (Z[k] + conj Z[n-k]) / 2` and
+/// `B[k] = (Z[k] - conj Z[n-k]) / 2i`. That costs about the same as one real FFT of each frame
+/// without the real FFT's twiddle pass. A frame's values then depend on its partner through
+/// float rounding (relative 1e-7 of the louder frame), so [`Stft::power_spectra`], for
+/// streams, transforms each frame alone by a real FFT: a frame's numbers never depend on the
+/// blocks a stream came in.
 pub struct Stft {
     n_fft: usize,
     hop_length: usize,
@@ -151,16 +86,21 @@ pub struct Stft {
     pad_mode: PadMode,
     window: Vec<f32>,
     fft: Arc<dyn Fft<f32>>,
+    rfft: Arc<dyn RealToComplex<f32>>,
 }
 
-/// Per-thread buffers for [`Stft::power_spectra`].
+/// Work buffers of one thread for [`Stft::power_block`] and [`Stft::power_spectra`], made by
+/// [`Stft::scratch`] and owned by the caller.
 pub struct Scratch {
     frames: [Vec<f32>; 2],
     buffer: Vec<Complex32>,
     fft: Vec<Complex32>,
-    power: [Vec<f32>; 2],
     /// [`BLOCK`] frames of `n_bins` values (plus one spare frame for an odd count).
     spectra: Vec<f32>,
+    /// One frame's real FFT: its bins, its scratch and the frame's `|X|^power`.
+    bins: Vec<Complex32>,
+    rfft: Vec<Complex32>,
+    power: Vec<f32>,
 }
 
 impl Stft {
@@ -177,7 +117,15 @@ impl Stft {
         let mut window = vec![0.0; p.n_fft];
         let left = (p.n_fft - p.win_length) / 2;
         window[left..left + p.win_length].copy_from_slice(&values);
-        Ok(Stft { n_fft: p.n_fft, hop_length: p.hop_length, center: p.center, pad_mode: p.pad_mode, window, fft: plan(p.n_fft) })
+        Ok(Stft {
+            n_fft: p.n_fft,
+            hop_length: p.hop_length,
+            center: p.center,
+            pad_mode: p.pad_mode,
+            window,
+            fft: complex_plan(p.n_fft),
+            rfft: real_plan(p.n_fft),
+        })
     }
 
     pub fn n_fft(&self) -> usize {
@@ -219,8 +167,10 @@ impl Stft {
             frames: [vec![0.0; n], vec![0.0; n]],
             buffer: vec![Complex32::default(); n],
             fft: vec![Complex32::default(); self.fft.get_inplace_scratch_len()],
-            power: [vec![0.0; self.n_bins()], vec![0.0; self.n_bins()]],
             spectra: vec![0.0; (BLOCK + 1) * self.n_bins()],
+            bins: self.rfft.make_output_vec(),
+            rfft: self.rfft.make_scratch_vec(),
+            power: vec![0.0; self.n_bins()],
         }
     }
 
@@ -258,7 +208,17 @@ impl Stft {
     /// `|X|^power` of frame `t` into `pa` and, when `pair`, of frame `t + 1` into `pb`
     /// (`n_bins` values each), by one complex FFT (see [`Stft`]).
     #[inline(always)]
-    fn transform_pair(&self, y: &[f32], t: usize, pair: bool, power: f32, scratch: &mut Scratch, pa: &mut [f32], pb: &mut [f32]) {
+    #[allow(clippy::too_many_arguments)]
+    fn transform_pair(
+        &self,
+        y: &[f32],
+        t: usize,
+        pair: bool,
+        power: f32,
+        scratch: &mut Scratch,
+        pa: &mut [f32],
+        pb: &mut [f32],
+    ) {
         let n = self.n_fft;
         let n_bins = self.n_bins();
         let Scratch { frames: [a, b], buffer, fft, .. } = scratch;
@@ -291,26 +251,32 @@ impl Stft {
             *oa = 0.25 * (ar * ar + ai * ai);
             *ob = 0.25 * (br * br + bi * bi);
         }
-        for p in [&mut pa[..n_bins], &mut pb[..n_bins]] {
-            if power == 1.0 {
-                p.iter_mut().for_each(|v| *v = v.sqrt());
-            } else if power != 2.0 {
-                p.iter_mut().for_each(|v| *v = v.sqrt().powf(power));
-            }
-        }
+        raise_to(&mut pa[..n_bins], power);
+        raise_to(&mut pb[..n_bins], power);
     }
 
-    /// Calls `sink(t, |X_t|^power)` for each frame `t` in `frames`, in order. Each frame is
-    /// transformed on its own (with a zero partner, see [`Stft`]), so a frame's values do not
-    /// depend on which frames are asked for with it: streams fed in blocks of any size get
-    /// the same numbers. Whole signals are faster through [`Stft::power_block`].
-    pub fn power_spectra(&self, y: &[f32], power: f32, frames: Range<usize>, scratch: &mut Scratch, mut sink: impl FnMut(usize, &[f32])) {
-        let [mut pa, mut pb] = std::mem::take(&mut scratch.power);
+    /// Calls `sink(t, |X_t|^power)` for each frame `t` in `frames`, in order, each frame
+    /// transformed alone by a real FFT (see [`Stft`]): a frame's values do not depend on which
+    /// frames are asked for with it, so streams fed in blocks of any size get the same numbers.
+    /// Whole signals are faster through [`Stft::power_block`].
+    pub fn power_spectra(
+        &self,
+        y: &[f32],
+        power: f32,
+        frames: Range<usize>,
+        scratch: &mut Scratch,
+        mut sink: impl FnMut(usize, &[f32]),
+    ) {
+        let Scratch { frames: [frame, _], bins, rfft, power: out, .. } = scratch;
         for t in frames {
-            self.transform_pair(y, t, false, power, scratch, &mut pa, &mut pb);
-            sink(t, &pa);
+            self.windowed(y, t, frame);
+            self.rfft.process_with_scratch(frame, bins, rfft).expect("buffers sized by Stft::scratch");
+            for (o, z) in out.iter_mut().zip(bins.iter()) {
+                *o = z.re * z.re + z.im * z.im;
+            }
+            raise_to(out, power);
+            sink(t, out);
         }
-        scratch.power = [pa, pb];
     }
 
     /// `|X|^power` of the frames `t0 .. t0 + count` (`count <= BLOCK`) laid out bin-major:
@@ -319,7 +285,15 @@ impl Stft {
     /// same frames to get the same numbers; they match [`Stft::power_spectra`]'s up to float
     /// rounding.
     #[inline(always)]
-    pub fn power_block(&self, y: &[f32], power: f32, t0: usize, count: usize, scratch: &mut Scratch, block: &mut [[f32; BLOCK]]) {
+    pub fn power_block(
+        &self,
+        y: &[f32],
+        power: f32,
+        t0: usize,
+        count: usize,
+        scratch: &mut Scratch,
+        block: &mut [[f32; BLOCK]],
+    ) {
         let n_bins = self.n_bins();
         assert!(count <= BLOCK && block.len() >= n_bins, "block too small");
         // Frame-major first (frame f at spectra[f * n_bins..]), then transposed BLOCK x BLOCK
@@ -348,9 +322,20 @@ impl Stft {
 /// Frames per block of [`Stft::power_block`].
 pub const BLOCK: usize = 8;
 
+/// Power spectra `|X|^2` to `|X|^power`, in place.
+#[inline(always)]
+fn raise_to(p: &mut [f32], power: f32) {
+    if power == 1.0 {
+        p.iter_mut().for_each(|v| *v = v.sqrt());
+    } else if power != 2.0 {
+        p.iter_mut().for_each(|v| *v = v.sqrt().powf(power));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::error::Error;
 
     #[test]
     fn frame_counts_follow_librosa() {
@@ -364,40 +349,70 @@ mod tests {
         assert!(matches!(s.n_frames(100), Err(Error::Parameter(_))));
     }
 
-    #[test]
-    fn padding_matches_numpy() {
-        let y = [1.0, 2.0, 3.0];
-        let got = |m: PadMode| (-4..7).map(|i| m.sample(&y, i)).collect::<Vec<_>>();
-        // np.pad([1,2,3], 4, mode=...)
-        assert_eq!(got(PadMode::Reflect), vec![1., 2., 3., 2., 1., 2., 3., 2., 1., 2., 3.]);
-        assert_eq!(got(PadMode::Symmetric), vec![3., 3., 2., 1., 1., 2., 3., 3., 2., 1., 1.]);
-        assert_eq!(got(PadMode::Edge), vec![1., 1., 1., 1., 1., 2., 3., 3., 3., 3., 3.]);
-        assert_eq!(got(PadMode::Constant), vec![0., 0., 0., 0., 1., 2., 3., 0., 0., 0., 0.]);
+    fn rectangular(n_fft: usize) -> Stft {
+        Stft::new(&StftParams { window: Window::Boxcar, center: false, ..StftParams::new(n_fft) }).unwrap()
     }
 
     #[test]
-    fn a_sine_peaks_in_its_bin_and_parseval_holds() {
+    fn a_sine_peaks_in_its_bin() {
         let n_fft = 1024;
-        let mut p = StftParams::new(n_fft);
-        p.window = Window::Boxcar;
-        p.center = false;
-        let s = Stft::new(&p).unwrap();
+        let s = rectangular(n_fft);
         let k = 37.0;
-        let y: Vec<f32> = (0..n_fft).map(|i| (2.0 * std::f32::consts::PI * k * i as f32 / n_fft as f32).cos()).collect();
-        let mut scratch = s.scratch();
+        let y: Vec<f32> =
+            (0..n_fft).map(|i| (2.0 * std::f32::consts::PI * k * i as f32 / n_fft as f32).cos()).collect();
         let mut spec = vec![];
-        s.power_spectra(&y, 1.0, 0..1, &mut scratch, |_, p| spec = p.to_vec());
+        s.power_spectra(&y, 1.0, 0..1, &mut s.scratch(), |_, p| spec = p.to_vec());
         let peak = spec.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
         assert_eq!(peak, 37);
         assert!((spec[37] - n_fft as f32 / 2.0).abs() < 1e-2);
     }
 
     #[test]
-    fn periodic_hann() {
-        let w = Window::Hann.values(4).unwrap();
-        let want = [0.0, 0.5, 1.0, 0.5];
-        for (a, b) in w.iter().zip(want) {
-            assert!((a - b).abs() < 1e-7);
+    fn parseval_holds_for_single_frames_and_pairs() {
+        // With a rectangular window, sum_k |X_k|^2 over all n_fft bins is n_fft * sum x^2; the
+        // one-sided spectrum counts the bins other than 0 and n_fft / 2 twice.
+        for n_fft in [512, 1000] {
+            let s = rectangular(n_fft);
+            let y: Vec<f32> =
+                (0..2 * n_fft).map(|i| ((i * 7919 % 1013) as f32 / 1013.0 - 0.5) * (i as f32 * 0.01).sin()).collect();
+            let energy =
+                |t: usize| y[t * s.hop_length()..][..n_fft].iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>();
+            let total = |p: &[f32]| {
+                let twice = |k: usize| if k == 0 || 2 * k == n_fft { 1.0 } else { 2.0 };
+                p.iter().enumerate().map(|(k, &v)| twice(k) * f64::from(v)).sum::<f64>()
+            };
+            let mut single = vec![];
+            s.power_spectra(&y, 2.0, 0..2, &mut s.scratch(), |_, p| single.push(total(p)));
+            let mut block = vec![[0.0f32; BLOCK]; s.n_bins()];
+            s.power_block(&y, 2.0, 0, 2, &mut s.scratch(), &mut block);
+            for t in 0..2 {
+                let want = n_fft as f64 * energy(t);
+                let paired = total(&block.iter().map(|row| row[t]).collect::<Vec<_>>());
+                for got in [single[t], paired] {
+                    assert!((got - want).abs() < 1e-4 * want, "n_fft {n_fft} frame {t}: {got} vs {want}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn single_frames_match_paired_frames() {
+        let y: Vec<f32> = (0..9000).map(|i| (i as f32 * 0.031).sin() + 0.3 * (i as f32 * 0.57).cos()).collect();
+        for (n_fft, window) in [(2048, Window::Hann), (400, Window::Hamming), (255, Window::Blackman)] {
+            let s = Stft::new(&StftParams { window, ..StftParams::new(n_fft) }).unwrap();
+            let frames = s.n_frames(y.len()).unwrap();
+            let mut scratch = s.scratch();
+            let mut block = vec![[0.0f32; BLOCK]; s.n_bins()];
+            for t0 in (0..frames).step_by(BLOCK) {
+                let count = BLOCK.min(frames - t0);
+                s.power_block(&y, 2.0, t0, count, &mut scratch, &mut block);
+                s.power_spectra(&y, 2.0, t0..t0 + count, &mut s.scratch(), |t, p| {
+                    let peak = p.iter().fold(0.0f32, |m, &v| m.max(v));
+                    for (k, &v) in p.iter().enumerate() {
+                        assert!((v - block[k][t - t0]).abs() <= 1e-5 * peak, "n_fft {n_fft} frame {t} bin {k}");
+                    }
+                });
+            }
         }
     }
 }

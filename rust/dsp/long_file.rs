@@ -3,70 +3,12 @@
 //! 44.1 kHz stereo audio (635 MB as WAV) never sits in memory: at most a decode block, a
 //! resampler chunk, one frame and `max_columns` columns do.
 
-use super::batch::check_finite;
-use super::decode::{mix_to_mono, AudioReader};
-use super::error::{ensure_param, Result};
-use super::mel::MelFilterBank;
+use super::decode::{check_finite, mix_to_mono, AudioReader};
+use super::error::{ensure_param, Error, Result};
+use super::filterbank::FilterBank;
 use super::resample::StreamResampler;
 use super::spectrogram::Matrix;
-use super::stft::{PadMode, Scratch, Stft, StftParams};
-
-/// Frames of a signal fed block by block, as `Stft` would cut the whole signal (centred
-/// frames padded with zeros, librosa's `pad_mode="constant"`).
-pub struct FrameStream {
-    stft: Stft,
-    scratch: Scratch,
-    power: f32,
-    /// Samples from the start of the next frame on.
-    buf: Vec<f32>,
-    /// Samples still to drop before the next frame starts (when `hop_length > n_fft`).
-    skip: usize,
-    centre_pad: usize,
-}
-
-impl FrameStream {
-    pub fn new(params: &StftParams, power: f32) -> Result<Self> {
-        ensure_param!(
-            !params.center || params.pad_mode == PadMode::Constant,
-            "streaming analysis pads with zeros only (pad_mode='constant'), got {:?}",
-            params.pad_mode
-        );
-        let centre_pad = if params.center { params.n_fft / 2 } else { 0 };
-        let stft = Stft::new(&StftParams { center: false, ..params.clone() })?;
-        Ok(FrameStream { scratch: stft.scratch(), stft, power, buf: vec![0.0; centre_pad], skip: 0, centre_pad })
-    }
-
-    pub fn n_bins(&self) -> usize {
-        self.stft.n_bins()
-    }
-
-    /// Adds samples; calls `sink(|X_t|^power)` for every frame now complete.
-    pub fn push(&mut self, samples: &[f32], mut sink: impl FnMut(&[f32])) {
-        let dropped = self.skip.min(samples.len());
-        self.skip -= dropped;
-        self.buf.extend_from_slice(&samples[dropped..]);
-        let (n_fft, hop) = (self.stft.n_fft(), self.stft.hop_length());
-        if self.buf.len() < n_fft {
-            return;
-        }
-        let frames = 1 + (self.buf.len() - n_fft) / hop;
-        self.stft.power_spectra(&self.buf, self.power, 0..frames, &mut self.scratch, |_, spectrum| sink(spectrum));
-        let consumed = frames * hop;
-        if consumed <= self.buf.len() {
-            self.buf.drain(..consumed);
-        } else {
-            self.skip = consumed - self.buf.len();
-            self.buf.clear();
-        }
-    }
-
-    /// Ends the signal (adding the closing padding) and emits the last frames.
-    pub fn finish(&mut self, sink: impl FnMut(&[f32])) {
-        let pad = vec![0.0; self.centre_pad];
-        self.push(&pad, sink);
-        self.buf.clear();
-    }
-}
+use super::stft::{FrameStream, StftParams};
 
 /// Spectrogram columns reduced to at most `max_columns`: while there is room every frame is a
 /// column; when full, neighbouring columns are merged in pairs (their mean power) and from
@@ -98,7 +40,8 @@ impl ColumnPool {
             let (rows, half) = (self.rows, self.max_columns / 2);
             for i in 0..half {
                 for r in 0..rows {
-                    self.columns[i * rows + r] = 0.5 * (self.columns[2 * i * rows + r] + self.columns[(2 * i + 1) * rows + r]);
+                    self.columns[i * rows + r] =
+                        0.5 * (self.columns[2 * i * rows + r] + self.columns[(2 * i + 1) * rows + r]);
                 }
             }
             self.columns.truncate(half * rows);
@@ -129,7 +72,7 @@ impl ColumnPool {
     }
 }
 
-/// The power mel spectrogram of an open file, mixed to mono and resampled to `sr` (if given),
+/// The power spectrogram (rows from `bank`) of an open file, mixed to mono and resampled to `sr` (if given),
 /// reduced to at most `max_columns` columns by [`ColumnPool`]. Rejects NaN and infinite
 /// samples, like the whole-file path.
 pub fn pooled_mel(
@@ -137,7 +80,7 @@ pub fn pooled_mel(
     sr: Option<u32>,
     stft: &StftParams,
     power: f32,
-    mel: &MelFilterBank,
+    bank: &FilterBank,
     max_columns: usize,
 ) -> Result<Matrix> {
     let channels = reader.channels();
@@ -146,10 +89,10 @@ pub fn pooled_mel(
         None => None,
     };
     let mut frames = FrameStream::new(stft, power)?;
-    let mut pool = ColumnPool::new(mel.n_mels(), max_columns);
-    let mut column = vec![0.0; mel.n_mels()];
+    let mut pool = ColumnPool::new(bank.n_filters(), max_columns);
+    let mut column = vec![0.0; bank.n_filters()];
     let mut emit = |spectrum: &[f32]| {
-        mel.apply(spectrum, &mut column);
+        bank.apply(spectrum, &mut column);
         pool.push(&column);
     };
     let (mut block, mut mono, mut resampled) = (Vec::new(), Vec::new(), Vec::new());
@@ -178,7 +121,9 @@ pub fn pooled_mel(
             break;
         }
     }
-    ensure_param!(total > 0, "{}: contains no audio samples", reader.path().display());
+    if total == 0 {
+        return Err(Error::empty(reader.path()));
+    }
     frames.finish(&mut emit);
     let m = pool.finish();
     ensure_param!(m.cols > 0, "{}: shorter than one frame of n_fft={} samples", reader.path().display(), stft.n_fft);
@@ -188,27 +133,8 @@ pub fn pooled_mel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::filterbank::{MelNorm, MelParams};
     use crate::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
-
-    #[test]
-    fn frames_fed_in_blocks_are_the_whole_signal_frames() {
-        let y: Vec<f32> = (0..20_000).map(|i| (i as f32 * 0.05).sin() * (i as f32 * 0.0007).cos()).collect();
-        let params = StftParams::new(512);
-        let stft = Stft::new(&params).unwrap();
-        let mut whole = Vec::new();
-        stft.power_spectra(&y, 2.0, 0..stft.n_frames(y.len()).unwrap(), &mut stft.scratch(), |_, s| whole.extend_from_slice(s));
-        for block in [1, 100, 128, 511, 4096, 20_000] {
-            let mut fs = FrameStream::new(&params, 2.0).unwrap();
-            let mut got = Vec::new();
-            for b in y.chunks(block) {
-                fs.push(b, |s| got.extend_from_slice(s));
-            }
-            fs.finish(|s| got.extend_from_slice(s));
-            assert_eq!(got.len(), whole.len(), "block {block}");
-            let diff = got.iter().zip(&whole).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-            assert!(diff < 1e-3, "block {block}: {diff}");
-        }
-    }
 
     #[test]
     fn the_pool_keeps_every_column_until_full_then_averages_pairs() {
@@ -229,7 +155,12 @@ mod tests {
     fn pooled_mel_of_a_short_file_is_the_mel_spectrogram() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.wav");
-        let spec = hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
         let mut w = hound::WavWriter::create(&path, spec).unwrap();
         let y: Vec<f32> = (0..30_000).map(|i| (i as f32 * 0.3).sin() * 0.5).collect();
         for &s in &y {
@@ -240,11 +171,19 @@ mod tests {
         let params = MelSpecParams {
             stft: StftParams::new(1024),
             power: 2.0,
-            mel: crate::dsp::mel::MelParams { sr: 8000.0, n_fft: 1024, n_mels: 40, fmin: 0.0, fmax: None, htk: false, norm: crate::dsp::mel::MelNorm::Slaney },
+            mel: MelParams {
+                sr: 8000.0,
+                n_fft: 1024,
+                n_mels: 40,
+                fmin: 0.0,
+                fmax: None,
+                htk: false,
+                norm: MelNorm::Slaney,
+            },
         };
         let audio = crate::dsp::decode::read(&path).unwrap();
         let want = MelSpectrogram::new(&params).unwrap().compute(&audio.to_mono(), false).unwrap();
-        let bank = MelFilterBank::new(&params.mel).unwrap();
+        let bank = FilterBank::mel(&params.mel).unwrap();
         let mut reader = AudioReader::open(&path, &Default::default()).unwrap();
         let got = pooled_mel(&mut reader, None, &params.stft, 2.0, &bank, 1000).unwrap();
         assert_eq!((got.rows, got.cols), (want.rows, want.cols));

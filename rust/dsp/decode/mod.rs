@@ -1,0 +1,372 @@
+//! Reading audio files into float samples, whole or block by block.
+//!
+//! The format is found from the content, never from the file name ([`probe`]): WAV files
+//! hound reads take the fast path of [`wav`]; everything else (MP3, Ogg Vorbis, AAC, AAC in
+//! MP4/M4A, FLAC, the WAV codecs hound lacks) goes to [`symphonia`](self::symphonia).
+//!
+//! [`AudioReader`] delivers a file in blocks, so long files never sit in memory whole;
+//! [`read`] collects every block.
+
+mod probe;
+mod symphonia;
+mod wav;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub use probe::{sniff, Format};
+
+use super::error::{ensure_param, Error, Result};
+
+/// Decoded audio: interleaved samples, `channels` per frame.
+#[derive(Debug, Clone)]
+pub struct Audio {
+    /// Interleaved samples in [-1, 1] (float input may exceed that range).
+    pub samples: Vec<f32>,
+    /// Number of channels (at least 1).
+    pub channels: usize,
+    /// Sample rate in Hz (at least 1).
+    pub sample_rate: u32,
+}
+
+impl Audio {
+    /// Number of frames (samples per channel).
+    pub fn frames(&self) -> usize {
+        self.samples.len() / self.channels
+    }
+
+    /// The mean of the channels, one sample per frame (librosa's `to_mono`).
+    pub fn to_mono(&self) -> Vec<f32> {
+        let mut out = Vec::with_capacity(self.frames());
+        mix_to_mono(&self.samples, self.channels, &mut out);
+        out
+    }
+}
+
+/// Appends the mean of the channels of each frame of interleaved `samples` to `out`.
+pub fn mix_to_mono(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
+    if channels == 1 {
+        out.extend_from_slice(samples);
+    } else {
+        let scale = 1.0 / channels as f32;
+        out.extend(samples.chunks_exact(channels).map(|f| f.iter().sum::<f32>() * scale));
+    }
+}
+
+/// NaN or infinite samples are an error naming the file: they would poison every frame they
+/// touch (librosa refuses them too).
+pub fn check_finite(path: &Path, samples: &[f32]) -> Result<()> {
+    // Blocks without an early exit inside, so that the test vectorises (a plain `find` costs
+    // about a tenth of a whole mel spectrogram); the bad sample is looked for only if any.
+    let non_finite = |x: &f32| u32::from(x.to_bits() & 0x7fff_ffff >= 0x7f80_0000);
+    if !samples.chunks(4096).any(|block| block.iter().map(non_finite).fold(0, |a, b| a | b) != 0) {
+        return Ok(());
+    }
+    match samples.iter().find(|x| !x.is_finite()) {
+        Some(bad) => {
+            Err(Error::decode(path, format!("contains {} samples", if bad.is_nan() { "NaN" } else { "infinite" })))
+        }
+        None => Ok(()),
+    }
+}
+
+/// File name suffixes of the formats read (used to pick files in folders; reading itself
+/// looks at the content).
+pub const EXTENSIONS: [&str; 10] = [".wav", ".wave", ".mp3", ".ogg", ".oga", ".flac", ".m4a", ".mp4", ".aac", ".adts"];
+
+/// How much of a file to read.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReadOptions {
+    /// Start reading this many seconds into the file.
+    pub offset: f64,
+    /// Read at most this many seconds (`None`: to the end).
+    pub duration: Option<f64>,
+    /// Refuse files that decode to more than this many seconds (`None`: no limit); a guard
+    /// against decompression bombs. Decoding stops as soon as the limit is passed.
+    pub max_duration: Option<f64>,
+}
+
+impl ReadOptions {
+    fn validate(&self) -> Result<()> {
+        ensure_param!(
+            self.offset >= 0.0 && self.offset.is_finite(),
+            "offset must be >= 0 seconds, got {}",
+            self.offset
+        );
+        if let Some(d) = self.duration {
+            ensure_param!(d >= 0.0 && !d.is_nan(), "duration must be >= 0 seconds, got {d}");
+        }
+        if let Some(d) = self.max_duration {
+            ensure_param!(d > 0.0 && !d.is_nan(), "max_duration must be positive, got {d}");
+        }
+        Ok(())
+    }
+}
+
+/// Bytes of the file's start read up front: enough for every signature and, in practice, for
+/// a WAV file's fmt chunk.
+const HEAD: usize = 4096;
+
+/// Frames of a compressed file's declared length trusted when reserving memory (~100 s): its
+/// header may claim anything (a fuzzed MP3 claimed 2^60 frames); a WAV file's count is bounded
+/// by the file's size.
+const TRUSTED_DECLARED_FRAMES: u64 = 1 << 22;
+
+enum Source {
+    Wav(wav::Wav),
+    Symphonia(Box<symphonia::Symphonia>),
+}
+
+/// An audio file opened for reading block by block. Samples come interleaved, `channels`
+/// per frame, as f32 in [-1, 1] (float input may exceed that).
+pub struct AudioReader {
+    path: PathBuf,
+    format: Format,
+    channels: usize,
+    sample_rate: u32,
+    /// The frames the container declares for the whole file, if it says; the file may hold
+    /// fewer (truncated) or more.
+    declared_frames: Option<u64>,
+    source: Source,
+    /// Frames decoded so far, including those skipped by the offset.
+    decoded: u64,
+    /// Frames still to skip (the offset) and to deliver (the duration).
+    skip: u64,
+    take: Option<u64>,
+    max_frames: Option<u64>,
+    max_duration: f64,
+    done: bool,
+}
+
+impl AudioReader {
+    /// Opens `path` and reads its header (and, for compressed formats, its first packet).
+    pub fn open(path: &Path, options: &ReadOptions) -> Result<Self> {
+        options.validate()?;
+        let mut file = open(path)?;
+        let mut head = Vec::with_capacity(HEAD);
+        (&mut file).take(HEAD as u64).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
+        let known = sniff(&head);
+        // hound reads RIFF WAVE only (not RF64).
+        let (source, format, channels, sample_rate, declared_frames) =
+            if known == Some(Format::Wav) && head.starts_with(b"RIFF") {
+                match wav::open(path, head, file) {
+                    Ok(w) => (Source::Wav(w.wav), Format::Wav, w.channels, w.sample_rate, Some(w.frames)),
+                    // hound reads PCM and float32 only; symphonia also reads A-law, mu-law, f64.
+                    Err(wav::WavError::NotForHound(e)) => {
+                        symphonia_source(symphonia::open(path, known, open(path)?).map_err(|_| e)?)
+                    }
+                    Err(wav::WavError::Invalid(e)) => return Err(e),
+                }
+            } else {
+                let mut file = file;
+                std::io::Seek::rewind(&mut file).map_err(|e| Error::io(path, e))?;
+                symphonia_source(symphonia::open(path, known, file)?)
+            };
+        let rate = f64::from(sample_rate);
+        // Truncated to whole frames, as librosa.load does (`int(offset * sr)`).
+        let frames = |s: f64| (s * rate) as u64;
+        Ok(AudioReader {
+            path: path.to_path_buf(),
+            format,
+            channels,
+            sample_rate,
+            declared_frames,
+            source,
+            decoded: 0,
+            skip: frames(options.offset),
+            take: options.duration.map(frames),
+            max_frames: options.max_duration.map(|d| (d * rate).ceil() as u64),
+            max_duration: options.max_duration.unwrap_or(f64::INFINITY),
+            done: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The format found from the file's content.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Number of channels (at least 1).
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Sample rate in Hz (at least 1).
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Frames this reader will deliver at most, as far as the header tells.
+    pub fn expected_frames(&self) -> Option<u64> {
+        let left = self.declared_frames?.saturating_sub(self.skip + self.decoded);
+        Some(self.take.map_or(left, |t| t.min(left)))
+    }
+
+    /// Reads everything left.
+    pub fn read_all(mut self) -> Result<Audio> {
+        let mut samples = Vec::new();
+        if let Some(frames) = self.expected_frames() {
+            let trusted = match &self.source {
+                Source::Wav(w) if w.size_checked() => u64::MAX,
+                _ => TRUSTED_DECLARED_FRAMES,
+            };
+            let frames = frames.min(trusted).min(self.max_frames.unwrap_or(u64::MAX));
+            samples.reserve_exact(frames as usize * self.channels);
+        }
+        while self.read_block(&mut samples)? > 0 {}
+        Ok(Audio { samples, channels: self.channels, sample_rate: self.sample_rate })
+    }
+
+    /// Appends the next block of interleaved samples to `out` and returns the number of frames
+    /// appended; 0 means the end of the file (or of `duration`).
+    pub fn read_block(&mut self, out: &mut Vec<f32>) -> Result<usize> {
+        while !self.done {
+            if self.take == Some(0) {
+                self.done = true;
+                break;
+            }
+            let start = out.len();
+            let more = match &mut self.source {
+                Source::Wav(w) => w.next_block(&self.path, self.channels, out)?,
+                Source::Symphonia(s) => s.next_block(&self.path, self.channels, out)?,
+            };
+            let got = ((out.len() - start) / self.channels) as u64;
+            out.truncate(start + got as usize * self.channels);
+            self.decoded += got;
+            if self.max_frames.is_some_and(|max| self.decoded > max) {
+                out.truncate(start);
+                return Err(Error::TooLong { path: self.path.display().to_string(), max_duration: self.max_duration });
+            }
+            let skipped = self.skip.min(got);
+            self.skip -= skipped;
+            out.drain(start..start + skipped as usize * self.channels);
+            let mut kept = got - skipped;
+            if let Some(take) = self.take.as_mut() {
+                kept = kept.min(*take);
+                *take -= kept;
+                out.truncate(start + kept as usize * self.channels);
+            }
+            self.done = !more;
+            if kept > 0 {
+                return Ok(kept as usize);
+            }
+        }
+        Ok(0)
+    }
+}
+
+/// The fields of an [`AudioReader`] that symphonia opened.
+fn symphonia_source(s: symphonia::Opened) -> (Source, Format, usize, u32, Option<u64>) {
+    (Source::Symphonia(s.stream), s.format, s.channels, s.sample_rate, s.frames)
+}
+
+/// Reads a whole file (or the part `options` selects).
+pub fn read_with(path: &Path, options: &ReadOptions) -> Result<Audio> {
+    AudioReader::open(path, options)?.read_all()
+}
+
+/// Reads every sample of an audio file (the format is found from its content).
+pub fn read(path: &Path) -> Result<Audio> {
+    read_with(path, &ReadOptions::default())
+}
+
+/// Opens `path` for reading, turning the usual failures into one-line errors.
+fn open(path: &Path) -> Result<File> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::decode(path, "is a directory, not an audio file"));
+    }
+    if !meta.is_file() {
+        // A FIFO or a device would block or never end.
+        return Err(Error::decode(path, "not a regular file"));
+    }
+    if meta.len() == 0 {
+        return Err(Error::decode(path, "empty file"));
+    }
+    File::open(path).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_wav(path: &Path, spec: hound::WavSpec, samples: &[i32]) {
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for &s in samples {
+            match spec.bits_per_sample {
+                8 => w.write_sample(s as i8).unwrap(),
+                16 => w.write_sample(s as i16).unwrap(),
+                _ => w.write_sample(s).unwrap(),
+            }
+        }
+        w.finalize().unwrap();
+    }
+
+    #[test]
+    fn integer_scaling_matches_libsndfile() {
+        let dir = tempfile::tempdir().unwrap();
+        for bits in [8u16, 16, 24, 32] {
+            let p = dir.path().join(format!("t{bits}.wav"));
+            let spec = hound::WavSpec {
+                channels: 2,
+                sample_rate: 8000,
+                bits_per_sample: bits,
+                sample_format: hound::SampleFormat::Int,
+            };
+            let full = 1i64 << (bits - 1);
+            write_wav(&p, spec, &[(-full) as i32, (full / 2) as i32, 0, (full - 1) as i32]);
+            let a = read(&p).unwrap();
+            assert_eq!((a.channels, a.sample_rate, a.frames()), (2, 8000, 2));
+            assert_eq!(a.samples[0], -1.0);
+            assert_eq!(a.samples[1], 0.5);
+            assert_eq!(a.to_mono(), vec![-0.25, (a.samples[3]) / 2.0]);
+        }
+    }
+
+    #[test]
+    fn bad_files_give_one_line_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.wav");
+        assert!(matches!(read(&missing), Err(Error::NotFound { .. })));
+        let empty = dir.path().join("empty.wav");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(read(&empty).unwrap_err().to_string().contains("empty file"));
+        let text = dir.path().join("text.wav");
+        std::fs::write(&text, b"hello, this is not audio at all").unwrap();
+        let msg = read(&text).unwrap_err().to_string();
+        assert!(msg.starts_with(&text.display().to_string()) && !msg.contains('\n'), "{msg}");
+        let folder = dir.path().join("x.wav");
+        std::fs::create_dir(&folder).unwrap();
+        assert!(read(&folder).unwrap_err().to_string().contains("directory"));
+    }
+
+    #[test]
+    fn truncated_data_keeps_what_is_there_and_lying_sizes_do_not_allocate() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.wav");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        write_wav(&p, spec, &(0..1000).collect::<Vec<_>>());
+        let mut bytes = std::fs::read(&p).unwrap();
+        // Claim a 4 GB data chunk, then cut the file mid-sample.
+        let data = bytes.windows(4).position(|w| w == b"data").unwrap();
+        bytes[data + 4..data + 8].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+        bytes.truncate(bytes.len() - 501);
+        std::fs::write(&p, &bytes).unwrap();
+        let a = read(&p).unwrap();
+        assert_eq!(a.frames(), 749);
+        assert!(a.samples.capacity() < 10_000);
+        // A header cut short is an error.
+        std::fs::write(&p, &bytes[..30]).unwrap();
+        assert!(matches!(read(&p), Err(Error::Decode { .. })));
+    }
+}

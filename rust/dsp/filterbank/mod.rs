@@ -1,0 +1,96 @@
+//! Filter banks: sparse rows of weights over the `1 + n_fft / 2` bins of a power spectrum,
+//! one output per row. [`mel`] builds librosa's mel filterbank; [`axis`] the frequency axes
+//! of images and the live view (mel, logarithmic, linear).
+
+pub mod axis;
+pub mod mel;
+
+pub use axis::{FreqAxis, FreqScale, LOG_FMIN};
+pub use mel::{hz_to_mel, mel_frequencies, mel_to_hz, MelNorm, MelParams};
+
+use super::stft::BLOCK;
+
+/// One filter: its nonzero weights, starting at FFT bin `start`.
+#[derive(Debug, Clone)]
+struct Filter {
+    start: usize,
+    weights: Vec<f32>,
+}
+
+/// A sparse filter bank (`n_filters` x `n_bins`).
+#[derive(Debug, Clone)]
+pub struct FilterBank {
+    n_bins: usize,
+    filters: Vec<Filter>,
+}
+
+impl FilterBank {
+    /// A bank of arbitrary sparse filters over `n_bins` FFT bins: each row is the first bin
+    /// it covers and its weights.
+    pub fn from_rows(n_bins: usize, rows: Vec<(usize, Vec<f32>)>) -> Self {
+        let filters = rows
+            .into_iter()
+            .map(|(start, weights)| {
+                assert!(start + weights.len() <= n_bins, "filter past the last FFT bin");
+                Filter { start, weights }
+            })
+            .collect();
+        FilterBank { n_bins, filters }
+    }
+
+    /// The number of filters (outputs).
+    pub fn n_filters(&self) -> usize {
+        self.filters.len()
+    }
+
+    pub fn n_bins(&self) -> usize {
+        self.n_bins
+    }
+
+    /// The dense `(n_filters, n_bins)` weight matrix, row-major.
+    pub fn dense(&self) -> Vec<f32> {
+        let mut out = vec![0.0; self.n_filters() * self.n_bins];
+        for (row, f) in out.chunks_exact_mut(self.n_bins).zip(&self.filters) {
+            row[f.start..f.start + f.weights.len()].copy_from_slice(&f.weights);
+        }
+        out
+    }
+
+    /// `out[m] = sum_k W[m, k] * spectrum[k]` for one frame.
+    pub fn apply(&self, spectrum: &[f32], out: &mut [f32]) {
+        for (o, f) in out.iter_mut().zip(&self.filters) {
+            *o = dot(&spectrum[f.start..f.start + f.weights.len()], &f.weights);
+        }
+    }
+
+    /// `out[m * stride + f] = sum_k W[m, k] * block[k][f]` for the first `count` frames of a
+    /// bin-major block of power spectra (see
+    /// [`Stft::power_block`](crate::dsp::stft::Stft::power_block)): every weight multiplies a row
+    /// of frames, a loop the compiler vectorises.
+    #[inline(always)]
+    pub fn apply_block(&self, block: &[[f32; BLOCK]], count: usize, out: &mut [f32], stride: usize) {
+        for (m, f) in self.filters.iter().enumerate() {
+            let mut acc = [0.0f32; BLOCK];
+            for (&w, row) in f.weights.iter().zip(&block[f.start..]) {
+                for i in 0..BLOCK {
+                    acc[i] += w * row[i];
+                }
+            }
+            out[m * stride..m * stride + count].copy_from_slice(&acc[..count]);
+        }
+    }
+}
+
+/// A dot product with eight independent partial sums, which the compiler turns into SIMD
+/// (a single running sum has to stay scalar to keep its rounding order).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in a8.zip(b8) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}

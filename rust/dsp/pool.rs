@@ -1,0 +1,50 @@
+//! Many items at once: each is one rayon task on a pool built for the call (so that a
+//! `fork()`ed child, such as a PyTorch DataLoader worker, never inherits a dead global pool).
+//! A panic in one item becomes that item's error; the others go on.
+
+use rayon::prelude::*;
+
+use super::error::{guarded, Error, Result};
+
+/// Runs `f` on every item on `workers` threads (`None`: one per core) and returns the results
+/// in order. A panic inside `f` is returned as that item's error.
+pub fn run_parallel<I, T, F>(workers: Option<usize>, items: &[I], f: F) -> Result<Vec<Result<T>>>
+where
+    I: Sync,
+    T: Send,
+    F: Fn(&I) -> Result<T> + Sync,
+{
+    let pool = pool(workers)?;
+    Ok(pool.install(|| items.par_iter().map(|item| guarded(|| f(item))).collect()))
+}
+
+/// A thread pool of `workers` threads (`None` or 0: one per core).
+pub fn pool(workers: Option<usize>) -> Result<rayon::ThreadPool> {
+    let n = workers.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("spectrust-{i}"))
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start {n} worker threads: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_in_order_and_a_panic_is_that_items_error() {
+        let items: Vec<u32> = (0..50).collect();
+        let out = run_parallel(Some(3), &items, |&i| if i == 7 { panic!("bad item {i}") } else { Ok(i * 2) }).unwrap();
+        for (i, r) in out.iter().enumerate() {
+            match r {
+                Ok(v) => assert_eq!(*v, 2 * i as u32),
+                Err(e) => {
+                    assert_eq!(i, 7);
+                    assert!(matches!(e, Error::Internal(m) if m == "bad item 7"), "{e}");
+                }
+            }
+        }
+        assert_eq!(out.iter().filter(|r| r.is_err()).count(), 1);
+    }
+}

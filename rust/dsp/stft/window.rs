@@ -1,0 +1,130 @@
+//! Analysis windows (scipy's periodic `get_window`) and the padding modes of a centred STFT
+//! (numpy's `np.pad`).
+
+use crate::dsp::error::{ensure_param, Error, Result};
+
+/// Analysis window (scipy's `get_window(name, win_length, fftbins=True)`, i.e. periodic).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Window {
+    Hann,
+    Hamming,
+    Blackman,
+    /// Rectangular (`"boxcar"`, `"ones"`, `"rectangular"`).
+    Boxcar,
+    /// Explicit window values, `win_length` of them.
+    Custom(Vec<f32>),
+}
+
+impl Window {
+    /// Parses scipy's window names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name.to_ascii_lowercase().as_str() {
+            "hann" | "hanning" => Window::Hann,
+            "hamming" => Window::Hamming,
+            "blackman" => Window::Blackman,
+            "boxcar" | "ones" | "rectangular" | "rect" => Window::Boxcar,
+            other => {
+                return Err(Error::Parameter(format!(
+                    "unknown window {other:?}; expected hann, hamming, blackman, boxcar or an array"
+                )))
+            }
+        })
+    }
+
+    /// The `len` periodic window values (computed in f64, stored as f32 like librosa).
+    pub fn values(&self, len: usize) -> Result<Vec<f32>> {
+        let cosine = |a: &[f64]| -> Vec<f32> {
+            (0..len)
+                .map(|n| {
+                    let x = 2.0 * std::f64::consts::PI * n as f64 / len as f64;
+                    a.iter()
+                        .enumerate()
+                        .map(|(k, &ak)| if k % 2 == 0 { ak } else { -ak } * (k as f64 * x).cos())
+                        .sum::<f64>() as f32
+                })
+                .collect()
+        };
+        Ok(match self {
+            Window::Hann => cosine(&[0.5, 0.5]),
+            Window::Hamming => cosine(&[0.54, 0.46]),
+            Window::Blackman => cosine(&[0.42, 0.5, 0.08]),
+            Window::Boxcar => vec![1.0; len],
+            Window::Custom(v) => {
+                ensure_param!(v.len() == len, "window has {} values, expected win_length={len}", v.len());
+                v.clone()
+            }
+        })
+    }
+}
+
+/// How the signal is extended past its ends when `center` is true (numpy's `np.pad` modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PadMode {
+    Constant,
+    Reflect,
+    Edge,
+    Symmetric,
+}
+
+impl PadMode {
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "constant" => PadMode::Constant,
+            "reflect" => PadMode::Reflect,
+            "edge" => PadMode::Edge,
+            "symmetric" => PadMode::Symmetric,
+            other => {
+                return Err(Error::Parameter(format!(
+                    "unsupported pad_mode {other:?}; expected constant, reflect, edge or symmetric"
+                )))
+            }
+        })
+    }
+
+    /// The sample at index `i` (which may be outside `0..y.len()`) of the extended signal.
+    pub(super) fn sample(self, y: &[f32], i: isize) -> f32 {
+        let n = y.len() as isize;
+        if (0..n).contains(&i) {
+            return y[i as usize];
+        }
+        match self {
+            PadMode::Constant => 0.0,
+            PadMode::Edge => y[i.clamp(0, n - 1) as usize],
+            PadMode::Reflect if n == 1 => y[0],
+            PadMode::Reflect => {
+                let period = 2 * (n - 1);
+                let j = i.rem_euclid(period);
+                y[(if j >= n { period - j } else { j }) as usize]
+            }
+            PadMode::Symmetric => {
+                let j = i.rem_euclid(2 * n);
+                y[(if j >= n { 2 * n - 1 - j } else { j }) as usize]
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_matches_numpy() {
+        let y = [1.0, 2.0, 3.0];
+        let got = |m: PadMode| (-4..7).map(|i| m.sample(&y, i)).collect::<Vec<_>>();
+        // np.pad([1,2,3], 4, mode=...)
+        assert_eq!(got(PadMode::Reflect), vec![1., 2., 3., 2., 1., 2., 3., 2., 1., 2., 3.]);
+        assert_eq!(got(PadMode::Symmetric), vec![3., 3., 2., 1., 1., 2., 3., 3., 2., 1., 1.]);
+        assert_eq!(got(PadMode::Edge), vec![1., 1., 1., 1., 1., 2., 3., 3., 3., 3., 3.]);
+        assert_eq!(got(PadMode::Constant), vec![0., 0., 0., 0., 1., 2., 3., 0., 0., 0., 0.]);
+    }
+
+    #[test]
+    fn periodic_hann() {
+        let w = Window::Hann.values(4).unwrap();
+        let want = [0.0, 0.5, 1.0, 0.5];
+        for (a, b) in w.iter().zip(want) {
+            assert!((a - b).abs() < 1e-7);
+        }
+    }
+}

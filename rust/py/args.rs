@@ -1,0 +1,150 @@
+//! Parameters as Python passes them (dicts with librosa's names, typed in `_core.pyi` by the
+//! TypedDicts of `spectrust/_params.py`), converted to the core's types. Defaults are filled in
+//! by the Python layer; ranges are checked by the core.
+
+use pyo3::prelude::*;
+
+use crate::dsp::decode::ReadOptions;
+use crate::dsp::filterbank::{FreqScale, MelNorm, MelParams};
+use crate::dsp::image::{Colormap, ImageParams};
+use crate::dsp::pipeline::Pipeline;
+use crate::dsp::spectrogram::MelSpecParams;
+use crate::dsp::stft::{PadMode, StftParams, Window};
+use crate::dsp::{Error, Result};
+
+/// A Python integer as the type a parameter has in the core; a value outside that type's
+/// range is a bad parameter (the core checks the rest).
+pub(crate) fn fit<T: TryFrom<i64>>(name: &str, value: i64) -> Result<T> {
+    T::try_from(value).map_err(|_| Error::Parameter(format!("{name} = {value} is out of range")))
+}
+
+/// An optional count (`workers`, `sr`, ...), see [`fit`].
+pub(crate) fn fit_opt<T: TryFrom<i64>>(name: &str, value: Option<i64>) -> Result<Option<T>> {
+    value.map(|v| fit(name, v)).transpose()
+}
+
+/// A window given by scipy name or by its values.
+#[derive(FromPyObject)]
+pub(crate) enum WindowArg {
+    Name(String),
+    Values(Vec<f32>),
+}
+
+impl WindowArg {
+    pub(crate) fn window(self) -> Result<Window> {
+        Ok(match self {
+            WindowArg::Name(name) => Window::from_name(&name)?,
+            WindowArg::Values(v) => Window::Custom(v),
+        })
+    }
+}
+
+/// `norm`: "slaney" or a p-norm order (None is `Option::None`).
+#[derive(FromPyObject)]
+pub(crate) enum NormArg {
+    Name(String),
+    Order(f64),
+}
+
+pub(crate) fn mel_norm(norm: Option<NormArg>) -> Result<MelNorm> {
+    match norm {
+        None => Ok(MelNorm::None),
+        Some(NormArg::Name(s)) if s == "slaney" => Ok(MelNorm::Slaney),
+        Some(NormArg::Name(s)) => {
+            Err(Error::Parameter(format!("unsupported norm {s:?}; expected 'slaney', None or a number")))
+        }
+        Some(NormArg::Order(p)) => Ok(MelNorm::P(p)),
+    }
+}
+
+/// librosa's mel spectrogram parameters (`_params.MelArgs`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct MelArgs {
+    n_fft: i64,
+    hop_length: Option<i64>,
+    win_length: Option<i64>,
+    window: WindowArg,
+    center: bool,
+    pad_mode: String,
+    power: f32,
+    n_mels: i64,
+    fmin: f64,
+    fmax: Option<f64>,
+    htk: bool,
+    norm: Option<NormArg>,
+}
+
+impl MelArgs {
+    /// The core's parameters, for signals at `sr` Hz.
+    pub(crate) fn params(self, sr: f64) -> Result<MelSpecParams> {
+        let n_fft = fit("n_fft", self.n_fft)?;
+        let win_length = fit_opt("win_length", self.win_length)?.unwrap_or(n_fft);
+        let hop_length = fit_opt("hop_length", self.hop_length)?.unwrap_or(StftParams::default_hop(win_length));
+        Ok(MelSpecParams {
+            stft: StftParams {
+                n_fft,
+                hop_length,
+                win_length,
+                window: self.window.window()?,
+                center: self.center,
+                pad_mode: PadMode::from_name(&self.pad_mode)?,
+            },
+            power: self.power,
+            mel: MelParams {
+                sr,
+                n_fft,
+                n_mels: fit("n_mels", self.n_mels)?,
+                fmin: self.fmin,
+                fmax: self.fmax,
+                htk: self.htk,
+                norm: mel_norm(self.norm)?,
+            },
+        })
+    }
+}
+
+/// How a spectrogram becomes an image (`_params.ImageArgs`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct ImageArgs {
+    width: i64,
+    height: i64,
+    colormap: String,
+    rgb: [f32; 3],
+    top_db: f64,
+    quality: i64,
+    noise_percentile: Option<f64>,
+}
+
+impl ImageArgs {
+    pub(crate) fn params(self) -> Result<ImageParams> {
+        let p = ImageParams {
+            width: fit("width", self.width)?,
+            height: fit("height", self.height)?,
+            colormap: Colormap::from_name(&self.colormap)?,
+            rgb: self.rgb,
+            top_db: self.top_db,
+            quality: fit("quality", self.quality)?,
+            noise_percentile: self.noise_percentile,
+        };
+        p.validate()?;
+        Ok(p)
+    }
+}
+
+/// How image inputs are read and analysed (`_params.SourceArgs`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct SourceArgs {
+    sr: Option<i64>,
+    max_duration: Option<f64>,
+    scale: String,
+}
+
+impl SourceArgs {
+    pub(crate) fn pipeline(self, params: MelSpecParams) -> Result<Pipeline> {
+        let read = ReadOptions { max_duration: self.max_duration, ..Default::default() };
+        Pipeline::with_scale(params, fit_opt("sr", self.sr)?, read, FreqScale::from_name(&self.scale)?)
+    }
+}

@@ -1,0 +1,157 @@
+//! The array API: `load`, `melspectrogram`, `melspectrogram_files`, `power_to_db`,
+//! `mel_filters`. Conversion only; the work runs in `crate::dsp` with the GIL released.
+
+use std::path::PathBuf;
+
+use numpy::ndarray::{Array1, Array2, Array3, ArrayD};
+use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayDyn};
+use pyo3::prelude::*;
+
+use super::args::{fit, fit_opt, mel_norm, MelArgs, NormArg};
+use super::{check, err_value};
+use crate::dsp::db;
+use crate::dsp::decode::ReadOptions;
+use crate::dsp::error::guarded;
+use crate::dsp::filterbank::{FilterBank, MelParams};
+use crate::dsp::pipeline::{load_audio, Pipeline};
+use crate::dsp::pool::run_parallel;
+use crate::dsp::spectrogram::MelSpectrogram;
+
+/// Decodes `path` from `offset` for `duration` seconds (resampled to `sr` if given):
+/// `(samples, sr)`, samples `(n,)` when `mono`, else `(n, channels)`.
+#[pyfunction]
+#[pyo3(signature = (path, *, sr, mono, offset, duration, max_duration))]
+pub(crate) fn load<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    sr: Option<i64>,
+    mono: bool,
+    offset: f64,
+    duration: Option<f64>,
+    max_duration: Option<f64>,
+) -> PyResult<(Bound<'py, PyAny>, u32)> {
+    let sr = check(fit_opt("sr", sr))?;
+    let read = ReadOptions { offset, duration, max_duration };
+    let audio = check(py.detach(|| guarded(|| load_audio(&path, sr, mono, &read))))?;
+    let sr = audio.sample_rate;
+    let array = if mono {
+        Array1::from_vec(audio.samples).into_pyarray(py).into_any()
+    } else {
+        // Interleaved, (frames, channels): the Python layer returns its transpose, a view,
+        // as librosa does.
+        let shape = (audio.frames(), audio.channels);
+        Array2::from_shape_vec(shape, audio.samples).expect("shape matches").into_pyarray(py).into_any()
+    };
+    Ok((array, sr))
+}
+
+/// Mel spectrograms of the rows of `y` (`(rows, n)` float32): `(rows, n_mels, frames)`.
+#[pyfunction]
+#[pyo3(signature = (y, *, sr, params, workers))]
+pub(crate) fn melspectrogram<'py>(
+    py: Python<'py>,
+    y: PyReadonlyArray2<'py, f32>,
+    sr: f64,
+    params: MelArgs,
+    workers: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let params = check(params.params(sr))?;
+    let workers = check(fit_opt("workers", workers))?;
+    let n = y.as_array().ncols();
+    let rows: Vec<Vec<f32>> = y.as_array().outer_iter().map(|r| r.to_vec()).collect();
+    let result = py.detach(move || -> crate::dsp::Result<_> {
+        let ms = MelSpectrogram::new(&params)?;
+        let shape = (rows.len(), ms.n_bands(), ms.stft().n_frames(n)?);
+        let specs = run_parallel(workers, &rows, |row| ms.compute(row, true))?;
+        let mut data = Vec::with_capacity(shape.0 * shape.1 * shape.2);
+        for spec in specs {
+            data.extend_from_slice(&spec?.data);
+        }
+        Ok((shape, data))
+    });
+    let (shape, data) = check(result)?;
+    Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
+}
+
+/// Mel spectrograms of whole files: a list with, per path, an array `(n_mels, frames)` or the
+/// exception instance for that file (the Python layer raises it or not).
+#[pyfunction]
+#[pyo3(signature = (paths, *, params, sr, workers, max_duration))]
+pub(crate) fn melspectrogram_files<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    params: MelArgs,
+    sr: Option<i64>,
+    workers: Option<i64>,
+    max_duration: Option<f64>,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    // `params.mel.sr` is set per file by the pipeline.
+    let params = check(params.params(0.0))?;
+    let (sr, workers) = (check(fit_opt("sr", sr))?, check(fit_opt("workers", workers))?);
+    let read = ReadOptions { max_duration, ..Default::default() };
+    let results = check(py.detach(move || {
+        let pipeline = Pipeline::new(params, sr, read)?;
+        run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(p))
+    }))?;
+    Ok(results
+        .into_iter()
+        .map(|r| match r {
+            Ok(m) => {
+                Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any()
+            }
+            Err(e) => err_value(py, e),
+        })
+        .collect())
+}
+
+fn db_array<'py, T: Element + num_traits::Float>(
+    py: Python<'py>,
+    s: PyReadonlyArrayDyn<'py, T>,
+    ref_value: f64,
+    amin: f64,
+    top_db: Option<f64>,
+) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
+    let mut owned: ArrayD<T> = s.as_array().as_standard_layout().into_owned();
+    let slice = owned.as_slice_mut().expect("standard layout is contiguous");
+    check(py.detach(|| db::power_to_db(slice, ref_value, amin, top_db)))?;
+    Ok(owned.into_pyarray(py))
+}
+
+/// `power_to_db` on a float32 or float64 array (same dtype out).
+#[pyfunction]
+#[pyo3(signature = (s, *, ref_value, amin, top_db))]
+pub(crate) fn power_to_db<'py>(
+    py: Python<'py>,
+    s: &Bound<'py, PyAny>,
+    ref_value: f64,
+    amin: f64,
+    top_db: Option<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Ok(a) = s.extract::<PyReadonlyArrayDyn<'py, f32>>() {
+        Ok(db_array(py, a, ref_value, amin, top_db)?.into_any())
+    } else {
+        Ok(db_array(py, s.extract::<PyReadonlyArrayDyn<'py, f64>>()?, ref_value, amin, top_db)?.into_any())
+    }
+}
+
+/// The dense mel filterbank `(n_mels, 1 + n_fft // 2)` float32 (`librosa.filters.mel`).
+#[pyfunction]
+#[pyo3(signature = (*, sr, n_fft, n_mels, fmin, fmax, htk, norm))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mel_filters<'py>(
+    py: Python<'py>,
+    sr: f64,
+    n_fft: i64,
+    n_mels: i64,
+    fmin: f64,
+    fmax: Option<f64>,
+    htk: bool,
+    norm: Option<NormArg>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let fb = check((|| {
+        let (n_fft, n_mels) = (fit("n_fft", n_fft)?, fit("n_mels", n_mels)?);
+        FilterBank::mel(&MelParams { sr, n_fft, n_mels, fmin, fmax, htk, norm: mel_norm(norm)? })
+    })())?;
+    let dense = Array2::from_shape_vec((fb.n_filters(), fb.n_bins()), fb.dense()).expect("shape matches");
+    Ok(dense.into_pyarray(py).into_any())
+}

@@ -1,0 +1,83 @@
+"""spectrust's PEP 517 build backend: maturin's, with the JPEG encoder chosen for this machine.
+
+libjpeg-turbo's SIMD code is NASM assembly on x86 (C intrinsics elsewhere). Where NASM (or
+Yasm) is installed, or on other architectures, the extension is built with the cargo feature
+``libjpeg-turbo``: libjpeg-turbo built from source by cmake (then a build requirement, from
+PyPI) with its SIMD code, which the build requires. Elsewhere it is built without it, and the
+pure Rust jpeg-encoder (about 3x slower) encodes JPEG images; ``spectrust.build_info()`` tells
+which a build has. Choosing before cargo runs means a checkout first built without NASM gets
+libjpeg-turbo with its SIMD code once NASM is installed: no non-SIMD build of it was ever
+made, so none is cached.
+
+Run as a script, it prints the arguments for ``cargo test`` (the feature where NASM and cmake
+are found), for the Makefile.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+
+FEATURE = "libjpeg-turbo"
+
+
+def simd_assembler_found() -> bool:
+    """Whether libjpeg-turbo can get its SIMD code here: NASM or Yasm on x86 (found as its
+    cmake build looks for them: ``ASM_NASM``, then the PATH), nothing elsewhere."""
+    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
+        return True
+    return any(shutil.which(tool) for tool in (os.environ.get("ASM_NASM", "nasm"), "yasm"))
+
+
+def _config(config_settings):
+    """``config_settings`` with the libjpeg-turbo feature added to maturin's arguments, unless
+    NASM is missing or the caller chose features itself."""
+    import maturin
+
+    args = maturin.get_maturin_pep517_args(config_settings)
+    if any(a == "--features" or a.startswith("--features=") or a == "-F" for a in args):
+        return config_settings
+    if not simd_assembler_found():
+        sys.stderr.write(
+            "spectrust: NASM not found, so JPEG images will be encoded by jpeg-encoder (about 3x slower than "
+            "libjpeg-turbo); apt-get install nasm and rebuild for the fast encoder\n"
+        )
+        return config_settings
+    features = [*maturin.get_config().get("features", []), FEATURE]
+    return {**(config_settings or {}), "maturin.build-args": [*args, "--features", ",".join(features)]}
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    import maturin
+
+    return maturin.build_wheel(wheel_directory, _config(config_settings), metadata_directory)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    import maturin
+
+    return maturin.build_editable(wheel_directory, _config(config_settings), metadata_directory)
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    import maturin
+
+    cmake = ["cmake>=3.16"] if simd_assembler_found() else []
+    return [*maturin.get_requires_for_build_wheel(config_settings), *cmake]
+
+
+get_requires_for_build_editable = get_requires_for_build_wheel
+
+
+def __getattr__(name):
+    """Every other hook is maturin's."""
+    import maturin
+
+    return getattr(maturin, name)
+
+
+if __name__ == "__main__":
+    if simd_assembler_found() and shutil.which("cmake"):
+        print(f"--features {FEATURE}")
