@@ -173,7 +173,7 @@ def test_parameter_errors():
         spectrust.melspectrogram(y=np.zeros(4096, dtype=np.int16), sr=22050)
     with pytest.raises(spectrust.ParameterError, match="fmin"):
         spectrust.melspectrogram(y=y, sr=8000, fmin=5000.0)
-    with pytest.raises(ValueError):  # ParameterError is a ValueError, as librosa's is
+    with pytest.raises(ValueError):  # ParameterError is also a ValueError (librosa's derives from Exception only)
         spectrust.melspectrogram(y=y, sr=22050, win_length=4096)
 
 

@@ -212,15 +212,4 @@ mod tests {
         let rgb = render_rgb(&m, &params()).unwrap();
         assert!(rgb.iter().all(|&b| b == 0));
     }
-
-    #[test]
-    fn a_kept_canvas_draws_what_a_fresh_one_does() {
-        let data: Vec<f32> = (0..8 * 10).map(|i| ((i * 37 % 101) as f32 / 10.0).powi(3)).collect();
-        let m = Matrix { rows: 8, cols: 10, data };
-        let mut canvas = Canvas::default();
-        for (w, h, noise) in [(40, 30, None), (7, 5, Some(30.0)), (41, 29, None)] {
-            let p = ImageParams { width: w, height: h, colormap: Colormap::Magma, noise_percentile: noise, ..params() };
-            assert_eq!(canvas.draw(&m, &p, Some(20.0)).unwrap(), render_rgb_ref(&m, &p, Some(20.0)).unwrap());
-        }
-    }
 }
