@@ -1,21 +1,29 @@
-"""Create the benchmark inputs: 100 copies of one real 15 s clip, and one hour of music.
+"""Create the benchmark inputs: 100 distinct real 15 s music clips, and one hour of music.
 
-Writes benches/data/clips/clip_000.wav ... clip_099.wav (benches/data/ is git-ignored),
-copies of ../shared/audio/music_mono22k_s16.wav (mono, 22050 Hz, 16-bit), and
-benches/data/hour_stereo44k_s16.wav: ../shared/audio/music_stereo44k_s16.wav (15 s, 44.1 kHz
-stereo) repeated 240 times, 635 MB. Files that already exist with the right size are left
-alone, so running it again is cheap.
+benches/data/ is git-ignored. Files that already exist with the right size are left alone,
+so running it again is cheap.
+
+- benches/data/music22k/clip_000.wav ... clip_099.wav: 100 different 15 s excerpts of the 41
+  tracks of Battle for Wesnoth's soundtrack (Ogg Vorbis, 44.1 kHz stereo; GPL; Debian package
+  wesnoth-1.16-music: `apt-get install wesnoth-1.16-music`), taken every 20 s from 5 s into
+  each track and spread evenly over all the excerpts there are, mixed to mono and resampled to
+  22050 Hz (soxr HQ), 16-bit PCM WAV (660 KB each): distinct clips, so no cache is flattered
+  by copies of one.
+- benches/data/hour_stereo44k_s16.wav: ../shared/audio/music_stereo44k_s16.wav (15 s, 44.1 kHz
+  stereo) repeated 240 times, 635 MB.
 """
 
-import shutil
 import wave
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "audio"
+#: A single real clip, for the benchmarks that time one file (frames, stages).
 SOURCE = SHARED / "music_mono22k_s16.wav"
+MUSIC = Path("/usr/share/games/wesnoth/1.16/data/core/music")
 DATA = Path(__file__).resolve().parent / "data"
-CLIPS = DATA / "clips"
+CLIPS = DATA / "music22k"
 N_CLIPS = 100
+SECONDS, RATE, STEP, START = 15, 22050, 20, 5
 HOUR = DATA / "hour_stereo44k_s16.wav"
 
 
@@ -39,15 +47,39 @@ def clip_paths() -> list:
     return [CLIPS / f"clip_{i:03d}.wav" for i in range(N_CLIPS)]
 
 
+def excerpts() -> list:
+    """(track, start in seconds) of the clips: N_CLIPS spread evenly over every excerpt."""
+    import soundfile as sf
+
+    tracks = sorted(MUSIC.glob("*.ogg"))
+    if not tracks:
+        raise SystemExit(f"make_data: no music in {MUSIC}: apt-get install wesnoth-1.16-music")
+    every = [(t, s) for t in tracks for s in range(START, int(sf.info(t).duration) - SECONDS + 1, STEP)]
+    return [every[i * len(every) // N_CLIPS] for i in range(N_CLIPS)]
+
+
 def main() -> list:
-    CLIPS.mkdir(parents=True, exist_ok=True)
-    size = SOURCE.stat().st_size
-    made = 0
-    for path in clip_paths():
-        if not (path.is_file() and path.stat().st_size == size):
-            shutil.copyfile(SOURCE, path)
-            made += 1
-    print(f"make_data: {N_CLIPS} clips in {CLIPS} ({made} written)")
+    size = 44 + SECONDS * RATE * 2
+    todo = [(i, p) for i, p in enumerate(clip_paths()) if not (p.is_file() and p.stat().st_size == size)]
+    if todo:
+        import numpy as np
+        import soundfile as sf
+        import soxr
+
+        CLIPS.mkdir(parents=True, exist_ok=True)
+        chosen = excerpts()
+        for i, path in todo:
+            track, start = chosen[i]
+            sr = sf.info(track).samplerate
+            y, _ = sf.read(track, start=start * sr, frames=SECONDS * sr, dtype="float64", always_2d=True)
+            mono = soxr.resample(y.mean(axis=1), sr, RATE, "HQ")[: SECONDS * RATE]
+            pcm = np.clip(np.round(mono * 32767), -32768, 32767).astype("<i2")
+            with wave.open(str(path), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(RATE)
+                out.writeframes(pcm.tobytes())
+    print(f"make_data: {N_CLIPS} distinct clips in {CLIPS} ({len(todo)} written)")
     return clip_paths()
 
 

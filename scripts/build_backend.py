@@ -72,7 +72,10 @@ get_requires_for_build_editable = get_requires_for_build_wheel
 
 
 def __getattr__(name):
-    """Every other hook is maturin's."""
+    """Every other hook is maturin's (imported only then: running as a script, or importing
+    this module for its functions, needs no maturin)."""
+    if name.startswith("__"):
+        raise AttributeError(name)
     import maturin
 
     return getattr(maturin, name)
