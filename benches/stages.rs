@@ -2,9 +2,13 @@
 //!
 //!     cargo run --release --example stages [-- FILE.wav [REPEAT]]
 //!
-//! Default file: benches/data/clips/clip_000.wav (make_data.py). Each stage is timed best of
+//! Default file: benches/data/music22k/clip_000.wav (make_data.py). Each stage is timed best of
 //! REPEAT (default 50) with the settings of bench_batch: n_fft 2048, hop 512, 128 mels, an
-//! 800x600 image in the default colour map, JPEG quality 90.
+//! 800x600 image in the default colour map, JPEG quality 90. Last, the live view's work per
+//! 1024-sample block at 48 kHz (n_fft 4096, hop 512, 256 log bands: the page's settings) on
+//! 20 s of a 1 kHz tone in noise, best of 5.
+//!
+//! Add `--features libjpeg-turbo` to time the JPEG encoder pip builds where NASM is.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -14,6 +18,7 @@ use spectrust::dsp::encode::write_image;
 use spectrust::dsp::filterbank::{MelNorm, MelParams};
 use spectrust::dsp::image::{render_rgb, Colormap, ImageParams};
 use spectrust::dsp::info::build_info;
+use spectrust::dsp::live::{StreamingParams, StreamingSpectrogram};
 use spectrust::dsp::pipeline::{load_audio, render_to_file};
 use spectrust::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
 use spectrust::dsp::stft::StftParams;
@@ -32,7 +37,7 @@ fn best<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 fn main() {
     let mut args = std::env::args().skip(1);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let input = args.next().map_or_else(|| root.join("benches/data/clips/clip_000.wav"), PathBuf::from);
+    let input = args.next().map_or_else(|| root.join("benches/data/music22k/clip_000.wav"), PathBuf::from);
     let repeat: usize = args.next().map_or(50, |s| s.parse().expect("REPEAT is a number"));
     let out = tempfile::tempdir().expect("temporary folder");
     let (jpg, png) = (out.path().join("one.jpg"), out.path().join("one.png"));
@@ -68,6 +73,22 @@ fn main() {
     let (t_jpeg_file, _) = best(repeat, || write_image(&jpg, &rgb, 800, 600, 90).expect("written"));
     let (t_png_file, _) = best(repeat, || write_image(&png, &rgb, 800, 600, 90).expect("written"));
     let (t_image, _) = best(repeat, || render_to_file(&spec, &image, None, &jpg).expect("written"));
+    let live = StreamingParams { hop_length: 512, ..StreamingParams::new(48000.0, 4096) };
+    let mut noise = 0x2545_f491_4f6c_dd1du64;
+    let tone: Vec<f32> = (0..48000 * 20)
+        .map(|i| {
+            noise ^= noise << 13;
+            noise ^= noise >> 7;
+            noise ^= noise << 17;
+            0.5 * (i as f32 * 2.0 * std::f32::consts::PI * 1000.0 / 48000.0).sin()
+                + (noise >> 40) as f32 / (1u64 << 26) as f32
+        })
+        .collect();
+    let (t_live, _) = best(5, || {
+        let mut s = StreamingSpectrogram::new(&live).expect("valid parameters");
+        tone.chunks(1024).map(|block| s.push(block) + s.pull(None).0).sum::<usize>()
+    });
+    let t_block = t_live * 1e3 / tone.chunks(1024).len() as f64;
 
     println!(
         "{} ({} samples at {} Hz), best of {repeat}, one thread:",
@@ -84,4 +105,5 @@ fn main() {
     println!("  PNG encode + write (write_image)      {t_png_file:7.3} ms");
     println!("  render + JPEG + write (render_to_file){t_image:7.3} ms");
     println!("  decode + STFT + mel + render_to_file  {:7.3} ms", t_decode + t_mel + t_image);
+    println!("  live view, one 1024-sample block       {t_block:7.2} us (push + pull, 48 kHz, n_fft 4096)");
 }
