@@ -18,9 +18,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import make_data  # noqa: E402
-from benchutil import best_of, wait_idle  # noqa: E402
-
 import spectrust  # noqa: E402
+from benchutil import best_of, wait_idle  # noqa: E402
 
 
 def batch(paths_dir: Path, out: str, fmt: str) -> None:

@@ -272,7 +272,9 @@ def test_typed_errors_for_long_and_empty_audio(tmp_path):
     r = spectrust.Spectrogram(40, 30, max_duration=5).generate(MONO22, tmp_path / "l.png")
     assert isinstance(r.exception, spectrust.TooLongError) and isinstance(r.exception, spectrust.DecodeError)
     assert not (tmp_path / "e.png").exists() and not (tmp_path / "l.png").exists()
-    assert issubclass(spectrust.InternalError, RuntimeError) and issubclass(spectrust.InternalError, spectrust.SpectrustError)
+    assert issubclass(spectrust.InternalError, RuntimeError) and issubclass(
+        spectrust.InternalError, spectrust.SpectrustError
+    )
 
 
 def test_out_of_range_integers_are_parameter_errors():

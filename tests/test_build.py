@@ -14,7 +14,9 @@ SCRIPTS = os.path.join(os.path.dirname(__file__), "..", "scripts")
 
 def info_in_subprocess(**env) -> dict:
     code = "import json, spectrust; print(json.dumps(spectrust.build_info()))"
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env}, check=True)
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env}, check=True
+    )
     return json.loads(p.stdout)
 
 

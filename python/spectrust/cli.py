@@ -41,7 +41,7 @@ _IMAGE_OPTIONS = (
     ("scale", _core.SCALES, "frequency axis"),
     ("fmin", float, "lowest frequency in Hz (20 Hz when 0 with --scale log)"),
     ("fmax", float, "highest frequency in Hz (default: half the sample rate)"),
-    ("noise_percentile", float, "draw levels below this percentile in the lowest colour (default off; the seed used 75)"),
+    ("noise_percentile", float, "draw levels under this percentile in the lowest colour (default off; seed: 75)"),
     ("top_db", float, "dynamic range in dB"),
     ("sr", int, "resample to this rate in Hz first (default: each file's own)"),
     ("n_fft", int, "FFT length in samples"),

@@ -112,7 +112,7 @@ impl Pipeline {
         let mut reader = AudioReader::open(path, &self.read)?;
         let (rate, format) = (reader.sample_rate(), reader.format());
         let spectrogram = self.planned(self.sr.unwrap_or(rate))?;
-        let long = reader.expected_frames().map_or(true, |n| n > STREAM_ABOVE_SECONDS * u64::from(rate));
+        let long = reader.expected_frames().is_none_or(|n| n > STREAM_ABOVE_SECONDS * u64::from(rate));
         if long {
             let columns = MIN_IMAGE_COLUMNS.max(4 * width as usize);
             let spec =

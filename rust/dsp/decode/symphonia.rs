@@ -148,7 +148,7 @@ impl Symphonia {
                     if self
                         .buffer
                         .as_ref()
-                        .map_or(true, |b| (b.capacity() as u64) < needed * spec.channels.count() as u64)
+                        .is_none_or(|b| (b.capacity() as u64) < needed * spec.channels.count() as u64)
                     {
                         self.buffer = Some(SampleBuffer::new(needed, spec));
                     }
