@@ -238,15 +238,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data: Vec<f32> = (0..8 * 10).map(|i| ((i * 37 % 101) as f32 / 10.0).powi(3)).collect();
         let m = Matrix { rows: 8, cols: 10, data };
-        let base = ImageParams {
-            width: 40,
-            height: 30,
-            colormap: Colormap::Gray,
-            rgb: [255.0; 3],
-            top_db: 80.0,
-            quality: 90,
-            noise_percentile: None,
-        };
+        let base = crate::dsp::image::tests::params();
         for (i, (w, h, noise)) in
             [(40, 30, None), (7, 5, Some(30.0)), (40, 30, None), (41, 29, None)].into_iter().enumerate()
         {

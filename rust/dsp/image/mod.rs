@@ -165,10 +165,11 @@ impl Canvas {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn params() -> ImageParams {
+    /// A small grey image's settings, for tests.
+    pub(crate) fn params() -> ImageParams {
         ImageParams {
             width: 40,
             height: 30,
