@@ -143,8 +143,7 @@ class Spectrogram:
         self._width = width
         self._height = height
         self._kwargs = kwargs
-        self._options = {**_DEFAULTS, **kwargs}
-        o = self._options
+        o = {**_DEFAULTS, **kwargs}
         self._r, self._g, self._b = float(o["r"]), float(o["g"]), float(o["b"])
         # Every parameter is checked here, by the core, once.
         self._renderer = _core.Renderer(
@@ -166,9 +165,8 @@ class Spectrogram:
         return functools.partial(type(self), self._width, self._height, **self._kwargs), ()
 
     def __repr__(self) -> str:
-        extra = "".join(
-            f"\n\t{k}={v!r}" for k, v in self._options.items() if k not in ("r", "g", "b") and v != _DEFAULTS[k]
-        )
+        given = {k: self._kwargs[k] for k in _DEFAULTS if k in self._kwargs and k not in ("r", "g", "b")}
+        extra = "".join(f"\n\t{k}={v!r}" for k, v in given.items() if v != _DEFAULTS[k])
         return "<spectrust.Spectrogram(\n\twidth={},\n\theight={}\n\tr={}\n\tg={}\n\tb={}{}\n)>".format(
             self._width, self._height, self._r, self._g, self._b, extra
         )
