@@ -20,6 +20,7 @@ use spectrust::dsp::image::{render_rgb, Colormap, ImageParams};
 use spectrust::dsp::info::build_info;
 use spectrust::dsp::live::{StreamingParams, StreamingSpectrogram};
 use spectrust::dsp::pipeline::{load_audio, render_to_file};
+use spectrust::dsp::resample::resample;
 use spectrust::dsp::spectrogram::{MelSpecParams, MelSpectrogram};
 use spectrust::dsp::stft::StftParams;
 
@@ -73,6 +74,9 @@ fn main() {
     let (t_jpeg_file, _) = best(repeat, || write_image(&jpg, &rgb, 800, 600, 90).expect("written"));
     let (t_png_file, _) = best(repeat, || write_image(&png, &rgb, 800, 600, 90).expect("written"));
     let (t_image, _) = best(repeat, || render_to_file(&spec, &image, None, &jpg).expect("written"));
+    let music44k = root.join("../shared/audio/music_stereo44k_s16.wav");
+    let y44 = load_audio(&music44k, None, true, &Default::default()).expect("the 44.1 kHz clip of ../shared/audio");
+    let (t_resample, y16) = best(repeat, || resample(&y44.samples, 1, 44100, 16000).expect("resampled"));
     let live = StreamingParams { hop_length: 512, ..StreamingParams::new(48000.0, 4096) };
     let mut noise = 0x2545_f491_4f6c_dd1du64;
     let tone: Vec<f32> = (0..48000 * 20)
@@ -105,5 +109,6 @@ fn main() {
     println!("  PNG encode + write (write_image)      {t_png_file:7.3} ms");
     println!("  render + JPEG + write (render_to_file){t_image:7.3} ms");
     println!("  decode + STFT + mel + render_to_file  {:7.3} ms", t_decode + t_mel + t_image);
+    println!("  resample 15 s mono 44.1 -> 16 kHz ({} out) {t_resample:7.3} ms", y16.len());
     println!("  live view, one 1024-sample block       {t_block:7.2} us (push + pull, 48 kHz, n_fft 4096)");
 }

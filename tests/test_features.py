@@ -231,3 +231,82 @@ def test_max_duration_is_a_too_long_error():
         spectrust.load(MONO22, max_duration=1.0)
     out = spectrust.melspectrogram_batch([MONO22], max_duration=1.0, on_error="none")
     assert out == [None]
+
+
+def tone_fit(y, sr, freq):
+    """Level in dB (re amplitude 1) and delay in samples of the ``freq`` Hz tone in ``y``,
+    by a least-squares fit away from the edges."""
+    t = np.arange(len(y))[len(y) // 8 : -len(y) // 8]
+    s, c = np.sin(2 * np.pi * freq * t / sr), np.cos(2 * np.pi * freq * t / sr)
+    a, b = np.linalg.lstsq(np.stack([s, c], axis=1), y[t], rcond=None)[0]
+    return 20 * np.log10(np.hypot(a, b)), -np.arctan2(b, a) / (2 * np.pi * freq) * sr
+
+
+def test_resample_meets_soxr_hq_quality():
+    sr_in, sr_out = 44100, 16000
+    nyquist = sr_out / 2
+    x = lambda f: np.sin(2 * np.pi * f * np.arange(sr_in * 2) / sr_in).astype(np.float32)  # noqa: E731
+    for frac in (0.1, 0.5, 0.8, 0.875):
+        level, delay = tone_fit(
+            spectrust.resample(x(frac * nyquist), orig_sr=sr_in, target_sr=sr_out), sr_out, frac * nyquist
+        )
+        assert abs(level) < 0.1, (frac, level)
+        assert abs(delay) < 0.05, (frac, delay)  # the input's timing, in output samples
+    for frac in (1.1, 1.3, 2.0, 2.7):
+        y = spectrust.resample(x(frac * nyquist), orig_sr=sr_in, target_sr=sr_out)
+        # (Away from the edges: the tone's sudden start and end are broadband.)
+        assert 20 * np.log10(np.abs(y[len(y) // 8 : -len(y) // 8]).max()) < -100, frac
+
+
+def test_resample_follows_librosa_soxr_hq_on_music():
+    y, sr = librosa.load(STEREO44, sr=None, mono=False)
+    ours = spectrust.resample(y, orig_sr=sr, target_sr=16000)
+    ref = librosa.resample(y, orig_sr=sr, target_sr=16000)  # res_type="soxr_hq"
+    assert ours.shape == ref.shape and ours.dtype == ref.dtype == np.float32
+    assert np.abs(ours - ref)[:, 100:-100].max() < 1e-4
+    # Mel spectrograms up to the new Nyquist frequency within 0.1 dB at the 99th percentile.
+    a, b = librosa.feature.melspectrogram(y=ours, sr=16000), librosa.feature.melspectrogram(y=ref, sr=16000)
+    db = np.abs(librosa.power_to_db(a, top_db=None) - librosa.power_to_db(b, top_db=None))
+    assert np.percentile(db[b > b.max() * 1e-6], 99) < 0.1
+    # Keywords as librosa's: axis, fix, scale, dtype.
+    y64 = y.T.astype(np.float64)
+    for kw in (dict(axis=0), dict(axis=0, fix=False), dict(axis=0, scale=True)):
+        got, want = (
+            spectrust.resample(y64, orig_sr=sr, target_sr=22050, **kw),
+            librosa.resample(y64, orig_sr=sr, target_sr=22050, **kw),
+        )
+        assert got.shape == want.shape and got.dtype == np.float64, kw
+        assert np.abs(got - want)[100:-100].max() < 1e-4, kw
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    rates=st.sampled_from(
+        [(44100, 16000), (48000, 16000), (22050, 16000), (16000, 44100), (8000, 22050), (44100, 48000), (32000, 11025)]
+    ),
+    n=st.integers(3000, 30000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_resample_matches_soxr_on_band_limited_signals(rates, n, seed):
+    orig_sr, target_sr = rates
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / orig_sr
+    freqs = rng.uniform(20, 0.85 * min(orig_sr, target_sr) / 2, 6)
+    y = (sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) for f in freqs) / 6).astype(np.float32)
+    ours = spectrust.resample(y, orig_sr=orig_sr, target_sr=target_sr)
+    ref = librosa.resample(y, orig_sr=orig_sr, target_sr=target_sr)
+    assert ours.shape == ref.shape
+    assert np.abs(ours - ref)[64:-64].max() < 1e-3
+
+
+def test_resample_refuses_what_it_cannot_do():
+    y = np.zeros(1000, dtype=np.float32)
+    with pytest.raises(spectrust.ParameterError, match="res_type"):
+        spectrust.resample(y, orig_sr=44100, target_sr=16000, res_type="kaiser_best")
+    with pytest.raises(spectrust.ParameterError, match="orig_sr"):
+        spectrust.resample(y, orig_sr=44100.5, target_sr=16000)
+    with pytest.raises(spectrust.ParameterError, match="target_sr"):
+        spectrust.resample(y, orig_sr=44100, target_sr=0)
+    with pytest.raises(spectrust.ParameterError, match="floating"):
+        spectrust.resample(np.zeros(100, dtype=np.int16), orig_sr=44100, target_sr=16000)
+    assert spectrust.resample(y, orig_sr=16000, target_sr=16000) is not None

@@ -32,7 +32,7 @@ from .errors import (
     TooLongError,
     UnsupportedFormatError,
 )
-from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db
+from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db, resample
 
 try:
     __version__ = version("spectrust")
@@ -59,4 +59,5 @@ __all__ = [
     "melspectrogram",
     "melspectrogram_batch",
     "power_to_db",
+    "resample",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "melspectrogram",
     "melspectrogram_files",
     "power_to_db",
+    "resample",
 ]
 AUDIO_EXTENSIONS: tuple[str, ...]
 COLORMAPS: tuple[str, ...]
@@ -39,6 +40,9 @@ def load(
     duration: Optional[float],
     max_duration: Optional[float],
 ) -> Tuple[npt.NDArray[np.float32], int]: ...  # (n,) when mono, else (n, channels)
+def resample(
+    y: npt.NDArray[np.float32], *, orig_sr: float, target_sr: float, workers: Optional[int]
+) -> npt.NDArray[np.float32]: ...  # (rows, ceil(n * (target_sr / orig_sr))), librosa's length
 def melspectrogram(
     y: npt.NDArray[np.float32], *, sr: float, params: MelArgs, workers: Optional[int]
 ) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames)

@@ -18,7 +18,7 @@ from .errors import ParameterError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["load", "mel_filters", "melspectrogram", "melspectrogram_batch", "power_to_db"]
+__all__ = ["load", "mel_filters", "melspectrogram", "melspectrogram_batch", "power_to_db", "resample"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -44,11 +44,8 @@ def load(
     path : str or os.PathLike
         An audio file.
     sr : int or None
-        Target sample rate in Hz; ``None`` (default) keeps the file's own rate. Resampling
-        uses rubato's synchronous FFT resampler (Blackman-Harris anti-aliasing filter, one
-        8192-sample FFT per block); against ``soxr`` "HQ" on music resampled from 44.1 to
-        16 kHz, mel spectrograms differ by 0.0008 dB (median) and 0.2 dB (99th percentile,
-        only in the top transition band, above 0.99 of the new Nyquist frequency).
+        Target sample rate in Hz; ``None`` (default) keeps the file's own rate. Resampling is
+        :func:`resample`'s (soxr HQ's response, as librosa's default).
     mono : bool
         Mix down to one channel by averaging the channels (default ``True``).
     offset : float
@@ -92,6 +89,87 @@ def load(
         max_duration=opt_float(max_duration),
     )
     return (y, sr_out) if mono else (y.T, sr_out)
+
+
+def resample(
+    y: np.ndarray,
+    *,
+    orig_sr: float,
+    target_sr: float,
+    res_type: str = "soxr_hq",
+    fix: bool = True,
+    scale: bool = False,
+    axis: int = -1,
+    workers: Optional[int] = None,
+) -> np.ndarray:
+    """Resample a time series from ``orig_sr`` to ``target_sr`` Hz, as ``librosa.resample``.
+
+    Band-limited resampling in the frequency domain (overlapping blocks, one real FFT in and
+    one out each) with a zero-phase Kaiser-windowed sinc filter whose response follows soxr's
+    "HQ" recipe, librosa's default: flat (0.01 dB) to 91 % of the lower Nyquist frequency,
+    -6 dB at 95.7 %, 130 dB down from 99.9 % on. Output sample ``m`` is the band-limited input
+    at ``m * orig_sr / target_sr`` input samples: no delay. Rows (every axis but ``axis``) are
+    resampled in parallel with the GIL released.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(..., n, ...)], real floating point
+        Audio time series, resampled along ``axis``.
+    orig_sr, target_sr : number > 0
+        Sample rates in Hz; whole numbers.
+    res_type : str
+        ``"soxr_hq"`` (default), the only one: the filter described above.
+    fix : bool
+        ``True`` (default): the output has librosa's ``ceil(n * (target_sr / orig_sr))``
+        samples; ``False``: ``round(n * target_sr / orig_sr)``, as soxr's own.
+    scale : bool
+        Divide the output by ``sqrt(target_sr / orig_sr)`` (default ``False``).
+    axis : int
+        The time axis (default the last).
+    workers : int or None
+        Threads to use (default: one per core).
+
+    Returns
+    -------
+    y_hat : np.ndarray [shape=(..., n * target_sr / orig_sr, ...)]
+        The resampled signal, of ``y``'s dtype (computed in float32).
+
+    Raises
+    ------
+    ParameterError
+        Rates that are not positive whole numbers of Hz, another ``res_type``, non-floating or
+        non-finite ``y``.
+    """
+    import numpy as np
+
+    if res_type != "soxr_hq":
+        raise ParameterError(f"res_type must be 'soxr_hq' (spectrust's only resampler), got {res_type!r}")
+    y = _valid_audio(y)
+    if orig_sr == target_sr:
+        return y
+    moved = np.moveaxis(y, axis, -1)
+    rows = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]), dtype=np.float32)
+    out = _core.resample(rows, orig_sr=float(orig_sr), target_sr=float(target_sr), workers=opt_int(workers))
+    if not fix:
+        out = out[:, : int(moved.shape[-1] * float(target_sr) / float(orig_sr) + 0.5)]
+    if scale:
+        out /= np.sqrt(float(target_sr) / float(orig_sr))
+    out = out.reshape(moved.shape[:-1] + out.shape[-1:])
+    return np.moveaxis(out, -1, axis).astype(y.dtype, copy=False)
+
+
+def _valid_audio(y) -> np.ndarray:
+    """``y`` as an array, checked as librosa's ``util.valid_audio`` checks audio."""
+    import numpy as np
+
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.floating):
+        raise ParameterError(f"audio data must be floating-point, got {y.dtype}")
+    if y.ndim == 0:
+        raise ParameterError("audio data must have at least one dimension")
+    if not np.isfinite(y).all():
+        raise ParameterError("audio buffer is not finite everywhere")
+    return y
 
 
 def melspectrogram(
@@ -172,13 +250,7 @@ def melspectrogram(
     )  # fmt: skip
     if y is None:
         raise ParameterError("melspectrogram needs y= (audio) or S= (a spectrogram)")
-    y = np.asarray(y)
-    if not np.issubdtype(y.dtype, np.floating):
-        raise ParameterError(f"audio data must be floating-point, got {y.dtype}")
-    if y.ndim == 0:
-        raise ParameterError("audio data must have at least one dimension")
-    if not np.isfinite(y).all():
-        raise ParameterError("audio buffer is not finite everywhere")
+    y = _valid_audio(y)
     rows = np.ascontiguousarray(y.reshape(-1, y.shape[-1]), dtype=np.float32)
     out = _core.melspectrogram(rows, sr=float(sr), params=params, workers=opt_int(workers))
     return out.reshape(y.shape[:-1] + out.shape[1:])

@@ -1,148 +1,329 @@
-//! Sample-rate conversion with rubato's synchronous FFT resampler (a fixed rational ratio,
-//! Blackman-Harris anti-aliasing filter), delay-compensated by `process_all`.
+//! Sample-rate conversion by a rational ratio, in the frequency domain.
+//!
+//! The input is cut into overlapping blocks of `n_in = p * a` samples (`sr_in / sr_out = p / q`
+//! in lowest terms). Each block goes through one real FFT; its spectrum, up to the lower of
+//! the two Nyquist frequencies, is multiplied by the anti-aliasing filter's and taken back to
+//! the time domain by one inverse real FFT of `n_out = q * a` points, which samples the
+//! filtered block at the output rate (overlap-save: the outputs near a block's edges, which the
+//! circular convolution wraps, are dropped, and blocks advance by `p * b` inputs, `q * b`
+//! outputs). Two FFTs of about 8000 points per 7000 inputs cost about 2 ns an input sample.
+//!
+//! The filter is a zero-phase Kaiser-windowed sinc, so outputs keep the input's timing
+//! exactly: output `m` is the band-limited input at time `m * sr_in / sr_out` input samples. Its
+//! response follows soxr's "HQ" recipe (librosa's default `res_type`): flat (0.01 dB) to 91 %
+//! of the lower Nyquist frequency, -6 dB at 95.7 %, and 130 dB down from 99.9 % on, so
+//! nothing aliases. Blocks sit at fixed positions of the whole signal: a
+//! signal pushed in blocks of any sizes gives the same output as in one call.
 
-use audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Indexing, Resampler, WindowFunction};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex32;
 
 use super::error::{ensure_param, Error, Result};
 
-/// Frames per chunk on the input side. One FFT per chunk (no sub-chunks) makes the
-/// anti-aliasing filter long: its pass band then reaches ~99% of the lower Nyquist frequency
-/// (rubato's default sub-chunking rolls off from ~85%, audibly duller than soxr's HQ).
-const CHUNK: usize = 8192;
+/// The filter's -6 dB point, as a fraction of the lower of the two Nyquist frequencies.
+const CUTOFF: f64 = 0.957;
+/// The width of the transition band (from the end of the pass band to the start of the stop
+/// band), as a fraction of the lower Nyquist frequency: the stop band starts at 0.999.
+const TRANSITION: f64 = 0.084;
+/// The stop band's attenuation in dB (the Kaiser window's design target). With the two above,
+/// the response is within 0.11 dB of soxr HQ's from 93 % to 98 % of the Nyquist frequency
+/// (-0.06 dB at 93 %, -2.8 at 95 %, -17.8 at 97 %, -34 at 98 %, -62 at 99 %).
+const ATTENUATION_DB: f64 = 130.0;
+/// Input samples a block has at least. Blocks are `p * a` inputs with `a` a power of two, so
+/// that the FFT sizes have the ratio's factors and twos only (for 44.1 to 16 kHz: 7056 and
+/// 2560 points, 1.6 ns an input sample here, where 8820 and 3200 take 2.3 ns).
+const BLOCK_TARGET: usize = 4096;
+
+/// The number of frames `frames` input frames resample to: librosa's count,
+/// `ceil(frames * (sr_out / sr_in))` in float64 arithmetic (which is one more than the exact
+/// ceiling when the product rounds up past a whole number, as 11025 * (48000 / 44100) does).
+pub fn output_frames(frames: u64, sr_in: u32, sr_out: u32) -> u64 {
+    (frames as f64 * (f64::from(sr_out) / f64::from(sr_in))).ceil() as u64
+}
 
 /// Resamples interleaved `samples` (`channels` per frame) from `sr_in` to `sr_out` Hz. The
-/// output has `ceil(frames * sr_out / sr_in)` frames, aligned with the input (no delay).
+/// output has [`output_frames`] frames, aligned with the input (no delay).
 pub fn resample(samples: &[f32], channels: usize, sr_in: u32, sr_out: u32) -> Result<Vec<f32>> {
+    ensure_param!(sr_in > 0 && sr_out > 0, "sample rates must be positive, got {sr_in} and {sr_out}");
     if sr_in == sr_out || samples.is_empty() {
-        ensure_param!(sr_out > 0, "target sample rate must be positive, got {sr_out}");
         return Ok(samples.to_vec());
     }
     let mut stream = StreamResampler::new(channels, sr_in, sr_out)?;
-    let mut out = Vec::with_capacity((samples.len() as f64 * stream.ratio) as usize + channels);
-    stream.push(samples, &mut out)?;
+    let frames = (samples.len() / channels.max(1)) as u64;
+    let mut out = Vec::with_capacity(output_frames(frames, sr_in, sr_out) as usize * channels);
+    // A block's worth at a time, so that the windows stay in the cache.
+    for part in samples.chunks(stream.plan.step_in * channels) {
+        stream.push(part, &mut out)?;
+    }
     stream.finish(&mut out)?;
     Ok(out)
 }
 
+/// A planned conversion between two rates: block sizes, FFTs and the filter's spectrum,
+/// shared by every resampler of that pair of rates.
+struct Plan {
+    /// FFT sizes: a block's inputs and its outputs.
+    n_in: usize,
+    n_out: usize,
+    /// Inputs a block advances by, and the outputs it gives.
+    step_in: usize,
+    step_out: usize,
+    /// Inputs before the first output a block gives (the overlap), and the outputs they cover.
+    lead_in: usize,
+    lead_out: usize,
+    /// The filter's spectrum on the bins kept (up to the lower Nyquist frequency), scaled by
+    /// `1 / n_in` (the FFTs are unnormalised).
+    filter: Vec<f32>,
+    forward: Arc<dyn RealToComplex<f32>>,
+    inverse: Arc<dyn ComplexToReal<f32>>,
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// The modified Bessel function of the first kind, order 0 (its power series).
+fn bessel_i0(x: f64) -> f64 {
+    let (mut sum, mut term, mut k) = (1.0, 1.0, 1.0);
+    while term > 1e-17 * sum {
+        term *= (x / (2.0 * k)).powi(2);
+        sum += term;
+        k += 1.0;
+    }
+    sum
+}
+
+impl Plan {
+    fn new(sr_in: u32, sr_out: u32) -> Result<Self> {
+        let g = gcd(u64::from(sr_in), u64::from(sr_out));
+        let (p, q) = ((u64::from(sr_in) / g) as usize, (u64::from(sr_out) / g) as usize);
+        // The filter, designed at the input rate: cutoff and transition relative to the lower
+        // Nyquist frequency, in cycles per input sample.
+        let nyquist = 0.5 * f64::from(sr_in.min(sr_out)) / f64::from(sr_in);
+        let (cutoff, width) = (CUTOFF * nyquist, TRANSITION * nyquist);
+        let beta = 0.1102 * (ATTENUATION_DB - 8.7);
+        let half = ((ATTENUATION_DB - 7.95) / (2.285 * 2.0 * std::f64::consts::PI * width) / 2.0).ceil() as usize;
+        // Blocks: `lead` whole output periods (p inputs each) cover the filter's half length
+        // on either side of the `b = a - 2 lead` periods a block gives (at least half of it).
+        let lead = half.div_ceil(p).max(1);
+        let a = (4 * lead).max(BLOCK_TARGET.div_ceil(p)).next_power_of_two();
+        let (n_in, n_out) = (p * a, q * a);
+        ensure_param!(
+            n_in <= 1 << 26 && n_out <= 1 << 26,
+            "cannot resample {sr_in} Hz to {sr_out} Hz: the ratio {p}/{q} needs blocks of {n_in} samples"
+        );
+        // The zero-phase kernel, placed circularly (tap n at n, tap -n at n_in - n), and its
+        // spectrum, in f64.
+        let mut kernel = vec![0.0f64; n_in];
+        for n in 0..=half {
+            let x = n as f64;
+            let ideal = if n == 0 {
+                2.0 * cutoff
+            } else {
+                (2.0 * std::f64::consts::PI * cutoff * x).sin() / (std::f64::consts::PI * x)
+            };
+            let window = bessel_i0(beta * (1.0 - (x / half as f64).powi(2)).max(0.0).sqrt()) / bessel_i0(beta);
+            kernel[n] = ideal * window;
+            if n > 0 {
+                kernel[n_in - n] = kernel[n];
+            }
+        }
+        let dc: f64 = kernel.iter().sum();
+        let mut planner64 = RealFftPlanner::<f64>::new();
+        let fft64 = planner64.plan_fft_forward(n_in);
+        let mut spectrum = fft64.make_output_vec();
+        fft64.process(&mut kernel, &mut spectrum).map_err(|e| Error::Internal(format!("filter design: {e}")))?;
+        let kept = n_in.min(n_out) / 2 + 1;
+        let filter = spectrum[..kept].iter().map(|h| (h.re / dc / n_in as f64) as f32).collect();
+        let (forward, inverse) = {
+            let mut planner = real_planner().lock().unwrap_or_else(|e| e.into_inner());
+            (planner.plan_fft_forward(n_in), planner.plan_fft_inverse(n_out))
+        };
+        let b = a - 2 * lead;
+        Ok(Plan {
+            n_in,
+            n_out,
+            step_in: p * b,
+            step_out: q * b,
+            lead_in: p * lead,
+            lead_out: q * lead,
+            filter,
+            forward,
+            inverse,
+        })
+    }
+
+    /// The plan for a pair of rates, made once and shared.
+    fn shared(sr_in: u32, sr_out: u32) -> Result<Arc<Plan>> {
+        type Plans = Mutex<HashMap<(u32, u32), Arc<Plan>>>;
+        static PLANS: OnceLock<Plans> = OnceLock::new();
+        let plans = PLANS.get_or_init(Default::default);
+        if let Some(plan) = plans.lock().unwrap_or_else(|e| e.into_inner()).get(&(sr_in, sr_out)) {
+            return Ok(plan.clone());
+        }
+        let plan = Arc::new(Plan::new(sr_in, sr_out)?);
+        plans.lock().unwrap_or_else(|e| e.into_inner()).insert((sr_in, sr_out), plan.clone());
+        Ok(plan)
+    }
+}
+
+/// The real FFT planner of the resamplers (it keeps one plan per size).
+fn real_planner() -> &'static Mutex<RealFftPlanner<f32>> {
+    static PLANNER: OnceLock<Mutex<RealFftPlanner<f32>>> = OnceLock::new();
+    PLANNER.get_or_init(|| Mutex::new(RealFftPlanner::new()))
+}
+
 /// A resampler fed block by block: the same output as [`resample`] on the whole signal, with
-/// memory bounded by two chunks whatever the length.
+/// memory bounded by a block per channel whatever the length.
 pub struct StreamResampler {
-    inner: Fft<f32>,
+    plan: Arc<Plan>,
+    rates: (u32, u32),
     channels: usize,
-    ratio: f64,
-    /// Input not yet resampled (less than a chunk after each push).
-    pending: Vec<f32>,
-    /// Scratch output of one chunk.
-    chunk_out: Vec<f32>,
-    /// Output frames still to drop: the resampler's delay.
-    to_trim: usize,
+    /// Per channel, the input from the current block's first sample on (it starts `lead_in`
+    /// samples before the signal: zeros); blocks start at `start`, which moves on by a step a
+    /// block (the samples before it are dropped once a push is done, not at every block).
+    windows: Vec<Vec<f32>>,
+    start: usize,
+    frame: Vec<f32>,
+    spectrum: Vec<Complex32>,
+    filtered: Vec<Complex32>,
+    output: Vec<f32>,
+    scratch: Vec<Complex32>,
     frames_in: u64,
     frames_out: u64,
-    rates: (u32, u32),
 }
 
 impl StreamResampler {
     pub fn new(channels: usize, sr_in: u32, sr_out: u32) -> Result<Self> {
         ensure_param!(sr_in > 0 && sr_out > 0, "sample rates must be positive, got {sr_in} and {sr_out}");
         ensure_param!(channels > 0, "need at least one channel");
-        let inner = Fft::<f32>::new_custom(
-            sr_in as usize,
-            sr_out as usize,
-            CHUNK,
-            1,
-            channels,
-            WindowFunction::BlackmanHarris2,
-            FixedSync::Input,
-        )
-        .map_err(|e| Error::Parameter(format!("cannot resample {sr_in} Hz to {sr_out} Hz: {e}")))?;
+        let plan = Plan::shared(sr_in, sr_out)?;
+        let scratch_len = plan.forward.get_scratch_len().max(plan.inverse.get_scratch_len());
         Ok(StreamResampler {
+            rates: (sr_in, sr_out),
             channels,
-            ratio: f64::from(sr_out) / f64::from(sr_in),
-            pending: Vec::new(),
-            chunk_out: vec![0.0; inner.output_frames_max() * channels],
-            to_trim: inner.output_delay(),
+            windows: vec![vec![0.0; plan.lead_in]; channels],
+            start: 0,
+            frame: vec![0.0; plan.n_in],
+            spectrum: plan.forward.make_output_vec(),
+            filtered: plan.inverse.make_input_vec(),
+            output: vec![0.0; plan.n_out],
+            scratch: vec![Complex32::default(); scratch_len],
             frames_in: 0,
             frames_out: 0,
-            rates: (sr_in, sr_out),
-            inner,
+            plan,
         })
-    }
-
-    /// Resamples `frames` frames of `self.pending` (a whole chunk, or the last partial one
-    /// when `partial` is set) and appends the output, less the delay, to `out`.
-    fn run(&mut self, frames: usize, partial: Option<usize>, out: &mut Vec<f32>) -> Result<()> {
-        let c = self.channels;
-        let max_out = self.chunk_out.len() / c;
-        let fail = |e: &dyn std::fmt::Display| failed(self.rates, e);
-        let input = InterleavedSlice::new(&self.pending[..frames * c], c, frames).map_err(|e| fail(&e))?;
-        let mut output = InterleavedSlice::new_mut(&mut self.chunk_out, c, max_out).map_err(|e| fail(&e))?;
-        let indexing = Indexing { input_offset: 0, output_offset: 0, active_channels_mask: None, partial_len: partial };
-        let (used, made) =
-            self.inner.process_into_buffer(&input, &mut output, Some(&indexing)).map_err(|e| fail(&e))?;
-        self.pending.drain(..used.min(frames) * c);
-        let skip = self.to_trim.min(made);
-        self.to_trim -= skip;
-        out.extend_from_slice(&self.chunk_out[skip * c..made * c]);
-        self.frames_out += (made - skip) as u64;
-        Ok(())
     }
 
     /// Resamples interleaved `samples`, appending what is ready to `out`.
     pub fn push(&mut self, samples: &[f32], out: &mut Vec<f32>) -> Result<()> {
-        self.frames_in += (samples.len() / self.channels) as u64;
-        self.pending.extend_from_slice(samples);
-        loop {
-            let need = self.inner.input_frames_next();
-            if self.pending.len() / self.channels <= need {
-                return Ok(());
+        let c = self.channels;
+        self.frames_in += (samples.len() / c) as u64;
+        if c == 1 {
+            self.windows[0].extend_from_slice(samples);
+        } else {
+            for (ch, window) in self.windows.iter_mut().enumerate() {
+                window.extend(samples.chunks_exact(c).map(|frame| frame[ch]));
             }
-            self.run(need, None, out)?;
         }
+        while self.windows[0].len() - self.start >= self.plan.n_in {
+            self.block(out)?;
+        }
+        for window in &mut self.windows {
+            window.drain(..self.start);
+        }
+        self.start = 0;
+        Ok(())
     }
 
-    /// Flushes the rest: the output then holds `ceil(frames_in * sr_out / sr_in)` frames in all.
+    /// Flushes the rest: the output then holds [`output_frames`] frames in all.
     pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<()> {
-        let expected = (self.ratio * self.frames_in as f64).ceil() as u64;
-        let left = self.pending.len() / self.channels;
-        if left > 0 {
-            // The last (possibly whole) chunk, zero-padded by rubato.
-            let need = self.inner.input_frames_next();
-            self.pending.resize(need.max(left) * self.channels, 0.0);
-            self.run(need.max(left), Some(left), out)?;
-        }
+        let expected = output_frames(self.frames_in, self.rates.0, self.rates.1);
+        let start = out.len();
         while self.frames_out < expected {
-            let need = self.inner.input_frames_next();
-            self.pending.clear();
-            self.pending.resize(need * self.channels, 0.0);
-            self.run(need, Some(0), out)?;
+            for window in &mut self.windows {
+                window.resize((self.start + self.plan.n_in).max(window.len()), 0.0);
+            }
+            self.block(out)?;
         }
-        let extra = (self.frames_out - expected) as usize * self.channels;
-        out.truncate(out.len() - extra.min(out.len()));
+        let extra = ((self.frames_out - expected) as usize * self.channels).min(out.len() - start);
+        out.truncate(out.len() - extra);
         self.frames_out = expected;
         Ok(())
     }
-}
 
-/// A failure while resampling: the buffers given to rubato are ours, so it is our bug.
-fn failed((sr_in, sr_out): (u32, u32), e: &dyn std::fmt::Display) -> Error {
-    Error::Internal(format!("cannot resample {sr_in} Hz to {sr_out} Hz: {e}"))
+    /// Resamples the block at `start` of every window and moves `start` on by a step.
+    fn block(&mut self, out: &mut Vec<f32>) -> Result<()> {
+        let plan = &*self.plan;
+        let (c, step) = (self.channels, plan.step_out);
+        let at = out.len();
+        out.resize(at + step * c, 0.0);
+        let failed = |e: realfft::FftError| Error::Internal(format!("resampling FFT: {e}"));
+        for (ch, window) in self.windows.iter_mut().enumerate() {
+            self.frame.copy_from_slice(&window[self.start..self.start + plan.n_in]);
+            plan.forward
+                .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
+                .map_err(failed)?;
+            let kept = plan.filter.len();
+            for ((y, x), h) in self.filtered.iter_mut().zip(&self.spectrum).zip(&plan.filter) {
+                *y = x * h;
+            }
+            self.filtered[kept..].iter_mut().for_each(|y| *y = Complex32::default());
+            // The DC and Nyquist bins of a real signal's spectrum have no imaginary part.
+            self.filtered[0].im = 0.0;
+            if plan.n_out.is_multiple_of(2) {
+                self.filtered[plan.n_out / 2].im = 0.0;
+            }
+            plan.inverse
+                .process_with_scratch(&mut self.filtered, &mut self.output, &mut self.scratch)
+                .map_err(failed)?;
+            let outputs = &self.output[plan.lead_out..plan.lead_out + step];
+            if c == 1 {
+                out[at..].copy_from_slice(outputs);
+            } else {
+                for (frame, &v) in out[at..].chunks_exact_mut(c).zip(outputs) {
+                    frame[ch] = v;
+                }
+            }
+        }
+        self.start += plan.step_in;
+        self.frames_out += step as u64;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The level in dB (re amplitude 1) and phase of the `freq` Hz component of `y` at `sr` Hz
+    /// over `range`, by a least-squares fit of a sine and a cosine.
+    fn tone(y: &[f32], sr: f64, freq: f64, range: std::ops::Range<usize>) -> (f64, f64) {
+        let w = |i: usize| 2.0 * std::f64::consts::PI * freq * i as f64 / sr;
+        let n = range.len() as f64;
+        let a: f64 = range.clone().map(|i| y[i] as f64 * w(i).sin()).sum::<f64>() * 2.0 / n;
+        let b: f64 = range.map(|i| y[i] as f64 * w(i).cos()).sum::<f64>() * 2.0 / n;
+        (20.0 * (a * a + b * b).sqrt().log10(), b.atan2(a))
+    }
+
+    fn sine(freq: f64, sr: u32, n: usize) -> Vec<f32> {
+        (0..n).map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(sr)).sin() as f32).collect()
+    }
+
     #[test]
     fn a_tone_keeps_its_frequency_and_level() {
         let (sr_in, sr_out) = (44100u32, 16000u32);
         let f = 1000.0;
-        let x: Vec<f32> =
-            (0..sr_in).map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / sr_in as f64).sin() as f32).collect();
-        let y = resample(&x, 1, sr_in, sr_out).unwrap();
+        let y = resample(&sine(f, sr_in, sr_in as usize), 1, sr_in, sr_out).unwrap();
         assert_eq!(y.len(), sr_out as usize);
-        // Away from the edges, y is a pure 1 kHz tone of amplitude 1: fit a sin + b cos at
-        // 1 kHz (rubato's filter delays by a fraction of a sample, so the phase is free).
+        // Away from the edges, y is a pure 1 kHz tone of amplitude 1.
         let w = |i: usize| 2.0 * std::f64::consts::PI * f * i as f64 / sr_out as f64;
         let range = 2000..14000;
         let n = range.len() as f64;
@@ -162,22 +343,57 @@ mod tests {
     }
 
     #[test]
-    fn blocks_of_any_size_give_what_rubato_gives_for_the_whole_clip() {
+    fn blocks_of_any_size_give_what_one_call_gives() {
         let x: Vec<f32> = (0..50_000).map(|i| ((i as f32 * 0.013).sin() + (i as f32 * 0.4).cos()) * 0.5).collect();
-        let mut r =
-            Fft::<f32>::new_custom(44100, 16000, CHUNK, 1, 1, WindowFunction::BlackmanHarris2, FixedSync::Input)
-                .unwrap();
-        let whole = r.process_all(&InterleavedSlice::new(&x, 1, x.len()).unwrap(), x.len(), None).unwrap().take_data();
-        for block in [1000, 8192, 8193, 50_000] {
-            let mut s = StreamResampler::new(1, 44100, 16000).unwrap();
-            let mut out = Vec::new();
-            for b in x.chunks(block) {
-                s.push(b, &mut out).unwrap();
+        for (sr_in, sr_out) in [(44100, 16000), (16000, 44100), (48000, 16000)] {
+            let whole = resample(&x, 1, sr_in, sr_out).unwrap();
+            assert_eq!(whole.len() as u64, output_frames(x.len() as u64, sr_in, sr_out));
+            for block in [1000, 8192, 8193, 50_000] {
+                let mut s = StreamResampler::new(1, sr_in, sr_out).unwrap();
+                let mut out = Vec::new();
+                for b in x.chunks(block) {
+                    s.push(b, &mut out).unwrap();
+                }
+                s.finish(&mut out).unwrap();
+                assert_eq!(out, whole, "{sr_in} -> {sr_out} in blocks of {block}");
             }
-            s.finish(&mut out).unwrap();
-            assert_eq!(out.len(), whole.len(), "block {block}");
-            let diff = out.iter().zip(&whole).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-            assert!(diff < 1e-6, "block {block}: {diff}");
         }
+    }
+
+    #[test]
+    fn the_pass_band_is_flat_and_the_stop_band_over_100_db_down() {
+        let (sr_in, sr_out) = (44100u32, 16000u32);
+        let nyquist = f64::from(sr_out) / 2.0;
+        let n = sr_in as usize * 2;
+        for frac in [0.05, 0.3, 0.6, 0.875, 0.9] {
+            let y = resample(&sine(frac * nyquist, sr_in, n), 1, sr_in, sr_out).unwrap();
+            let (level, _) = tone(&y, f64::from(sr_out), frac * nyquist, 4000..28000);
+            assert!(level.abs() < 0.01, "{frac} of Nyquist: {level} dB");
+        }
+        for frac in [1.0, 1.02, 1.1, 1.5, 2.5] {
+            let y = resample(&sine(frac * nyquist, sr_in, n), 1, sr_in, sr_out).unwrap();
+            let peak = y[4000..28000].iter().fold(0.0f32, |m, &v| m.max(v.abs()));
+            assert!(20.0 * f64::from(peak).log10() < -100.0, "{frac} of Nyquist leaves {peak}");
+        }
+    }
+
+    #[test]
+    fn outputs_keep_the_inputs_timing() {
+        // A 1 kHz tone resampled and a 1 kHz tone made at the output rate have one phase.
+        for (sr_in, sr_out) in [(44100u32, 16000u32), (22050, 16000), (16000, 48000)] {
+            let y = resample(&sine(1000.0, sr_in, sr_in as usize), 1, sr_in, sr_out).unwrap();
+            let (_, phase) = tone(&y, f64::from(sr_out), 1000.0, 2000..(sr_out as usize - 2000));
+            let samples = phase / (2.0 * std::f64::consts::PI) * f64::from(sr_out) / 1000.0;
+            assert!(samples.abs() < 0.01, "{sr_in} -> {sr_out}: {samples} samples early");
+        }
+    }
+
+    #[test]
+    fn plans_fit_odd_ratios() {
+        for (sr_in, sr_out) in [(44101, 16000), (8000, 44100), (384000, 8000), (11025, 11024)] {
+            let y = resample(&sine(440.0, sr_in, 20_000), 1, sr_in, sr_out).unwrap();
+            assert_eq!(y.len() as u64, output_frames(20_000, sr_in, sr_out));
+        }
+        assert!(matches!(resample(&[0.0; 10], 1, 0, 16000), Err(Error::Parameter(_))));
     }
 }

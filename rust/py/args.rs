@@ -18,6 +18,15 @@ pub(crate) fn fit<T: TryFrom<i64>>(name: &str, value: i64) -> Result<T> {
     T::try_from(value).map_err(|_| Error::Parameter(format!("{name} = {value} is out of range")))
 }
 
+/// A sample rate given as a number of Hz: a whole, positive number that fits a u32.
+pub(crate) fn whole_hz(name: &str, value: f64) -> Result<u32> {
+    if value.fract() == 0.0 && value >= 1.0 && value <= f64::from(u32::MAX) {
+        Ok(value as u32)
+    } else {
+        Err(Error::Parameter(format!("{name} must be a positive whole number of Hz, got {value}")))
+    }
+}
+
 /// An optional count (`workers`, `sr`, ...), see [`fit`].
 pub(crate) fn fit_opt<T: TryFrom<i64>>(name: &str, value: Option<i64>) -> Result<Option<T>> {
     value.map(|v| fit(name, v)).transpose()

@@ -7,7 +7,7 @@ use numpy::ndarray::{Array1, Array2, Array3, ArrayD};
 use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 
-use super::args::{fit, fit_opt, mel_norm, MelArgs, NormArg};
+use super::args::{fit, fit_opt, mel_norm, whole_hz, MelArgs, NormArg};
 use super::{check, err_value};
 use crate::dsp::db;
 use crate::dsp::decode::ReadOptions;
@@ -15,6 +15,7 @@ use crate::dsp::error::guarded;
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Pipeline};
 use crate::dsp::pool::run_parallel;
+use crate::dsp::resample::{output_frames, resample as dsp_resample};
 use crate::dsp::spectrogram::MelSpectrogram;
 
 /// Decodes `path` from `offset` for `duration` seconds (resampled to `sr` if given):
@@ -43,6 +44,33 @@ pub(crate) fn load<'py>(
         Array2::from_shape_vec(shape, audio.samples).expect("shape matches").into_pyarray(py).into_any()
     };
     Ok((array, sr))
+}
+
+/// The rows of `y` (`(rows, n)` float32) resampled from `orig_sr` to `target_sr` Hz:
+/// `(rows, ceil(n * (target_sr / orig_sr)))`, librosa's length.
+#[pyfunction]
+#[pyo3(signature = (y, *, orig_sr, target_sr, workers))]
+pub(crate) fn resample<'py>(
+    py: Python<'py>,
+    y: PyReadonlyArray2<'py, f32>,
+    orig_sr: f64,
+    target_sr: f64,
+    workers: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (sr_in, sr_out) = check(whole_hz("orig_sr", orig_sr).and_then(|i| Ok((i, whole_hz("target_sr", target_sr)?))))?;
+    let workers = check(fit_opt("workers", workers))?;
+    let rows: Vec<Vec<f32>> = y.as_array().outer_iter().map(|r| r.to_vec()).collect();
+    let (n_rows, n) = (rows.len(), y.as_array().ncols() as u64);
+    let length = output_frames(n, sr_in, sr_out) as usize;
+    let data = check(py.detach(move || -> crate::dsp::Result<Vec<f32>> {
+        let done = run_parallel(workers, &rows, |row| dsp_resample(row, 1, sr_in, sr_out))?;
+        let mut data = Vec::with_capacity(n_rows * length);
+        for row in done {
+            data.extend_from_slice(&row?);
+        }
+        Ok(data)
+    }))?;
+    Ok(Array2::from_shape_vec((n_rows, length), data).expect("shape matches").into_pyarray(py).into_any())
 }
 
 /// Mel spectrograms of the rows of `y` (`(rows, n)` float32): `(rows, n_mels, frames)`.

@@ -99,6 +99,7 @@ fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::load, m)?)?;
     m.add_function(wrap_pyfunction!(features::melspectrogram, m)?)?;
+    m.add_function(wrap_pyfunction!(features::resample, m)?)?;
     m.add_function(wrap_pyfunction!(features::melspectrogram_files, m)?)?;
     m.add_function(wrap_pyfunction!(features::power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(features::mel_filters, m)?)?;
