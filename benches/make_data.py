@@ -9,6 +9,10 @@ so running it again is cheap.
   each track and spread evenly over all the excerpts there are, mixed to mono and resampled to
   22050 Hz (soxr HQ), 16-bit PCM WAV (660 KB each): distinct clips, so no cache is flattered
   by copies of one.
+- benches/data/music44k_mp3/clip_000.mp3 ... and benches/data/music44k_flac/clip_000.flac ...:
+  the same 100 excerpts at the tracks' own 44.1 kHz, stereo, as users hold music: MP3 at
+  128 kb/s (LAME) and 16-bit FLAC, transcoded by FFmpeg (`apt-get install ffmpeg`); see
+  :func:`compressed_clips`.
 - benches/data/hour_stereo44k_s16.wav: ../shared/audio/music_stereo44k_s16.wav (15 s, 44.1 kHz
   stereo) repeated 240 times, 635 MB.
 """
@@ -56,6 +60,40 @@ def excerpts() -> list:
         raise SystemExit(f"make_data: no music in {MUSIC}: apt-get install wesnoth-1.16-music")
     every = [(t, s) for t in tracks for s in range(START, int(sf.info(t).duration) - SECONDS + 1, STEP)]
     return [every[i * len(every) // N_CLIPS] for i in range(N_CLIPS)]
+
+
+def compressed_clips(kind: str) -> list:
+    """The 100 excerpts as 44.1 kHz stereo ``kind`` files ("mp3" or "flac"), made if missing."""
+    import subprocess
+
+    folder = DATA / f"music44k_{kind}"
+    paths = [folder / f"clip_{i:03d}.{kind}" for i in range(N_CLIPS)]
+    todo = [(i, p) for i, p in enumerate(paths) if not p.is_file()]
+    if todo:
+        folder.mkdir(parents=True, exist_ok=True)
+        chosen = excerpts()
+        codec = ["-c:a", "libmp3lame", "-b:a", "128k"] if kind == "mp3" else ["-c:a", "flac", "-sample_fmt", "s16"]
+        for i, path in todo:
+            track, start = chosen[i]
+            part = path.with_suffix(".part" + path.suffix)
+            cmd = [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-ss",
+                str(start),
+                "-t",
+                str(SECONDS),
+                "-i",
+                str(track),
+                *codec,
+                str(part),
+            ]
+            subprocess.run(cmd, check=True)
+            part.rename(path)
+    print(f"make_data: {N_CLIPS} distinct {kind} clips in {folder} ({len(todo)} written)")
+    return paths
 
 
 def main() -> list:

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::decode::{self, check_finite, Audio, AudioReader, Format, ReadOptions};
+use super::decode::{check_finite, Audio, AudioReader, Format, ReadOptions};
 use super::encode::{write_image_with, ImageFormat};
 use super::error::{ensure_param, Error, Result};
 use super::filterbank::{FreqAxis, FreqScale, MelParams, LOG_FMIN};
@@ -17,17 +17,15 @@ use super::long_file::pooled_mel;
 use super::resample::resample;
 use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 
-/// Reads (the part `read` selects of) `path`, mixes it to mono if asked (before resampling,
-/// which is then cheaper) and resamples it to `sr` Hz if given.
+/// Reads (the part `read` selects of) `path`, mixed to mono as it is read if asked (resampling
+/// is then cheaper too), and resamples it to `sr` Hz if given.
 pub fn load_audio(path: &Path, sr: Option<u32>, mono: bool, read: &ReadOptions) -> Result<Audio> {
-    prepare(decode::read_with(path, read)?, sr, mono)
+    let reader = AudioReader::open(path, read)?;
+    resampled(if mono { reader.read_all_mono()? } else { reader.read_all()? }, sr)
 }
 
-/// Mixes `audio` to mono if asked, then resamples it to `sr` Hz if given.
-fn prepare(mut audio: Audio, sr: Option<u32>, mono: bool) -> Result<Audio> {
-    if mono && audio.channels > 1 {
-        audio = Audio { samples: audio.to_mono(), channels: 1, sample_rate: audio.sample_rate };
-    }
+/// `audio` resampled to `sr` Hz, if given.
+fn resampled(mut audio: Audio, sr: Option<u32>) -> Result<Audio> {
     if let Some(sr) = sr.filter(|&sr| sr != audio.sample_rate) {
         audio.samples = resample(&audio.samples, audio.channels, audio.sample_rate, sr)?;
         audio.sample_rate = sr;
@@ -89,14 +87,15 @@ impl Pipeline {
 
     /// The mono signal of `path` and its rate; NaN or infinite samples are an error.
     pub fn load_mono(&self, path: &Path) -> Result<(Vec<f32>, u32)> {
-        self.mono(path, decode::read_with(path, &self.read)?)
+        self.mono(AudioReader::open(path, &self.read)?)
     }
 
-    /// `audio` (read from `path`) mixed to mono, resampled to the pipeline's rate and checked
-    /// for NaN and infinite samples: the signal and its rate.
-    fn mono(&self, path: &Path, audio: Audio) -> Result<(Vec<f32>, u32)> {
-        let audio = prepare(audio, self.sr, true)?;
-        check_finite(path, &audio.samples)?;
+    /// The rest of `reader` mixed to mono, resampled to the pipeline's rate and checked for
+    /// NaN and infinite samples: the signal and its rate.
+    fn mono(&self, reader: AudioReader) -> Result<(Vec<f32>, u32)> {
+        let path = reader.path().to_path_buf();
+        let audio = resampled(reader.read_all_mono()?, self.sr)?;
+        check_finite(&path, &audio.samples)?;
         Ok((audio.samples, audio.sample_rate))
     }
 
@@ -119,7 +118,7 @@ impl Pipeline {
                 pooled_mel(&mut reader, self.sr, &self.params.stft, self.params.power, spectrogram.bank(), columns)?;
             return Ok((spec, format));
         }
-        let (y, _) = self.mono(path, reader.read_all()?)?;
+        let (y, _) = self.mono(reader)?;
         if y.is_empty() {
             return Err(Error::empty(path));
         }

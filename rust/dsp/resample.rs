@@ -52,7 +52,10 @@ pub fn resample(samples: &[f32], channels: usize, sr_in: u32, sr_out: u32) -> Re
         return Ok(samples.to_vec());
     }
     let mut stream = StreamResampler::new(channels, sr_in, sr_out)?;
-    let frames = (samples.len() / channels.max(1)) as u64;
+    if channels == 1 {
+        return stream.mono(samples);
+    }
+    let frames = (samples.len() / channels) as u64;
     let mut out = Vec::with_capacity(output_frames(frames, sr_in, sr_out) as usize * channels);
     // A block's worth at a time, so that the windows stay in the cache.
     for part in samples.chunks(stream.plan.step_in * channels) {
@@ -261,30 +264,12 @@ impl StreamResampler {
 
     /// Resamples the block at `start` of every window and moves `start` on by a step.
     fn block(&mut self, out: &mut Vec<f32>) -> Result<()> {
-        let plan = &*self.plan;
-        let (c, step) = (self.channels, plan.step_out);
+        let (c, step, n_in) = (self.channels, self.plan.step_out, self.plan.n_in);
         let at = out.len();
         out.resize(at + step * c, 0.0);
-        let failed = |e: realfft::FftError| Error::Internal(format!("resampling FFT: {e}"));
-        for (ch, window) in self.windows.iter_mut().enumerate() {
-            self.frame.copy_from_slice(&window[self.start..self.start + plan.n_in]);
-            plan.forward
-                .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
-                .map_err(failed)?;
-            let kept = plan.filter.len();
-            for ((y, x), h) in self.filtered.iter_mut().zip(&self.spectrum).zip(&plan.filter) {
-                *y = x * h;
-            }
-            self.filtered[kept..].iter_mut().for_each(|y| *y = Complex32::default());
-            // The DC and Nyquist bins of a real signal's spectrum have no imaginary part.
-            self.filtered[0].im = 0.0;
-            if plan.n_out.is_multiple_of(2) {
-                self.filtered[plan.n_out / 2].im = 0.0;
-            }
-            plan.inverse
-                .process_with_scratch(&mut self.filtered, &mut self.output, &mut self.scratch)
-                .map_err(failed)?;
-            let outputs = &self.output[plan.lead_out..plan.lead_out + step];
+        for ch in 0..c {
+            self.frame.copy_from_slice(&self.windows[ch][self.start..self.start + n_in]);
+            let outputs = self.transform()?;
             if c == 1 {
                 out[at..].copy_from_slice(outputs);
             } else {
@@ -293,9 +278,51 @@ impl StreamResampler {
                 }
             }
         }
-        self.start += plan.step_in;
+        self.start += self.plan.step_in;
         self.frames_out += step as u64;
         Ok(())
+    }
+
+    /// A whole mono signal at once, its blocks read straight from `y` (zeros beyond its ends)
+    /// rather than through the window: what `push` and `finish` give, one copy fewer.
+    fn mono(mut self, y: &[f32]) -> Result<Vec<f32>> {
+        let expected = output_frames(y.len() as u64, self.rates.0, self.rates.1) as usize;
+        let (step, n_in) = (self.plan.step_in, self.plan.n_in);
+        let mut out = Vec::with_capacity(expected + self.plan.step_out);
+        // The first block starts `lead_in` samples before the signal.
+        let mut at = -(self.plan.lead_in as isize);
+        while out.len() < expected {
+            let from = at.clamp(0, y.len() as isize) as usize;
+            let to = (at + n_in as isize).clamp(0, y.len() as isize) as usize;
+            let offset = (from as isize - at) as usize;
+            self.frame[..offset].fill(0.0);
+            self.frame[offset..offset + (to - from)].copy_from_slice(&y[from..to]);
+            self.frame[offset + (to - from)..].fill(0.0);
+            out.extend_from_slice(self.transform()?);
+            at += step as isize;
+        }
+        out.truncate(expected);
+        Ok(out)
+    }
+
+    /// The outputs of the block in `frame` (which the FFT overwrites): FFT, filter, inverse FFT
+    /// at the output rate, less the overlap.
+    fn transform(&mut self) -> Result<&[f32]> {
+        let plan = &*self.plan;
+        let failed = |e: realfft::FftError| Error::Internal(format!("resampling FFT: {e}"));
+        plan.forward.process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch).map_err(failed)?;
+        let kept = plan.filter.len();
+        for ((y, x), h) in self.filtered.iter_mut().zip(&self.spectrum).zip(&plan.filter) {
+            *y = x * h;
+        }
+        self.filtered[kept..].iter_mut().for_each(|y| *y = Complex32::default());
+        // The DC and Nyquist bins of a real signal's spectrum have no imaginary part.
+        self.filtered[0].im = 0.0;
+        if plan.n_out.is_multiple_of(2) {
+            self.filtered[plan.n_out / 2].im = 0.0;
+        }
+        plan.inverse.process_with_scratch(&mut self.filtered, &mut self.output, &mut self.scratch).map_err(failed)?;
+        Ok(&self.output[plan.lead_out..plan.lead_out + plan.step_out])
     }
 }
 

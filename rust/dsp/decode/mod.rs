@@ -44,13 +44,16 @@ impl Audio {
     }
 }
 
-/// Appends the mean of the channels of each frame of interleaved `samples` to `out`.
+/// Appends the mean of the channels of each frame of interleaved `samples` to `out` (numpy's
+/// `mean`: the sum, then divided; for stereo exactly `(l + r) * 0.5`, in a loop that vectorises).
 pub fn mix_to_mono(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
-    if channels == 1 {
-        out.extend_from_slice(samples);
-    } else {
-        let scale = 1.0 / channels as f32;
-        out.extend(samples.chunks_exact(channels).map(|f| f.iter().sum::<f32>() * scale));
+    match channels {
+        1 => out.extend_from_slice(samples),
+        2 => out.extend(samples.chunks_exact(2).map(|f| (f[0] + f[1]) * 0.5)),
+        _ => {
+            let scale = 1.0 / channels as f32;
+            out.extend(samples.chunks_exact(channels).map(|f| f.iter().sum::<f32>() * scale));
+        }
     }
 }
 
@@ -209,17 +212,38 @@ impl AudioReader {
 
     /// Reads everything left.
     pub fn read_all(mut self) -> Result<Audio> {
-        let mut samples = Vec::new();
-        if let Some(frames) = self.expected_frames() {
-            let trusted = match &self.source {
-                Source::Wav(w) if w.size_checked() => u64::MAX,
-                _ => TRUSTED_DECLARED_FRAMES,
-            };
-            let frames = frames.min(trusted).min(self.max_frames.unwrap_or(u64::MAX));
-            samples.reserve_exact(frames as usize * self.channels);
-        }
+        let mut samples = Vec::with_capacity(self.frames_to_reserve() * self.channels);
         while self.read_block(&mut samples)? > 0 {}
         Ok(Audio { samples, channels: self.channels, sample_rate: self.sample_rate })
+    }
+
+    /// Reads everything left mixed to mono (the mean of the channels), a block at a time: the
+    /// interleaved samples of the whole file are never held.
+    pub fn read_all_mono(mut self) -> Result<Audio> {
+        if self.channels == 1 {
+            return self.read_all();
+        }
+        let mut samples = Vec::with_capacity(self.frames_to_reserve());
+        let mut block = Vec::new();
+        loop {
+            block.clear();
+            if self.read_block(&mut block)? == 0 {
+                break;
+            }
+            mix_to_mono(&block, self.channels, &mut samples);
+        }
+        Ok(Audio { samples, channels: 1, sample_rate: self.sample_rate })
+    }
+
+    /// Frames worth reserving for the rest of the file: as many as the header declares, but a
+    /// compressed file's declaration only up to ~100 s (see [`TRUSTED_DECLARED_FRAMES`]) and
+    /// never more than `max_duration`.
+    fn frames_to_reserve(&self) -> usize {
+        let trusted = match &self.source {
+            Source::Wav(w) if w.size_checked() => u64::MAX,
+            _ => TRUSTED_DECLARED_FRAMES,
+        };
+        self.expected_frames().map_or(0, |f| f.min(trusted).min(self.max_frames.unwrap_or(u64::MAX)) as usize)
     }
 
     /// Appends the next block of interleaved samples to `out` and returns the number of frames
