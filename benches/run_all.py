@@ -1,5 +1,5 @@
 """Run every benchmark: make the data, then bench_batch, bench_features, bench_jpeg,
-bench_decode, bench_long, bench_frames and bench_server.
+bench_speech, bench_decode, bench_long, bench_frames and bench_server.
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -21,6 +21,7 @@ import bench_frames  # noqa: E402
 import bench_jpeg  # noqa: E402
 import bench_long  # noqa: E402
 import bench_server  # noqa: E402
+import bench_speech  # noqa: E402
 import make_data  # noqa: E402
 
 
@@ -44,6 +45,7 @@ def main() -> dict:
         "batch": bench_batch.main(),
         "features": bench_features.main(),
         "jpeg": bench_jpeg.main(),
+        "speech": bench_speech.main(),
         "decode": bench_decode.main(),
         "long": bench_long.main(),
         "frames": bench_frames.main(),
