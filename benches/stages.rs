@@ -44,7 +44,7 @@ fn main() {
     let (jpg, png) = (out.path().join("one.jpg"), out.path().join("one.png"));
 
     let (t_decode, audio) =
-        best(repeat, || load_audio(&input, None, true, &Default::default()).expect("readable audio"));
+        best(repeat, || load_audio(&input.as_path().into(), None, true, &Default::default()).expect("readable audio"));
     let params = MelSpecParams {
         stft: StftParams::new(2048),
         power: 2.0,
@@ -75,7 +75,7 @@ fn main() {
     let (t_png_file, _) = best(repeat, || write_image(&png, &rgb, 800, 600, 90).expect("written"));
     let (t_image, _) = best(repeat, || render_to_file(&spec, &image, None, &jpg).expect("written"));
     let music44k = root.join("../shared/audio/music_stereo44k_s16.wav");
-    let y44 = load_audio(&music44k, None, true, &Default::default()).expect("the 44.1 kHz clip of ../shared/audio");
+    let y44 = load_audio(&music44k.as_path().into(), None, true, &Default::default()).expect("the 44.1 kHz clip");
     let (t_resample, y16) = best(repeat, || resample(&y44.samples, 1, 44100, 16000).expect("resampled"));
     let live = StreamingParams { hop_length: 512, ..StreamingParams::new(48000.0, 4096) };
     let mut noise = 0x2545_f491_4f6c_dd1du64;

@@ -33,6 +33,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db, resample
+from .whisper import log_mel_spectrogram, whisper_features
 
 try:
     __version__ = version("spectrust")
@@ -55,9 +56,11 @@ __all__ = [
     "UnsupportedFormatError",
     "build_info",
     "load",
+    "log_mel_spectrogram",
     "mel_filters",
     "melspectrogram",
     "melspectrogram_batch",
     "power_to_db",
     "resample",
+    "whisper_features",
 ]

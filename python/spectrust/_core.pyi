@@ -20,11 +20,13 @@ __all__ = [
     "StreamingSpectrogram",
     "build_info",
     "load",
+    "log_mel_spectrogram",
     "mel_filters",
     "melspectrogram",
     "melspectrogram_files",
     "power_to_db",
     "resample",
+    "whisper_features",
 ]
 AUDIO_EXTENSIONS: tuple[str, ...]
 COLORMAPS: tuple[str, ...]
@@ -54,6 +56,16 @@ def mel_filters(
     *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
 def build_info() -> dict[str, Any]: ...
+def log_mel_spectrogram(
+    audio: Union[str, bytes, npt.NDArray[np.float32]], *, n_mels: int, padding: int, max_duration: Optional[float]
+) -> npt.NDArray[np.float32]: ...  # (n_mels, frames)
+def whisper_features(
+    inputs: Sequence[Union[str, bytes, npt.NDArray[np.float32]]],
+    *,
+    n_mels: int,
+    max_duration: Optional[float],
+    workers: Optional[int],
+) -> npt.NDArray[np.float32]: ...  # (len(inputs), n_mels, 3000)
 
 @final
 class Renderer:

@@ -11,6 +11,7 @@ pub mod db;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod features;
 pub mod filterbank;
 pub mod image;
 pub mod info;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::decode::{check_finite, Audio, AudioReader, Format, ReadOptions};
+use super::decode::{check_finite, Audio, AudioReader, Format, Input, ReadOptions};
 use super::encode::{write_image_with, ImageFormat};
 use super::error::{ensure_param, Error, Result};
 use super::filterbank::{FreqAxis, FreqScale, MelParams, LOG_FMIN};
@@ -17,10 +17,10 @@ use super::long_file::pooled_mel;
 use super::resample::resample;
 use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 
-/// Reads (the part `read` selects of) `path`, mixed to mono as it is read if asked (resampling
+/// Reads (the part `read` selects of) `input`, mixed to mono as it is read if asked (resampling
 /// is then cheaper too), and resamples it to `sr` Hz if given.
-pub fn load_audio(path: &Path, sr: Option<u32>, mono: bool, read: &ReadOptions) -> Result<Audio> {
-    let reader = AudioReader::open(path, read)?;
+pub fn load_audio(input: &Input, sr: Option<u32>, mono: bool, read: &ReadOptions) -> Result<Audio> {
+    let reader = AudioReader::open_input(input, read)?;
     resampled(if mono { reader.read_all_mono()? } else { reader.read_all()? }, sr)
 }
 
@@ -85,9 +85,9 @@ impl Pipeline {
         Ok(m)
     }
 
-    /// The mono signal of `path` and its rate; NaN or infinite samples are an error.
-    pub fn load_mono(&self, path: &Path) -> Result<(Vec<f32>, u32)> {
-        self.mono(AudioReader::open(path, &self.read)?)
+    /// The mono signal of `input` and its rate; NaN or infinite samples are an error.
+    pub fn load_mono(&self, input: &Input) -> Result<(Vec<f32>, u32)> {
+        self.mono(AudioReader::open_input(input, &self.read)?)
     }
 
     /// The rest of `reader` mixed to mono, resampled to the pipeline's rate and checked for
@@ -99,9 +99,9 @@ impl Pipeline {
         Ok((audio.samples, audio.sample_rate))
     }
 
-    /// The `(n_mels, frames)` power mel spectrogram of the file at `path`.
-    pub fn mel_file(&self, path: &Path) -> Result<Matrix> {
-        let (y, sr) = self.load_mono(path)?;
+    /// The `(n_mels, frames)` power mel spectrogram of `input`.
+    pub fn mel_file(&self, input: &Input) -> Result<Matrix> {
+        let (y, sr) = self.load_mono(input)?;
         self.planned(sr)?.compute(&y, false)
     }
 
@@ -161,7 +161,7 @@ impl Pipeline {
             "frame_duration must be positive seconds, got {frame_duration}"
         );
         ImageFormat::from_path(Path::new(&format!("frame.{format_suffix}")))?;
-        let (y, sr) = self.load_mono(input)?;
+        let (y, sr) = self.load_mono(&Input::from(input))?;
         if y.is_empty() {
             return Err(Error::empty(input));
         }

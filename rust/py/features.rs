@@ -1,6 +1,7 @@
 //! The array API: `load`, `melspectrogram`, `melspectrogram_files`, `power_to_db`,
 //! `mel_filters`. Conversion only; the work runs in `crate::dsp` with the GIL released.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use numpy::ndarray::{Array1, Array2, Array3, ArrayD};
@@ -10,8 +11,9 @@ use pyo3::prelude::*;
 use super::args::{fit, fit_opt, mel_norm, whole_hz, MelArgs, NormArg};
 use super::{check, err_value};
 use crate::dsp::db;
-use crate::dsp::decode::ReadOptions;
+use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
+use crate::dsp::features::{whisper, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Pipeline};
 use crate::dsp::pool::run_parallel;
@@ -33,7 +35,8 @@ pub(crate) fn load<'py>(
 ) -> PyResult<(Bound<'py, PyAny>, u32)> {
     let sr = check(fit_opt("sr", sr))?;
     let read = ReadOptions { offset, duration, max_duration };
-    let audio = check(py.detach(|| guarded(|| load_audio(&path, sr, mono, &read))))?;
+    let input = Input::Path(path);
+    let audio = check(py.detach(|| guarded(|| load_audio(&input, sr, mono, &read))))?;
     let sr = audio.sample_rate;
     let array = if mono {
         Array1::from_vec(audio.samples).into_pyarray(py).into_any()
@@ -119,7 +122,7 @@ pub(crate) fn melspectrogram_files<'py>(
     let read = ReadOptions { max_duration, ..Default::default() };
     let results = check(py.detach(move || {
         let pipeline = Pipeline::new(params, sr, read)?;
-        run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(p))
+        run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(&Input::from(p.as_path())))
     }))?;
     Ok(results
         .into_iter()
@@ -182,4 +185,83 @@ pub(crate) fn mel_filters<'py>(
     })())?;
     let dense = Array2::from_shape_vec((fb.n_filters(), fb.n_bins()), fb.dense()).expect("shape matches");
     Ok(dense.into_pyarray(py).into_any())
+}
+
+/// Audio as Python passes it to the front ends: a path, the bytes of a file, or samples.
+enum AudioArg {
+    Input(Input),
+    Samples(Vec<f32>),
+}
+
+impl AudioArg {
+    /// `str`/`os.PathLike`, `bytes`, or a 1-D float32 array (the Python layer converts).
+    fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(bytes) = obj.cast::<pyo3::types::PyBytes>() {
+            return Ok(AudioArg::Input(Input::Bytes(bytes.as_bytes().into())));
+        }
+        if let Ok(samples) = obj.extract::<numpy::PyReadonlyArray1<'_, f32>>() {
+            return Ok(AudioArg::Samples(samples.as_array().to_vec()));
+        }
+        Ok(AudioArg::Input(Input::Path(obj.extract()?)))
+    }
+
+    /// The mono signal at 16 kHz: decoded and resampled (the first 30.1 s only when `chunk`:
+    /// the resampler's filter reaches a few ms past the 30 s kept), or the samples as given.
+    fn whisper_samples(&self, chunk: bool, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
+        match self {
+            AudioArg::Samples(y) => Ok(Cow::Borrowed(y)),
+            AudioArg::Input(input) => {
+                let read = ReadOptions { duration: chunk.then_some(30.1), max_duration, ..Default::default() };
+                let audio = load_audio(input, Some(whisper::SAMPLE_RATE), true, &read)?;
+                check_finite(input.name(), &audio.samples)?;
+                Ok(Cow::Owned(audio.samples))
+            }
+        }
+    }
+}
+
+/// openai-whisper's `log_mel_spectrogram` of one input: `(n_mels, frames)` float32.
+#[pyfunction]
+#[pyo3(signature = (audio, *, n_mels, padding, max_duration))]
+pub(crate) fn log_mel_spectrogram<'py>(
+    py: Python<'py>,
+    audio: &Bound<'py, PyAny>,
+    n_mels: i64,
+    padding: i64,
+    max_duration: Option<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (n_mels, padding) = (check(fit("n_mels", n_mels))?, check(fit("padding", padding))?);
+    let audio = AudioArg::extract(audio)?;
+    let m = check(py.detach(move || {
+        guarded(|| WhisperLogMel::new(n_mels)?.compute(&audio.whisper_samples(false, max_duration)?, padding))
+    }))?;
+    Ok(Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any())
+}
+
+/// transformers' `WhisperFeatureExtractor` over many inputs, in parallel: `(len(inputs),
+/// n_mels, 3000)` float32; the error of the first input that failed is raised.
+#[pyfunction]
+#[pyo3(signature = (inputs, *, n_mels, max_duration, workers))]
+pub(crate) fn whisper_features<'py>(
+    py: Python<'py>,
+    inputs: Vec<Bound<'py, PyAny>>,
+    n_mels: i64,
+    max_duration: Option<f64>,
+    workers: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (n_mels, workers) = (check(fit("n_mels", n_mels))?, check(fit_opt("workers", workers))?);
+    let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
+    let count = inputs.len();
+    let data = check(py.detach(move || -> crate::dsp::Result<Vec<f32>> {
+        let front = WhisperLogMel::new(n_mels)?;
+        let features =
+            run_parallel(workers, &inputs, |audio| front.chunk(&audio.whisper_samples(true, max_duration)?))?;
+        let mut data = Vec::with_capacity(count * n_mels * whisper::N_FRAMES);
+        for m in features {
+            data.extend_from_slice(&m?.data);
+        }
+        Ok(data)
+    }))?;
+    let shape = (count, n_mels, whisper::N_FRAMES);
+    Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
 }

@@ -8,14 +8,15 @@
 //! [`read`] collects every block.
 
 mod probe;
+mod source;
 mod symphonia;
 mod wav;
 
-use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 pub use probe::{sniff, Format};
+pub use source::Input;
 
 use super::error::{ensure_param, Error, Result};
 
@@ -143,28 +144,34 @@ pub struct AudioReader {
 }
 
 impl AudioReader {
-    /// Opens `path` and reads its header (and, for compressed formats, its first packet).
+    /// Opens a file and reads its header (and, for compressed formats, its first packet).
     pub fn open(path: &Path, options: &ReadOptions) -> Result<Self> {
+        Self::open_input(&Input::from(path), options)
+    }
+
+    /// Opens `input` (a file or bytes) and reads its header (and, for compressed formats, its
+    /// first packet).
+    pub fn open_input(input: &Input, options: &ReadOptions) -> Result<Self> {
         options.validate()?;
-        let mut file = open(path)?;
+        let path = input.name();
+        let mut stream = input.open()?;
         let mut head = Vec::with_capacity(HEAD);
-        (&mut file).take(HEAD as u64).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
+        (&mut stream.reader).take(HEAD as u64).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
         let known = sniff(&head);
         // hound reads RIFF WAVE only (not RF64).
         let (source, format, channels, sample_rate, declared_frames) =
             if known == Some(Format::Wav) && head.starts_with(b"RIFF") {
-                match wav::open(path, head, file) {
+                match wav::open(path, head, stream) {
                     Ok(w) => (Source::Wav(w.wav), Format::Wav, w.channels, w.sample_rate, Some(w.frames)),
                     // hound reads PCM and float32 only; symphonia also reads A-law, mu-law, f64.
                     Err(wav::WavError::NotForHound(e)) => {
-                        symphonia_source(symphonia::open(path, known, open(path)?).map_err(|_| e)?)
+                        symphonia_source(symphonia::open(path, known, input.open()?).map_err(|_| e)?)
                     }
                     Err(wav::WavError::Invalid(e)) => return Err(e),
                 }
             } else {
-                let mut file = file;
-                std::io::Seek::rewind(&mut file).map_err(|e| Error::io(path, e))?;
-                symphonia_source(symphonia::open(path, known, file)?)
+                stream.reader.rewind().map_err(|e| Error::io(path, e))?;
+                symphonia_source(symphonia::open(path, known, stream)?)
             };
         let rate = f64::from(sample_rate);
         // Truncated to whole frames, as librosa.load does (`int(offset * sr)`).
@@ -297,22 +304,6 @@ pub fn read_with(path: &Path, options: &ReadOptions) -> Result<Audio> {
 /// Reads every sample of an audio file (the format is found from its content).
 pub fn read(path: &Path) -> Result<Audio> {
     read_with(path, &ReadOptions::default())
-}
-
-/// Opens `path` for reading, turning the usual failures into one-line errors.
-fn open(path: &Path) -> Result<File> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.is_dir() {
-        return Err(Error::decode(path, "is a directory, not an audio file"));
-    }
-    if !meta.is_file() {
-        // A FIFO or a device would block or never end.
-        return Err(Error::decode(path, "not a regular file"));
-    }
-    if meta.len() == 0 {
-        return Err(Error::decode(path, "empty file"));
-    }
-    File::open(path).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]

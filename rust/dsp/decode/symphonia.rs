@@ -3,7 +3,6 @@
 //! are removed where the file records them (gapless MP3/MP4). symphonia on hostile input may
 //! panic (e.g. a rate of 0 in a header): that is a corrupt file, not a crash.
 
-use std::fs::File;
 use std::io::ErrorKind;
 use std::path::Path;
 
@@ -16,6 +15,7 @@ use ::symphonia::core::meta::MetadataOptions;
 use ::symphonia::core::probe::Hint;
 
 use super::probe::Format;
+use super::source::{Media, Stream};
 use crate::dsp::error::{catch_panic, Error, Result};
 
 /// A file read by symphonia: its demuxer, the decoder of its first audio track, and the
@@ -46,14 +46,14 @@ fn decoder_panic(path: &Path) -> impl FnOnce(String) -> Error + '_ {
     move |msg| Error::decode(path, format!("corrupt stream ({msg})"))
 }
 
-/// Opens `file` (whose first bytes are of `known` format, if any) and decodes up to its first
-/// audio.
-pub(super) fn open(path: &Path, known: Option<Format>, file: File) -> Result<Opened> {
-    catch_panic(|| open_inner(path, known, file), decoder_panic(path))
+/// Opens `stream` (whose first bytes are of `known` format, if any; `path` names it) and
+/// decodes up to its first audio.
+pub(super) fn open(path: &Path, known: Option<Format>, stream: Stream) -> Result<Opened> {
+    catch_panic(|| open_inner(path, known, stream), decoder_panic(path))
 }
 
-fn open_inner(path: &Path, known: Option<Format>, file: File) -> Result<Opened> {
-    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+fn open_inner(path: &Path, known: Option<Format>, stream: Stream) -> Result<Opened> {
+    let stream = MediaSourceStream::new(Box::new(Media(stream)), Default::default());
     let options = FormatOptions { enable_gapless: true, ..Default::default() };
     let probed = ::symphonia::default::get_probe()
         .format(&Hint::new(), stream, &options, &MetadataOptions::default())

@@ -5,17 +5,17 @@
 //! 32-bit words) go through hound's sample iterator; codecs hound lacks (A-law, mu-law,
 //! 64-bit float) are left to symphonia.
 
-use std::fs::File;
 use std::io::{BufReader, Chain, Cursor, ErrorKind, Read};
 use std::path::Path;
 
+use super::source::{ReadSeek, Stream};
 use crate::dsp::error::{Error, Result};
 
 /// Frames per block decoded from a WAV file.
 const BLOCK_FRAMES: usize = 1 << 16;
 
 /// A WAV file positioned at its data chunk (the head already read, then the rest of the file).
-type WavData = BufReader<Chain<Cursor<Vec<u8>>, File>>;
+type WavData = BufReader<Chain<Cursor<Vec<u8>>, Box<dyn ReadSeek>>>;
 
 /// An open WAV file: where its samples come from.
 pub(super) enum Wav {
@@ -42,21 +42,21 @@ pub(super) enum WavError {
     Invalid(Error),
 }
 
-/// Opens the WAV file whose first bytes, `head`, are already read from `file`; hound validates
-/// the header.
-pub(super) fn open(path: &Path, head: Vec<u8>, file: File) -> std::result::Result<Opened, WavError> {
-    let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+/// Opens the WAV file whose first bytes, `head`, are already read from `stream`; hound
+/// validates the header.
+pub(super) fn open(path: &Path, head: Vec<u8>, stream: Stream) -> std::result::Result<Opened, WavError> {
+    let file_len = stream.len;
     let width = container_bytes(&head);
-    let reader =
-        hound::WavReader::new(BufReader::with_capacity(1 << 16, Cursor::new(head).chain(file))).map_err(|e| {
-            let retry = matches!(e, hound::Error::Unsupported | hound::Error::FormatError(_));
-            let e = hound_error(path, e);
-            if retry {
-                WavError::NotForHound(e)
-            } else {
-                WavError::Invalid(e)
-            }
-        })?;
+    let data = BufReader::with_capacity(1 << 16, Cursor::new(head).chain(stream.reader));
+    let reader = hound::WavReader::new(data).map_err(|e| {
+        let retry = matches!(e, hound::Error::Unsupported | hound::Error::FormatError(_));
+        let e = hound_error(path, e);
+        if retry {
+            WavError::NotForHound(e)
+        } else {
+            WavError::Invalid(e)
+        }
+    })?;
     let spec = reader.spec();
     if spec.channels == 0 {
         return Err(WavError::Invalid(Error::decode(path, "WAV header declares 0 channels")));

@@ -1,0 +1,88 @@
+//! Where audio comes from: a file, or the bytes of one in memory, read the same way.
+
+use std::fs::File;
+use std::io::{Cursor, Read, Seek};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::dsp::error::{Error, Result};
+
+/// An audio file to read: a path, or its bytes (an upload, a record of a dataset, ...).
+#[derive(Debug, Clone)]
+pub enum Input {
+    Path(PathBuf),
+    Bytes(Arc<[u8]>),
+}
+
+impl From<&Path> for Input {
+    fn from(path: &Path) -> Self {
+        Input::Path(path.to_path_buf())
+    }
+}
+
+/// What a reader reads from: a file or a cursor over bytes.
+pub(super) trait ReadSeek: Read + Seek + Send + Sync {}
+impl<T: Read + Seek + Send + Sync> ReadSeek for T {}
+
+/// An opened input and its length in bytes.
+pub(super) struct Stream {
+    pub reader: Box<dyn ReadSeek>,
+    pub len: u64,
+}
+
+impl Input {
+    /// The name errors give the input: its path, or `<bytes>`.
+    pub fn name(&self) -> &Path {
+        match self {
+            Input::Path(path) => path,
+            Input::Bytes(_) => Path::new("<bytes>"),
+        }
+    }
+
+    /// Opens the input for reading, turning the usual failures into one-line errors.
+    pub(super) fn open(&self) -> Result<Stream> {
+        let (reader, len): (Box<dyn ReadSeek>, u64) = match self {
+            Input::Path(path) => {
+                let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+                if meta.is_dir() {
+                    return Err(Error::decode(path, "is a directory, not an audio file"));
+                }
+                if !meta.is_file() {
+                    // A FIFO or a device would block or never end.
+                    return Err(Error::decode(path, "not a regular file"));
+                }
+                (Box::new(File::open(path).map_err(|e| Error::io(path, e))?), meta.len())
+            }
+            Input::Bytes(bytes) => (Box::new(Cursor::new(bytes.clone())), bytes.len() as u64),
+        };
+        if len == 0 {
+            return Err(Error::decode(self.name(), "empty file"));
+        }
+        Ok(Stream { reader, len })
+    }
+}
+
+/// symphonia reads any seekable stream of known length.
+pub(super) struct Media(pub Stream);
+
+impl Read for Media {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.reader.read(buf)
+    }
+}
+
+impl Seek for Media {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.reader.seek(pos)
+    }
+}
+
+impl ::symphonia::core::io::MediaSource for Media {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.0.len)
+    }
+}

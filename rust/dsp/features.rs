@@ -1,0 +1,209 @@
+//! Front ends of speech and audio models, as final steps on a mel spectrogram: Whisper's
+//! log-mel features and MFCCs. A preset is parameters plus a step, not a pipeline of its own.
+
+use super::db::db_f32;
+use super::error::{ensure_param, Result};
+use super::filterbank::{MelNorm, MelParams};
+use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
+use super::stft::{PadMode, StftParams, Window};
+
+/// Whisper's audio settings (openai-whisper's `whisper/audio.py`).
+pub mod whisper {
+    /// Sample rate in Hz.
+    pub const SAMPLE_RATE: u32 = 16000;
+    pub const N_FFT: usize = 400;
+    pub const HOP_LENGTH: usize = 160;
+    /// Samples in a 30 s chunk, and the frames of its features.
+    pub const N_SAMPLES: usize = 30 * SAMPLE_RATE as usize;
+    pub const N_FRAMES: usize = N_SAMPLES / HOP_LENGTH;
+}
+
+/// Whisper's log-mel spectrogram, planned for `n_mels` bands (80 or 128).
+pub struct WhisperLogMel {
+    mel: MelSpectrogram,
+}
+
+impl WhisperLogMel {
+    /// openai-whisper's analysis: a periodic Hann window of 400 samples, a hop of 160, frames
+    /// centred with reflect padding, power spectra, Slaney mel filters to 8 kHz.
+    pub fn new(n_mels: usize) -> Result<Self> {
+        let stft = StftParams {
+            n_fft: whisper::N_FFT,
+            hop_length: whisper::HOP_LENGTH,
+            win_length: whisper::N_FFT,
+            window: Window::Hann,
+            center: true,
+            pad_mode: PadMode::Reflect,
+        };
+        let mel = MelParams {
+            sr: f64::from(whisper::SAMPLE_RATE),
+            n_fft: whisper::N_FFT,
+            n_mels,
+            fmin: 0.0,
+            fmax: None,
+            htk: false,
+            norm: MelNorm::Slaney,
+        };
+        Ok(WhisperLogMel { mel: MelSpectrogram::new(&MelSpecParams { stft, power: 2.0, mel })? })
+    }
+
+    /// The features of `y` (16 kHz mono) followed by `padding` zeros: `log_mel_spectrogram`
+    /// of whisper/audio.py. The mel power spectrogram without its last frame, then
+    /// `log10(max(x, 1e-10))`, floored at its maximum less 8, then `(x + 4) / 4`:
+    /// `(n_mels, (len + padding) / 160)`.
+    pub fn compute(&self, y: &[f32], padding: usize) -> Result<Matrix> {
+        let padded;
+        let y = if padding > 0 {
+            padded = [y, &vec![0.0; padding]].concat();
+            &padded[..]
+        } else {
+            y
+        };
+        ensure_param!(!y.is_empty(), "Whisper features need at least one sample");
+        let spec = self.mel.compute(y, false)?;
+        let cols = spec.cols - 1;
+        let mut data: Vec<f32> =
+            spec.data.chunks_exact(spec.cols).flat_map(|row| row[..cols].iter().copied()).collect();
+        // log10 by the vectorised dB of the image path: within 1e-6 of libm's.
+        data.iter_mut().for_each(|x| *x = db_f32(x.clamp(1e-10, f32::MAX)) / 10.0);
+        let floor = data.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) - 8.0;
+        data.iter_mut().for_each(|x| *x = (x.max(floor) + 4.0) / 4.0);
+        Ok(Matrix { rows: spec.rows, cols, data })
+    }
+
+    /// The features of one 30 s chunk, as transformers' `WhisperFeatureExtractor`: `y` padded
+    /// with zeros or cut to 30 s first, so always `(n_mels, 3000)`.
+    pub fn chunk(&self, y: &[f32]) -> Result<Matrix> {
+        let y = &y[..y.len().min(whisper::N_SAMPLES)];
+        self.compute(y, whisper::N_SAMPLES - y.len())
+    }
+}
+
+/// The discrete cosine transform of librosa's `mfcc` (scipy's `dct` along the mel axis), as a
+/// matrix: types 1, 2 and 3, unnormalised or orthonormal, keeping the first `n_out` outputs.
+pub struct Dct {
+    n_in: usize,
+    n_out: usize,
+    /// `(n_out, n_in)`, row-major.
+    matrix: Vec<f32>,
+}
+
+impl Dct {
+    pub fn new(dct_type: u8, n_in: usize, n_out: usize, ortho: bool) -> Result<Self> {
+        ensure_param!((1..=3).contains(&dct_type), "dct_type must be 1, 2 or 3, got {dct_type}");
+        ensure_param!(n_in >= 1 + usize::from(dct_type == 1), "a type {dct_type} DCT needs more than {n_in} bands");
+        ensure_param!(
+            (1..=n_in).contains(&n_out),
+            "n_mfcc must be between 1 and the number of mel bands {n_in}, got {n_out}"
+        );
+        let n = n_in as f64;
+        let pi = std::f64::consts::PI;
+        let weight = |k: usize, j: usize| -> f64 {
+            let (kf, jf) = (k as f64, j as f64);
+            match dct_type {
+                1 => {
+                    // y[k] = x[0] + (-1)^k x[N-1] + 2 sum x[n] cos(pi k n / (N - 1)).
+                    let edge = j == 0 || j == n_in - 1;
+                    let w =
+                        if edge { (pi * kf * jf / (n - 1.0)).cos() } else { 2.0 * (pi * kf * jf / (n - 1.0)).cos() };
+                    if ortho {
+                        let row = if k == 0 || k == n_in - 1 { 0.5f64.sqrt() } else { 1.0 };
+                        let col = if edge { 2.0f64.sqrt() } else { 1.0 };
+                        w * row * col / (2.0 * (n - 1.0)).sqrt()
+                    } else {
+                        w
+                    }
+                }
+                2 => {
+                    // y[k] = 2 sum x[n] cos(pi k (2n + 1) / (2N)).
+                    let w = 2.0 * (pi * kf * (2.0 * jf + 1.0) / (2.0 * n)).cos();
+                    if ortho {
+                        w * if k == 0 { (1.0 / (4.0 * n)).sqrt() } else { (1.0 / (2.0 * n)).sqrt() }
+                    } else {
+                        w
+                    }
+                }
+                _ => {
+                    // y[k] = x[0] + 2 sum_{n >= 1} x[n] cos(pi n (2k + 1) / (2N)).
+                    let c = (pi * jf * (2.0 * kf + 1.0) / (2.0 * n)).cos();
+                    match (j == 0, ortho) {
+                        (true, false) => 1.0,
+                        (true, true) => 1.0 / n.sqrt(),
+                        (false, false) => 2.0 * c,
+                        (false, true) => (2.0 / n).sqrt() * c,
+                    }
+                }
+            }
+        };
+        let matrix = (0..n_out).flat_map(|k| (0..n_in).map(move |j| weight(k, j) as f32)).collect();
+        Ok(Dct { n_in, n_out, matrix })
+    }
+
+    /// The coefficients of every column of `spec` (`(n_in, frames)`): `(n_out, frames)`, each
+    /// coefficient `k` scaled by `1 + lifter / 2 * sin(pi (k + 1) / lifter)` when `lifter > 0`.
+    pub fn apply(&self, spec: &Matrix, lifter: f64) -> Result<Matrix> {
+        ensure_param!(spec.rows == self.n_in, "{} mel bands for a DCT of {}", spec.rows, self.n_in);
+        ensure_param!(lifter >= 0.0 && lifter.is_finite(), "MFCC lifter={lifter} must be a non-negative number");
+        let cols = spec.cols;
+        let mut out = vec![0.0f32; self.n_out * cols];
+        for (k, (row, weights)) in out.chunks_exact_mut(cols).zip(self.matrix.chunks_exact(self.n_in)).enumerate() {
+            for (&w, band) in weights.iter().zip(spec.data.chunks_exact(cols)) {
+                row.iter_mut().zip(band).for_each(|(o, &x)| *o += w * x);
+            }
+            if lifter > 0.0 {
+                let scale = (1.0 + lifter / 2.0 * (std::f64::consts::PI * (k + 1) as f64 / lifter).sin()) as f32;
+                row.iter_mut().for_each(|o| *o *= scale);
+            }
+        }
+        Ok(Matrix { rows: self.n_out, cols, data: out })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whisper_features_have_whispers_shape_and_range() {
+        let w = WhisperLogMel::new(80).unwrap();
+        let y: Vec<f32> = (0..16000 * 3).map(|i| (i as f32 * 0.2).sin() * 0.3).collect();
+        let m = w.compute(&y, 0).unwrap();
+        assert_eq!((m.rows, m.cols), (80, y.len() / 160));
+        let max = m.data.iter().fold(f32::MIN, |a, &b| a.max(b));
+        let min = m.data.iter().fold(f32::MAX, |a, &b| a.min(b));
+        assert!(min >= max - 2.0 - 1e-6, "the floor is 8 under the maximum: {min} {max}");
+        let chunk = w.chunk(&y).unwrap();
+        assert_eq!((chunk.rows, chunk.cols), (80, whisper::N_FRAMES));
+        assert_eq!(w.chunk(&vec![0.1; whisper::N_SAMPLES + 999]).unwrap().cols, whisper::N_FRAMES);
+    }
+
+    #[test]
+    fn dcts_match_scipys_definitions() {
+        // scipy.fft.dct of [0.5, -1, 2, 0.25, -0.75, 1.5] (rounded to 4 places).
+        let x = [0.5f32, -1.0, 2.0, 0.25, -0.75, 1.5];
+        let column = Matrix { rows: 6, cols: 1, data: x.to_vec() };
+        let cases: [(u8, bool, [f64; 6]); 6] = [
+            (1, false, [3.0, -0.3229, -2.7221, -3.6771, 6.2221, 3.0]),
+            (1, true, [0.8561, -0.2331, -0.5988, -1.2938, 2.2296, 0.5782]),
+            (2, false, [5.0, -1.3795, -0.433, -3.5355, 7.75, 3.2167]),
+            (2, true, [1.0206, -0.3982, -0.125, -1.0206, 2.2372, 0.9286]),
+            (3, false, [2.4123, -1.8891, -1.6875, -5.7407, 5.8891, 4.0159]),
+            (3, true, [0.7561, -0.4855, -0.4274, -1.5974, 1.7598, 1.2191]),
+        ];
+        for (t, ortho, want) in cases {
+            let got = Dct::new(t, 6, 6, ortho).unwrap().apply(&column, 0.0).unwrap();
+            for (g, w) in got.data.iter().zip(want) {
+                assert!((f64::from(*g) - w).abs() < 1e-3, "type {t} ortho {ortho}: {:?}", got.data);
+            }
+        }
+        // Orthonormal types are orthogonal matrices: type 3 undoes type 2, type 1 undoes itself.
+        for (forward, inverse) in [(2, 3), (1, 1)] {
+            let y = Dct::new(forward, 6, 6, true).unwrap().apply(&column, 0.0).unwrap();
+            let back = Dct::new(inverse, 6, 6, true).unwrap().apply(&y, 0.0).unwrap();
+            for (a, b) in back.data.iter().zip(x) {
+                assert!((a - b).abs() < 1e-5, "{forward}/{inverse}: {:?}", back.data);
+            }
+        }
+        assert!(Dct::new(4, 6, 6, true).is_err() && Dct::new(2, 6, 7, true).is_err());
+    }
+}
