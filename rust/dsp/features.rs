@@ -91,7 +91,8 @@ pub struct Dct {
 impl Dct {
     pub fn new(dct_type: u8, n_in: usize, n_out: usize, ortho: bool) -> Result<Self> {
         ensure_param!((1..=3).contains(&dct_type), "dct_type must be 1, 2 or 3, got {dct_type}");
-        ensure_param!(n_in >= 1 + usize::from(dct_type == 1), "a type {dct_type} DCT needs more than {n_in} bands");
+        let least = if dct_type == 1 { 2 } else { 1 };
+        ensure_param!(n_in >= least, "a type {dct_type} DCT needs at least {least} mel bands, got {n_in}");
         ensure_param!(
             (1..=n_in).contains(&n_out),
             "n_mfcc must be between 1 and the number of mel bands {n_in}, got {n_out}"
