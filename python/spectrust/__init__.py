@@ -33,6 +33,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db, resample
+from .mfcc import mfcc, mfcc_batch
 from .whisper import log_mel_spectrogram, whisper_features
 
 try:
@@ -60,6 +61,8 @@ __all__ = [
     "mel_filters",
     "melspectrogram",
     "melspectrogram_batch",
+    "mfcc",
+    "mfcc_batch",
     "power_to_db",
     "resample",
     "whisper_features",

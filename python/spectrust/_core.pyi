@@ -19,11 +19,13 @@ __all__ = [
     "Renderer",
     "StreamingSpectrogram",
     "build_info",
+    "dct",
     "load",
     "log_mel_spectrogram",
     "mel_filters",
     "melspectrogram",
     "melspectrogram_files",
+    "mfcc_files",
     "power_to_db",
     "resample",
     "whisper_features",
@@ -56,6 +58,21 @@ def mel_filters(
     *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
 def build_info() -> dict[str, Any]: ...
+def dct(
+    s: npt.NDArray[np.float32], *, dct_type: int, n_mfcc: int, norm: Optional[str], lifter: float
+) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames) -> (rows, n_mfcc, frames)
+def mfcc_files(
+    paths: Sequence[_Path],
+    *,
+    params: MelArgs,
+    sr: Optional[int],
+    workers: Optional[int],
+    max_duration: Optional[float],
+    dct_type: int,
+    n_mfcc: int,
+    norm: Optional[str],
+    lifter: float,
+) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
 def log_mel_spectrogram(
     audio: Union[str, bytes, npt.NDArray[np.float32]], *, n_mels: int, padding: int, max_duration: Optional[float]
 ) -> npt.NDArray[np.float32]: ...  # (n_mels, frames)

@@ -344,8 +344,7 @@ def melspectrogram_batch(
     TypeError
         An unknown keyword argument.
     """
-    if on_error not in ("raise", "none"):
-        raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
+    _check_on_error(on_error)
     results = _core.melspectrogram_files(
         [os.fspath(p) for p in paths],
         params=mel_args("melspectrogram_batch", **kwargs),
@@ -353,6 +352,16 @@ def melspectrogram_batch(
         workers=opt_int(workers),
         max_duration=opt_float(max_duration),
     )
+    return _batch_results(results, on_error)
+
+
+def _check_on_error(on_error: str) -> None:
+    if on_error not in ("raise", "none"):
+        raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
+
+
+def _batch_results(results: list, on_error: str) -> list:
+    """A batch's per-file results: the first error raised (``"raise"``) or None in its place."""
     if on_error == "raise":
         for r in results:
             if isinstance(r, BaseException):

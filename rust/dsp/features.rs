@@ -89,14 +89,14 @@ pub struct Dct {
 }
 
 impl Dct {
+    /// A DCT of `n_in` values keeping the first `n_out` (all `n_in` if more are asked for, as
+    /// librosa's slice does).
     pub fn new(dct_type: u8, n_in: usize, n_out: usize, ortho: bool) -> Result<Self> {
         ensure_param!((1..=3).contains(&dct_type), "dct_type must be 1, 2 or 3, got {dct_type}");
+        ensure_param!(n_out >= 1, "n_mfcc must be positive, got {n_out}");
+        let n_out = n_out.min(n_in);
         let least = if dct_type == 1 { 2 } else { 1 };
         ensure_param!(n_in >= least, "a type {dct_type} DCT needs at least {least} mel bands, got {n_in}");
-        ensure_param!(
-            (1..=n_in).contains(&n_out),
-            "n_mfcc must be between 1 and the number of mel bands {n_in}, got {n_out}"
-        );
         let n = n_in as f64;
         let pi = std::f64::consts::PI;
         let weight = |k: usize, j: usize| -> f64 {
@@ -160,6 +160,13 @@ impl Dct {
     }
 }
 
+/// MFCCs from a power mel spectrogram, as librosa's `feature.mfcc`: `power_to_db(S)` (ref 1,
+/// amin 1e-10, top_db 80), then the DCT along the bands, liftered if `lifter > 0`.
+pub fn mfcc(mut mel_power: Matrix, dct: &Dct, lifter: f64) -> Result<Matrix> {
+    super::db::power_to_db(&mut mel_power.data, 1.0, 1e-10, Some(80.0))?;
+    dct.apply(&mel_power, lifter)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +212,7 @@ mod tests {
                 assert!((a - b).abs() < 1e-5, "{forward}/{inverse}: {:?}", back.data);
             }
         }
-        assert!(Dct::new(4, 6, 6, true).is_err() && Dct::new(2, 6, 7, true).is_err());
+        assert!(Dct::new(4, 6, 6, true).is_err() && Dct::new(2, 6, 0, true).is_err());
+        assert_eq!(Dct::new(2, 6, 40, true).unwrap().apply(&column, 0.0).unwrap().rows, 6);
     }
 }

@@ -13,12 +13,12 @@ use super::{check, err_value};
 use crate::dsp::db;
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
-use crate::dsp::features::{whisper, WhisperLogMel};
+use crate::dsp::features::{mfcc, whisper, Dct, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Pipeline};
 use crate::dsp::pool::run_parallel;
 use crate::dsp::resample::{output_frames, resample as dsp_resample};
-use crate::dsp::spectrogram::MelSpectrogram;
+use crate::dsp::spectrogram::{Matrix, MelSpectrogram};
 
 /// Decodes `path` from `offset` for `duration` seconds (resampled to `sr` if given):
 /// `(samples, sr)`, samples `(n,)` when `mono`, else `(n, channels)`.
@@ -124,15 +124,7 @@ pub(crate) fn melspectrogram_files<'py>(
         let pipeline = Pipeline::new(params, sr, read)?;
         run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(&Input::from(p.as_path())))
     }))?;
-    Ok(results
-        .into_iter()
-        .map(|r| match r {
-            Ok(m) => {
-                Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any()
-            }
-            Err(e) => err_value(py, e),
-        })
-        .collect())
+    Ok(results.into_iter().map(|r| matrix_or_error(py, r)).collect())
 }
 
 fn db_array<'py, T: Element + num_traits::Float>(
@@ -264,4 +256,78 @@ pub(crate) fn whisper_features<'py>(
     }))?;
     let shape = (count, n_mels, whisper::N_FRAMES);
     Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
+}
+
+/// A per-file result for Python: the `(rows, cols)` array, or the exception instance.
+fn matrix_or_error(py: Python<'_>, result: crate::dsp::Result<Matrix>) -> Bound<'_, PyAny> {
+    match result {
+        Ok(m) => Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any(),
+        Err(e) => err_value(py, e),
+    }
+}
+
+/// librosa's MFCC DCT of `n_mels` bands from Python's arguments (`norm`: "ortho" or None).
+fn mfcc_dct(dct_type: i64, n_mels: usize, n_mfcc: i64, norm: Option<&str>) -> crate::dsp::Result<Dct> {
+    let ortho = match norm {
+        None => false,
+        Some("ortho") => true,
+        Some(other) => {
+            return Err(crate::dsp::Error::Parameter(format!("norm must be 'ortho' or None, got {other:?}")))
+        }
+    };
+    Dct::new(fit("dct_type", dct_type)?, n_mels, fit("n_mfcc", n_mfcc)?, ortho)
+}
+
+/// The DCT of librosa's `mfcc` along the bands of `s` (`(rows, n_mels, frames)` float32, in
+/// dB), liftered: `(rows, min(n_mfcc, n_mels), frames)`.
+#[pyfunction]
+#[pyo3(signature = (s, *, dct_type, n_mfcc, norm, lifter))]
+pub(crate) fn dct<'py>(
+    py: Python<'py>,
+    s: numpy::PyReadonlyArray3<'py, f32>,
+    dct_type: i64,
+    n_mfcc: i64,
+    norm: Option<&str>,
+    lifter: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (rows, n_mels, cols) = s.as_array().dim();
+    let dct = check(mfcc_dct(dct_type, n_mels, n_mfcc, norm))?;
+    let data: Vec<f32> = s.as_array().iter().copied().collect();
+    let out = check(py.detach(move || -> crate::dsp::Result<Vec<f32>> {
+        let mut out = Vec::new();
+        for row in data.chunks_exact(n_mels * cols) {
+            out.extend(dct.apply(&Matrix { rows: n_mels, cols, data: row.to_vec() }, lifter)?.data);
+        }
+        Ok(out)
+    }))?;
+    let n_out = out.len() / (rows * cols).max(1);
+    Ok(Array3::from_shape_vec((rows, n_out, cols), out).expect("shape matches").into_pyarray(py).into_any())
+}
+
+/// MFCCs of whole files (librosa's `mfcc` of each file's mel spectrogram): per path, an array
+/// `(n_mfcc, frames)` or the exception instance for that file.
+#[pyfunction]
+#[pyo3(signature = (paths, *, params, sr, workers, max_duration, dct_type, n_mfcc, norm, lifter))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mfcc_files<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    params: MelArgs,
+    sr: Option<i64>,
+    workers: Option<i64>,
+    max_duration: Option<f64>,
+    dct_type: i64,
+    n_mfcc: i64,
+    norm: Option<&str>,
+    lifter: f64,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let params = check(params.params(0.0))?;
+    let dct = check(mfcc_dct(dct_type, params.mel.n_mels, n_mfcc, norm))?;
+    let (sr, workers) = (check(fit_opt("sr", sr))?, check(fit_opt("workers", workers))?);
+    let read = ReadOptions { max_duration, ..Default::default() };
+    let results = check(py.detach(move || {
+        let pipeline = Pipeline::new(params, sr, read)?;
+        run_parallel(workers, &paths, |p: &PathBuf| mfcc(pipeline.mel_file(&Input::from(p.as_path()))?, &dct, lifter))
+    }))?;
+    Ok(results.into_iter().map(|r| matrix_or_error(py, r)).collect())
 }

@@ -102,6 +102,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::resample, m)?)?;
     m.add_function(wrap_pyfunction!(features::log_mel_spectrogram, m)?)?;
     m.add_function(wrap_pyfunction!(features::whisper_features, m)?)?;
+    m.add_function(wrap_pyfunction!(features::dct, m)?)?;
+    m.add_function(wrap_pyfunction!(features::mfcc_files, m)?)?;
     m.add_function(wrap_pyfunction!(features::melspectrogram_files, m)?)?;
     m.add_function(wrap_pyfunction!(features::power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(features::mel_filters, m)?)?;

@@ -1,0 +1,136 @@
+"""Mel-frequency cepstral coefficients, as ``librosa.feature.mfcc``, for arrays and files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Optional, Union
+
+from . import _core
+from ._params import DEFAULT_MAX_DURATION, opt_float, opt_int
+from .features import _batch_results, _check_on_error, mel_args, melspectrogram, power_to_db
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["mfcc", "mfcc_batch"]
+
+
+def mfcc(
+    *,
+    y: Optional[np.ndarray] = None,
+    sr: float = 22050,
+    S: Optional[np.ndarray] = None,
+    n_mfcc: int = 20,
+    dct_type: int = 2,
+    norm: Optional[str] = "ortho",
+    lifter: float = 0,
+    mel_norm: Union[str, float, None] = "slaney",
+    workers: Optional[int] = None,
+    **kwargs,
+) -> np.ndarray:
+    """Mel-frequency cepstral coefficients (MFCCs), numerically ``librosa.feature.mfcc``.
+
+    ``S`` (by default ``power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, **kwargs))``, in
+    dB re 1 with an 80 dB floor) is transformed along the mel axis by scipy's discrete cosine
+    transform of ``dct_type`` and ``norm``, and the first ``n_mfcc`` coefficients are kept;
+    with ``lifter > 0`` coefficient ``k`` is scaled by ``1 + (lifter / 2) sin(pi (k + 1) /
+    lifter)`` (Juang, Rabiner and Wilpon, 1987).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(..., n)] or None
+        Audio time series.
+    sr : number > 0
+        Sample rate of ``y`` in Hz.
+    S : np.ndarray [shape=(..., n_mels, t)] or None
+        A log-power mel spectrogram (dB) to use instead of ``y``.
+    n_mfcc : int > 0
+        Coefficients kept (default 20; at most the number of mel bands).
+    dct_type : {1, 2, 3}
+        The DCT's type (default 2).
+    norm : "ortho" or None
+        The DCT's normalisation (default ``"ortho"``: orthonormal).
+    lifter : number >= 0
+        Cepstral liftering (default 0: none).
+    mel_norm : "slaney", number or None
+        The mel filters' normalisation, as :func:`spectrust.melspectrogram`'s ``norm``.
+    workers : int or None
+        Threads for the mel spectrogram (default: one per core).
+    **kwargs
+        Further parameters of :func:`spectrust.melspectrogram` (``n_fft``, ``hop_length``,
+        ``n_mels``, ...).
+
+    Returns
+    -------
+    M : np.ndarray [shape=(..., n_mfcc, t)]
+        float32 (float64 when ``S`` is float64).
+
+    Raises
+    ------
+    ParameterError
+        A parameter out of range (``dct_type``, ``norm``, a negative ``lifter``, ...).
+    """
+    import numpy as np
+
+    if S is None:
+        S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, workers=workers, **kwargs))
+    S = np.asarray(S)
+    rows = np.ascontiguousarray(S.reshape((-1, *S.shape[-2:])), dtype=np.float32)
+    out = _core.dct(rows, dct_type=int(dct_type), n_mfcc=int(n_mfcc), norm=norm, lifter=float(lifter))
+    return out.reshape(S.shape[:-2] + out.shape[1:]).astype(np.result_type(S.dtype, np.float32), copy=False)
+
+
+def mfcc_batch(
+    paths: Sequence[Union[str, os.PathLike[str]]],
+    *,
+    sr: Optional[int] = None,
+    workers: Optional[int] = None,
+    on_error: str = "raise",
+    max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    n_mfcc: int = 20,
+    dct_type: int = 2,
+    norm: Optional[str] = "ortho",
+    lifter: float = 0,
+    mel_norm: Union[str, float, None] = "slaney",
+    **kwargs,
+) -> list:
+    """Decode many files and compute their MFCCs in parallel, without the GIL.
+
+    Each file is read as :func:`spectrust.melspectrogram_batch` reads it (mono, at ``sr`` or
+    its own rate) and goes through :func:`mfcc` with the parameters given.
+
+    Parameters
+    ----------
+    paths : sequence of str or os.PathLike
+        Audio files.
+    sr, workers, on_error, max_duration
+        As :func:`spectrust.melspectrogram_batch`.
+    n_mfcc, dct_type, norm, lifter, mel_norm, **kwargs
+        As :func:`mfcc`.
+
+    Returns
+    -------
+    list of np.ndarray [shape=(n_mfcc, t), dtype=float32]
+        One per path, in order (None for files that failed, with ``on_error="none"``).
+
+    Raises
+    ------
+    FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
+        With ``on_error="raise"``, for the first file that failed.
+    ParameterError
+        Invalid parameters.
+    """
+    _check_on_error(on_error)
+    results = _core.mfcc_files(
+        [os.fspath(p) for p in paths],
+        params=mel_args("mfcc_batch", norm=mel_norm, **kwargs),
+        sr=opt_int(sr),
+        workers=opt_int(workers),
+        max_duration=opt_float(max_duration),
+        dct_type=int(dct_type),
+        n_mfcc=int(n_mfcc),
+        norm=norm,
+        lifter=float(lifter),
+    )
+    return _batch_results(results, on_error)
