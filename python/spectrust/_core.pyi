@@ -7,7 +7,7 @@ from typing import Any, Optional, Tuple, Union, final
 import numpy as np
 import numpy.typing as npt
 
-from spectrust._params import ImageArgs, MelArgs, SourceArgs
+from spectrust._params import ImageArgs, MelArgs, ReadArgs, SourceArgs
 
 _Path = Union[str, PathLike[str]]
 
@@ -51,7 +51,7 @@ def melspectrogram(
     y: npt.NDArray[np.float32], *, sr: float, params: MelArgs, workers: Optional[int]
 ) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames)
 def melspectrogram_files(
-    paths: Sequence[_Path], *, params: MelArgs, sr: Optional[int], workers: Optional[int], max_duration: Optional[float]
+    paths: Sequence[_Path], *, params: MelArgs, sr: Optional[int], workers: Optional[int], read: ReadArgs
 ) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
 def power_to_db(s: npt.NDArray[Any], *, ref_value: float, amin: float, top_db: Optional[float]) -> npt.NDArray[Any]: ...
 def mel_filters(
@@ -67,7 +67,7 @@ def mfcc_files(
     params: MelArgs,
     sr: Optional[int],
     workers: Optional[int],
-    max_duration: Optional[float],
+    read: ReadArgs,
     dct_type: int,
     n_mfcc: int,
     norm: Optional[str],

@@ -67,6 +67,15 @@ class ImageArgs(TypedDict):
     noise_percentile: Optional[float]
 
 
+class ReadArgs(TypedDict):
+    """Which part of each file a batch reads, in seconds (with ``duration``, every signal is
+    padded or cut to it)."""
+
+    offset: float
+    duration: Optional[float]
+    max_duration: Optional[float]
+
+
 class SourceArgs(TypedDict):
     """How image inputs are read and analysed."""
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from . import _core
-from ._params import DEFAULT_MAX_DURATION, MelArgs, opt_float, opt_int
+from ._params import DEFAULT_MAX_DURATION, MelArgs, ReadArgs, opt_float, opt_int
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -307,12 +307,19 @@ def melspectrogram_batch(
     workers: Optional[int] = None,
     on_error: str = "raise",
     max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    stack: bool = False,
     **kwargs,
-) -> list:
+):
     """Decode many files and compute their mel spectrograms in parallel, without the GIL.
 
-    Each file is mixed to mono and analysed at its own sample rate with the parameters of
-    :func:`melspectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ...).
+    Each file is mixed to mono and analysed at its own sample rate (or ``sr``) with the
+    parameters of :func:`melspectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ...). With a
+    ``duration``, each file is read from ``offset`` for that long, as ``librosa.load(path,
+    sr=sr, offset=offset, duration=duration)``, and padded with zeros at the end (or cut) to
+    ``int(duration * sr)`` samples: spectrograms of one rate then have one shape, and
+    ``stack=True`` returns them as one array, a training batch.
 
     Parameters
     ----------
@@ -327,12 +334,21 @@ def melspectrogram_batch(
         that failed. ``"none"``: put ``None`` in that file's place and go on.
     max_duration : float or None
         Refuse files longer than this many seconds (default 4 hours; ``None``: no limit).
+    offset : float >= 0
+        Start reading this many seconds into each file (default 0).
+    duration : float >= 0 or None
+        Read this many seconds and pad or cut every signal to exactly that (default ``None``:
+        each file whole, as it is).
+    stack : bool
+        Return one array ``(len(paths), n_mels, t)`` (default ``False``: a list); the
+        spectrograms must have one shape (give ``duration``, and ``sr`` for files of several
+        rates) and none may fail (``on_error="raise"``).
     **kwargs
         Any parameter of :func:`melspectrogram` but ``y``, ``S``, ``sr`` and ``workers``.
 
     Returns
     -------
-    list of np.ndarray [shape=(n_mels, t), dtype=float32]
+    list of np.ndarray [shape=(n_mels, t), dtype=float32], or np.ndarray [shape=(len(paths), n_mels, t)]
         One mel spectrogram per path, in order.
 
     Raises
@@ -344,28 +360,38 @@ def melspectrogram_batch(
     TypeError
         An unknown keyword argument.
     """
-    _check_on_error(on_error)
+    _check_batch(on_error, stack)
     results = _core.melspectrogram_files(
         [os.fspath(p) for p in paths],
         params=mel_args("melspectrogram_batch", **kwargs),
         sr=opt_int(sr),
         workers=opt_int(workers),
-        max_duration=opt_float(max_duration),
+        read=ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration)),
     )
-    return _batch_results(results, on_error)
+    return _batch_results(results, on_error, stack)
 
 
-def _check_on_error(on_error: str) -> None:
+def _check_batch(on_error: str, stack: bool) -> None:
     if on_error not in ("raise", "none"):
         raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
+    if stack and on_error != "raise":
+        raise ParameterError("stack=True needs on_error='raise': a failed file has no row")
 
 
-def _batch_results(results: list, on_error: str) -> list:
-    """A batch's per-file results: the first error raised (``"raise"``) or None in its place."""
+def _batch_results(results: list, on_error: str, stack: bool = False):
+    """A batch's per-file results: the first error raised (``"raise"``) or None in its place;
+    with ``stack``, one array."""
     if on_error == "raise":
         for r in results:
             if isinstance(r, BaseException):
                 raise r
+    if stack:
+        import numpy as np
+
+        shapes = sorted({r.shape for r in results})
+        if len(shapes) > 1:
+            raise ParameterError(f"stack=True needs one shape, got {shapes}: give duration= (and sr=)")
+        return np.stack(results) if results else np.zeros((0, 0, 0), dtype=np.float32)
     return [None if isinstance(r, BaseException) else r for r in results]
 
 

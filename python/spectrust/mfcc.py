@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
 from . import _core
-from ._params import DEFAULT_MAX_DURATION, opt_float, opt_int
-from .features import _batch_results, _check_on_error, mel_args, melspectrogram, power_to_db
+from ._params import DEFAULT_MAX_DURATION, ReadArgs, opt_float, opt_int
+from .features import _batch_results, _check_batch, mel_args, melspectrogram, power_to_db
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,13 +88,16 @@ def mfcc_batch(
     workers: Optional[int] = None,
     on_error: str = "raise",
     max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    stack: bool = False,
     n_mfcc: int = 20,
     dct_type: int = 2,
     norm: Optional[str] = "ortho",
     lifter: float = 0,
     mel_norm: Union[str, float, None] = "slaney",
     **kwargs,
-) -> list:
+):
     """Decode many files and compute their MFCCs in parallel, without the GIL.
 
     Each file is read as :func:`spectrust.melspectrogram_batch` reads it (mono, at ``sr`` or
@@ -104,14 +107,15 @@ def mfcc_batch(
     ----------
     paths : sequence of str or os.PathLike
         Audio files.
-    sr, workers, on_error, max_duration
-        As :func:`spectrust.melspectrogram_batch`.
+    sr, workers, on_error, max_duration, offset, duration, stack
+        As :func:`spectrust.melspectrogram_batch` (with ``duration`` and ``stack=True``, one
+        array ``(len(paths), n_mfcc, t)``).
     n_mfcc, dct_type, norm, lifter, mel_norm, **kwargs
         As :func:`mfcc`.
 
     Returns
     -------
-    list of np.ndarray [shape=(n_mfcc, t), dtype=float32]
+    list of np.ndarray [shape=(n_mfcc, t), dtype=float32], or np.ndarray
         One per path, in order (None for files that failed, with ``on_error="none"``).
 
     Raises
@@ -121,16 +125,16 @@ def mfcc_batch(
     ParameterError
         Invalid parameters.
     """
-    _check_on_error(on_error)
+    _check_batch(on_error, stack)
     results = _core.mfcc_files(
         [os.fspath(p) for p in paths],
         params=mel_args("mfcc_batch", norm=mel_norm, **kwargs),
         sr=opt_int(sr),
         workers=opt_int(workers),
-        max_duration=opt_float(max_duration),
+        read=ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration)),
         dct_type=int(dct_type),
         n_mfcc=int(n_mfcc),
         norm=norm,
         lifter=float(lifter),
     )
-    return _batch_results(results, on_error)
+    return _batch_results(results, on_error, stack)

@@ -46,7 +46,9 @@ pub struct Pipeline {
     params: MelSpecParams,
     /// Resample every file to this rate (`None`: keep each file's own).
     sr: Option<u32>,
-    /// How files are read (`max_duration` guards against decompression bombs).
+    /// How files are read (`max_duration` guards against decompression bombs). With a
+    /// `duration`, every signal is then padded with zeros (or cut) to `int(duration * sr)`
+    /// samples at the analysis rate: spectrograms of one rate have one shape, for training.
     read: ReadOptions,
     /// The frequency axis of the rows (mel: `params.mel`; log: `n_mels` bands from `fmin`, or
     /// [`LOG_FMIN`] if 0, to `fmax`; linear: the FFT bins between them).
@@ -94,8 +96,11 @@ impl Pipeline {
     /// NaN and infinite samples: the signal and its rate.
     fn mono(&self, reader: AudioReader) -> Result<(Vec<f32>, u32)> {
         let path = reader.path().to_path_buf();
-        let audio = resampled(reader.read_all_mono()?, self.sr)?;
+        let mut audio = resampled(reader.read_all_mono()?, self.sr)?;
         check_finite(&path, &audio.samples)?;
+        if let Some(duration) = self.read.duration {
+            audio.samples.resize((duration * f64::from(audio.sample_rate)) as usize, 0.0);
+        }
         Ok((audio.samples, audio.sample_rate))
     }
 

@@ -142,6 +142,21 @@ impl ImageArgs {
     }
 }
 
+/// Which part of each file a batch reads (`_params.ReadArgs`), in seconds.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct ReadArgs {
+    offset: f64,
+    duration: Option<f64>,
+    max_duration: Option<f64>,
+}
+
+impl ReadArgs {
+    pub(crate) fn options(&self) -> ReadOptions {
+        ReadOptions { offset: self.offset, duration: self.duration, max_duration: self.max_duration }
+    }
+}
+
 /// How image inputs are read and analysed (`_params.SourceArgs`).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]

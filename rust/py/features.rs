@@ -8,7 +8,7 @@ use numpy::ndarray::{Array1, Array2, Array3, ArrayD};
 use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 
-use super::args::{fit, fit_opt, mel_norm, whole_hz, MelArgs, NormArg};
+use super::args::{fit, fit_opt, mel_norm, whole_hz, MelArgs, NormArg, ReadArgs};
 use super::{check, err_value};
 use crate::dsp::db;
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
@@ -107,19 +107,19 @@ pub(crate) fn melspectrogram<'py>(
 /// Mel spectrograms of whole files: a list with, per path, an array `(n_mels, frames)` or the
 /// exception instance for that file (the Python layer raises it or not).
 #[pyfunction]
-#[pyo3(signature = (paths, *, params, sr, workers, max_duration))]
+#[pyo3(signature = (paths, *, params, sr, workers, read))]
 pub(crate) fn melspectrogram_files<'py>(
     py: Python<'py>,
     paths: Vec<PathBuf>,
     params: MelArgs,
     sr: Option<i64>,
     workers: Option<i64>,
-    max_duration: Option<f64>,
+    read: ReadArgs,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     // `params.mel.sr` is set per file by the pipeline.
     let params = check(params.params(0.0))?;
     let (sr, workers) = (check(fit_opt("sr", sr))?, check(fit_opt("workers", workers))?);
-    let read = ReadOptions { max_duration, ..Default::default() };
+    let read = read.options();
     let results = check(py.detach(move || {
         let pipeline = Pipeline::new(params, sr, read)?;
         run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(&Input::from(p.as_path())))
@@ -307,7 +307,7 @@ pub(crate) fn dct<'py>(
 /// MFCCs of whole files (librosa's `mfcc` of each file's mel spectrogram): per path, an array
 /// `(n_mfcc, frames)` or the exception instance for that file.
 #[pyfunction]
-#[pyo3(signature = (paths, *, params, sr, workers, max_duration, dct_type, n_mfcc, norm, lifter))]
+#[pyo3(signature = (paths, *, params, sr, workers, read, dct_type, n_mfcc, norm, lifter))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mfcc_files<'py>(
     py: Python<'py>,
@@ -315,7 +315,7 @@ pub(crate) fn mfcc_files<'py>(
     params: MelArgs,
     sr: Option<i64>,
     workers: Option<i64>,
-    max_duration: Option<f64>,
+    read: ReadArgs,
     dct_type: i64,
     n_mfcc: i64,
     norm: Option<&str>,
@@ -324,7 +324,7 @@ pub(crate) fn mfcc_files<'py>(
     let params = check(params.params(0.0))?;
     let dct = check(mfcc_dct(dct_type, params.mel.n_mels, n_mfcc, norm))?;
     let (sr, workers) = (check(fit_opt("sr", sr))?, check(fit_opt("workers", workers))?);
-    let read = ReadOptions { max_duration, ..Default::default() };
+    let read = read.options();
     let results = check(py.detach(move || {
         let pipeline = Pipeline::new(params, sr, read)?;
         run_parallel(workers, &paths, |p: &PathBuf| mfcc(pipeline.mel_file(&Input::from(p.as_path()))?, &dct, lifter))
