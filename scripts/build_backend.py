@@ -1,16 +1,16 @@
-"""spectrust's PEP 517 build backend: maturin's, with the JPEG encoder chosen for this machine.
+"""spectrust's PEP 517 build backend: maturin's, with the C libraries chosen for this machine.
 
-libjpeg-turbo's SIMD code is NASM assembly on x86 (C intrinsics elsewhere). Where NASM (or
-Yasm) is installed, or on other architectures, the extension is built with the cargo feature
-``libjpeg-turbo``: libjpeg-turbo built from source by cmake (then a build requirement, from
-PyPI) with its SIMD code, which the build requires. Elsewhere it is built without it, and the
-pure Rust jpeg-encoder (about 3x slower) encodes JPEG images; ``spectrust.build_info()`` tells
-which a build has. Choosing before cargo runs means a checkout first built without NASM gets
-libjpeg-turbo with its SIMD code once NASM is installed: no non-SIMD build of it was ever
-made, so none is cached.
+The extension is built with the cargo feature ``opus`` (libopus, built from source by cmake,
+which pip then installs from PyPI) and, where libjpeg-turbo can have its SIMD code, with
+``libjpeg-turbo``: its SIMD code is NASM assembly on x86 (C intrinsics elsewhere), so where
+NASM (or Yasm) is installed, or on other architectures; the build requires the SIMD code.
+Elsewhere the pure Rust jpeg-encoder (about 3x slower) encodes JPEG images;
+``spectrust.build_info()`` tells which a build has. Choosing before cargo runs means a
+checkout first built without NASM gets libjpeg-turbo with its SIMD code once NASM is
+installed: no non-SIMD build of it was ever made, so none is cached.
 
-Run as a script, it prints the arguments for ``cargo test`` (the feature where NASM and cmake
-are found), for the Makefile.
+Run as a script, it prints the arguments for ``cargo test`` (the features whose C libraries
+can be built here: cmake for both, and NASM for libjpeg-turbo), for the Makefile.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import platform
 import shutil
 import sys
 
-FEATURE = "libjpeg-turbo"
+JPEG = "libjpeg-turbo"
+OPUS = "opus"
 
 
 def simd_assembler_found() -> bool:
@@ -31,22 +32,27 @@ def simd_assembler_found() -> bool:
     return any(shutil.which(tool) for tool in (os.environ.get("ASM_NASM", "nasm"), "yasm"))
 
 
+def features() -> list:
+    """The optional cargo features a pip build turns on here."""
+    if simd_assembler_found():
+        return [OPUS, JPEG]
+    sys.stderr.write(
+        "spectrust: NASM not found, so JPEG images will be encoded by jpeg-encoder (about 3x slower than "
+        "libjpeg-turbo); apt-get install nasm and rebuild for the fast encoder\n"
+    )
+    return [OPUS]
+
+
 def _config(config_settings):
-    """``config_settings`` with the libjpeg-turbo feature added to maturin's arguments, unless
-    NASM is missing or the caller chose features itself."""
+    """``config_settings`` with the optional features added to maturin's arguments, unless the
+    caller chose features itself."""
     import maturin
 
     args = maturin.get_maturin_pep517_args(config_settings)
     if any(a == "--features" or a.startswith("--features=") or a == "-F" for a in args):
         return config_settings
-    if not simd_assembler_found():
-        sys.stderr.write(
-            "spectrust: NASM not found, so JPEG images will be encoded by jpeg-encoder (about 3x slower than "
-            "libjpeg-turbo); apt-get install nasm and rebuild for the fast encoder\n"
-        )
-        return config_settings
-    features = [*maturin.get_config().get("features", []), FEATURE]
-    return {**(config_settings or {}), "maturin.build-args": [*args, "--features", ",".join(features)]}
+    chosen = [*maturin.get_config().get("features", []), *features()]
+    return {**(config_settings or {}), "maturin.build-args": [*args, "--features", ",".join(chosen)]}
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
@@ -64,8 +70,8 @@ def build_editable(wheel_directory, config_settings=None, metadata_directory=Non
 def get_requires_for_build_wheel(config_settings=None):
     import maturin
 
-    cmake = ["cmake>=3.16"] if simd_assembler_found() else []
-    return [*maturin.get_requires_for_build_wheel(config_settings), *cmake]
+    # cmake builds libopus (and libjpeg-turbo).
+    return [*maturin.get_requires_for_build_wheel(config_settings), "cmake>=3.16"]
 
 
 get_requires_for_build_editable = get_requires_for_build_wheel
@@ -82,5 +88,5 @@ def __getattr__(name):
 
 
 if __name__ == "__main__":
-    if simd_assembler_found() and shutil.which("cmake"):
-        print(f"--features {FEATURE}")
+    if shutil.which("cmake"):
+        print("--features", ",".join([OPUS, JPEG] if simd_assembler_found() else [OPUS]))

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+import spectrust
 from _live_server import LiveServer
 from conftest import write_wav
 from PIL import Image
@@ -184,4 +185,43 @@ def test_an_opened_or_dropped_file_is_played_and_shown(server, page, tmp_path):
     assert "Playing dropped.wav" in page.inner_text("#status")
     freq, _ = brightest_frequency(page, export_png(page), last_columns=30)
     assert abs(math.log2(freq / 3000)) < 1 / 12, freq
+    assert page.problems == []
+
+
+def test_a_voice_note_recorded_by_the_browser_becomes_a_spectrogram(server, page, tmp_path):
+    # The page's own origin records 3 s of the fake microphone (the 2 kHz tone) with
+    # MediaRecorder, as a web page would, and uploads the WebM (Opus, no duration, unknown-size
+    # clusters) to the upload API.
+    page.goto(server.url)
+    recorded = page.evaluate(
+        """async () => {
+            const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+            const recorder = new MediaRecorder(stream, { mimeType: "audio/webm;codecs=opus" });
+            const chunks = [];
+            recorder.ondataavailable = (e) => chunks.push(e.data);
+            const done = new Promise((resolve) => (recorder.onstop = resolve));
+            recorder.start(500);
+            await new Promise((resolve) => setTimeout(resolve, 3000));
+            recorder.stop();
+            await done;
+            stream.getTracks().forEach((t) => t.stop());
+            const blob = new Blob(chunks, { type: recorder.mimeType });
+            const form = new FormData();
+            form.append("audio_file", blob, "voice-note.webm");
+            const response = await fetch("/api/audio/generate-spectrogram", { method: "POST", body: form });
+            const bytes = new Uint8Array(await blob.arrayBuffer());
+            let binary = "";
+            bytes.forEach((b) => (binary += String.fromCharCode(b)));
+            return { status: response.status, body: await response.json(), webm: btoa(binary) };
+        }"""
+    )
+    assert recorded["status"] == 200, recorded["body"]
+    assert recorded["body"]["message"] == "Spectrogram generated from webm audio"
+    # The recording decodes to the tone, at Opus's 48 kHz.
+    webm = tmp_path / "voice-note.webm"
+    webm.write_bytes(base64.b64decode(recorded["webm"]))
+    y, sr = spectrust.load(webm)
+    assert sr == 48000 and 2.0 * sr < len(y) < 4.0 * sr
+    spectrum = np.abs(np.fft.rfft(y[sr // 2 :]))
+    assert abs(np.fft.rfftfreq(len(y) - sr // 2, 1 / sr)[spectrum.argmax()] - TONE_HZ) < 20
     assert page.problems == []

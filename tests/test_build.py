@@ -22,13 +22,15 @@ def info_in_subprocess(**env) -> dict:
 
 def test_build_info_names_the_encoder_and_the_cpu_features():
     info = spectrust.build_info()
-    assert set(info) == {"version", "jpeg_encoder", "jpeg_simd", "cpu_features", "optimized"}
+    assert set(info) == {"version", "jpeg_encoder", "jpeg_simd", "cpu_features", "opus_decoder", "optimized"}
     assert info["version"] == spectrust.__version__
     name, version = info["jpeg_encoder"].split(" ")
     assert name in ("libjpeg-turbo", "jpeg-encoder") and version[0].isdigit()
     assert isinstance(info["jpeg_simd"], bool)
     assert set(info["cpu_features"]) <= {"sse4.1", "avx", "fma", "avx2", "neon"}
     assert info["optimized"] is True  # the tests run on the release build users get
+    # pip builds always have libopus (Opus in Ogg and WebM, what browsers record).
+    assert info["opus_decoder"].startswith("libopus ")
 
 
 def test_libjpeg_turbo_simd_is_in_a_build_made_where_nasm_is():

@@ -78,18 +78,25 @@ def encode(path, fmt: str, codec: str, rate: int) -> None:
             x = (x * 32767).astype(np.int16)
         elif sample_format.startswith("s32"):
             x = (x * 2**31).astype(np.int32)
-        frame = av.AudioFrame.from_ndarray(x.astype(x.dtype, copy=False), format=sample_format, layout="mono")
+        else:
+            x = x.astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(x, format=sample_format, layout="mono")
         frame.sample_rate = rate
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             out.mux(packet)
 
 
 @pytest.mark.parametrize(
-    "fmt,codec,name,codec_name", [("ogg", "libopus", "voice.ogg", "Opus"), ("ipod", "alac", "lossless.m4a", "ALAC")]
+    "fmt,codec,name,codec_name,rate",
+    [
+        ("mp2", "mp2", "broadcast.mp2", "MPEG-1 Layer II", 44100),
+        ("matroska", "ac3", "film.mka", "codec that is decoded", 48000),
+        ("mp4", "ac3", "film.mp4", "codec that is decoded", 48000),
+    ],
 )
-def test_codecs_we_do_not_decode_are_named(tmp_path, fmt, codec, name, codec_name):
+def test_codecs_we_do_not_decode_are_named(tmp_path, fmt, codec, name, codec_name, rate):
     path = tmp_path / name
-    encode(path, fmt, codec, 48000)
+    encode(path, fmt, codec, rate)
     with pytest.raises(spectrust.UnsupportedFormatError, match=codec_name) as e:
         spectrust.load(path)
     assert str(path) in str(e.value) and "\n" not in str(e.value)
@@ -238,3 +245,57 @@ def test_fifos_and_devices_are_clear_errors(tmp_path):
             spectrust.load(path)
         r = spectrust.Spectrogram().generate(path, tmp_path / "x.png")
         assert not r.ok and "not a regular file" in r.error
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize(
+    "name, container, rate, channels",
+    [
+        ("music_opus.webm", "webm", 48000, 2),  # what Chrome's MediaRecorder writes
+        ("speech_opus.ogg", "ogg", 48000, 1),  # Firefox's, and .opus files
+        ("music_vorbis.webm", "webm", 44100, 2),
+        ("music_alac.m4a", "m4a", 44100, 1),  # Apple Lossless
+    ],
+)
+def test_browser_and_apple_formats_match_ffmpeg(tmp_path, name, container, rate, channels):
+    path = DATA / name
+    y, sr = spectrust.load(path, mono=False)
+    ref, ref_sr = pyav_decode(path)
+    assert sr == ref_sr == rate and y.shape[0] == ref.shape[0] == channels
+    # Gapless: the Opus pre-skip is dropped as FFmpeg drops it (same start, same length in
+    # Ogg; WebM keeps the encoder's end padding, at most one 20 ms frame, which FFmpeg drops).
+    extra = y.shape[1] - ref.shape[1]
+    assert extra == 0 or (name.endswith(".webm") and 0 < extra <= 0.02 * sr), extra
+    n = ref.shape[1]
+    tol = 0.3 if name == "speech_opus.ogg" else 1e-4  # FFmpeg's own Opus decoder differs in SILK mode
+    assert np.abs(y[:, :n] - ref).max() < tol
+    a, b = mel_db(y[:, :n].mean(axis=0), sr), mel_db(ref.mean(axis=0), sr)
+    assert np.corrcoef(a.ravel(), b.ravel())[0, 1] >= 0.99
+    r = spectrust.Spectrogram(64, 32).generate(path, tmp_path / "a.png")
+    assert r.ok and r.format == container, (r.error, r.format)
+
+
+def test_cut_and_lying_opus_and_webm_files_fail_clearly(tmp_path):
+    for name in ("music_opus.webm", "speech_opus.ogg"):
+        data = (DATA / name).read_bytes()
+        for cut in (30, 200, len(data) // 2):
+            path = tmp_path / f"{cut}_{name}"
+            path.write_bytes(data[:cut])
+            try:
+                y, sr = spectrust.load(path)
+            except spectrust.DecodeError as e:  # a header cut short: a one-line error
+                assert path.name in str(e) and "\n" not in str(e)
+            else:  # cut in the audio: what is there
+                full, _ = spectrust.load(DATA / name)
+                assert 0 < len(y) < len(full) and sr == 48000
+        # A lying element size (the EBML Segment's, or an Ogg page's length byte).
+        broken = bytearray(data)
+        broken[60:64] = b"\xff\xff\xff\xff"
+        path = tmp_path / f"lying_{name}"
+        path.write_bytes(bytes(broken))
+        try:
+            spectrust.load(path, max_duration=60)
+        except spectrust.DecodeError as e:
+            assert "\n" not in str(e)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx2
 import numpy as np
@@ -229,6 +230,18 @@ def test_an_honest_content_length_over_the_limit_is_refused_before_reading(tmp_p
 )
 def test_not_audio_is_415(client, name, data):
     assert_error(post(client, name, data), 415, "unsupported_format")
+
+
+@pytest.mark.parametrize(
+    "name, kind", [("music_opus.webm", "webm"), ("speech_opus.ogg", "ogg"), ("music_alac.m4a", "m4a")]
+)
+def test_what_browsers_and_apple_devices_record_becomes_a_spectrogram(client, name, kind):
+    data = (Path(__file__).parent / "data" / name).read_bytes()
+    r = post(client, "recording", data, width=120, height=80)
+    assert r.status_code == 200, r.text
+    assert r.json()["message"] == f"Spectrogram generated from {kind} audio"
+    png = client.get(r.json()["spectrogram_url"])
+    assert Image.open(io.BytesIO(png.content)).size == (120, 80)
 
 
 def test_audio_in_a_codec_not_decoded_is_415(client):

@@ -14,6 +14,8 @@ pub struct BuildInfo {
     /// has: AVX2 for spectrograms and images, AVX/FMA or SSE4.1 for rustfft (x86-64); NEON
     /// for rustfft (aarch64).
     pub cpu_features: Vec<&'static str>,
+    /// The Opus decoder built in ("libopus 1.3.1"), if any (the `opus` feature).
+    pub opus_decoder: Option<&'static str>,
     /// Whether this is an optimised (release) build.
     pub optimized: bool,
 }
@@ -23,6 +25,10 @@ pub fn build_info() -> BuildInfo {
         jpeg_encoder: jpeg::encoder(),
         jpeg_simd: jpeg::simd_in_use(),
         cpu_features: cpu_features(),
+        #[cfg(feature = "opus")]
+        opus_decoder: Some(opus::version()),
+        #[cfg(not(feature = "opus"))]
+        opus_decoder: None,
         optimized: !cfg!(debug_assertions),
     }
 }

@@ -75,6 +75,8 @@ fn err_value(py: Python<'_>, err: Error) -> Bound<'_, PyAny> {
 ///     ``"cpu_features"`` (list of str): the CPU features, among those the kernels choose
 ///     between at run time, that this CPU has (``"sse4.1"``, ``"avx"``, ``"fma"``,
 ///     ``"avx2"``; ``"neon"`` on Arm).
+///     ``"opus_decoder"`` (str or None): the Opus decoder built in (``"libopus 1.3.1"``), or
+///     None for a build without it (Opus is then an unsupported codec).
 ///     ``"optimized"`` (bool): whether the extension is a release build (a debug build is
 ///     many times slower).
 ///
@@ -90,6 +92,7 @@ fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("jpeg_encoder", info.jpeg_encoder)?;
     d.set_item("jpeg_simd", info.jpeg_simd)?;
     d.set_item("cpu_features", info.cpu_features)?;
+    d.set_item("opus_decoder", info.opus_decoder)?;
     d.set_item("optimized", info.optimized)?;
     Ok(d)
 }

@@ -7,6 +7,8 @@
 //! [`AudioReader`] delivers a file in blocks, so long files never sit in memory whole;
 //! [`read`] collects every block.
 
+#[cfg(feature = "opus")]
+mod opus;
 mod probe;
 mod source;
 mod symphonia;
@@ -77,7 +79,10 @@ pub fn check_finite(path: &Path, samples: &[f32]) -> Result<()> {
 
 /// File name suffixes of the formats read (used to pick files in folders; reading itself
 /// looks at the content).
-pub const EXTENSIONS: [&str; 10] = [".wav", ".wave", ".mp3", ".ogg", ".oga", ".flac", ".m4a", ".mp4", ".aac", ".adts"];
+pub const EXTENSIONS: [&str; 15] = [
+    ".wav", ".wave", ".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".m4b", ".mp4", ".aac", ".adts", ".webm",
+    ".weba", ".mka",
+];
 
 /// How much of a file to read.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -17,14 +17,18 @@ pub enum Format {
     M4a,
     /// Any other MPEG-4 file (ISO base media).
     Mp4,
+    /// WebM: Matroska as browsers record it (Opus or Vorbis).
+    Webm,
+    /// Any other Matroska file.
+    Matroska,
     /// A stream symphonia found although its first bytes name no format (e.g. MPEG frames
     /// after junk).
     Other,
 }
 
 impl Format {
-    /// The short lower-case name: "wav", "mp3", "ogg", "flac", "aac", "m4a", "mp4" (or
-    /// "audio").
+    /// The short lower-case name: "wav", "mp3", "ogg", "flac", "aac", "m4a", "mp4", "webm",
+    /// "mka" (or "audio").
     pub fn name(self) -> &'static str {
         match self {
             Format::Wav => "wav",
@@ -34,6 +38,8 @@ impl Format {
             Format::Aac => "aac",
             Format::M4a => "m4a",
             Format::Mp4 => "mp4",
+            Format::Webm => "webm",
+            Format::Matroska => "mka",
             Format::Other => "audio",
         }
     }
@@ -63,6 +69,11 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     if at(0, b"OggS") {
         return Some(Format::Ogg);
     }
+    if at(0, b"\x1a\x45\xdf\xa3") {
+        // An EBML header; its DocType says "webm" or "matroska" in the first few dozen bytes.
+        let webm = head[..head.len().min(64)].windows(4).any(|w| w == b"webm");
+        return Some(if webm { Format::Webm } else { Format::Matroska });
+    }
     if at(4, b"ftyp") {
         return Some(if at(8, b"M4A ") || at(8, b"M4B ") { Format::M4a } else { Format::Mp4 });
     }
@@ -88,7 +99,9 @@ mod tests {
 
     #[test]
     fn signatures() {
-        let cases: [(&[u8], Option<Format>); 11] = [
+        let cases: [(&[u8], Option<Format>); 13] = [
+            (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm", Some(Format::Webm)),
+            (b"\x1a\x45\xdf\xa3\xa3\x42\x86\x81\x01\x42\x82\x88matroska", Some(Format::Matroska)),
             (b"RIFF\0\0\0\0WAVEfmt ", Some(Format::Wav)),
             (b"RIFF\0\0\0\0AVI LIST", None),
             (b"fLaC\0\0\0\x22", Some(Format::Flac)),

@@ -22,7 +22,7 @@ use crate::dsp::error::{catch_panic, Error, Result};
 /// samples of the packet decoded while opening.
 pub(super) struct Symphonia {
     format: Box<dyn FormatReader>,
-    decoder: Box<dyn Decoder>,
+    decoder: Codec,
     track: u32,
     codec: CodecType,
     buffer: Option<SampleBuffer<f32>>,
@@ -37,6 +37,13 @@ pub(super) struct Opened {
     pub sample_rate: u32,
     pub frames: Option<u64>,
     pub format: Format,
+}
+
+/// The decoder of a track: symphonia's, or libopus for Opus (which symphonia 0.5 lacks).
+enum Codec {
+    Symphonia(Box<dyn Decoder>),
+    #[cfg(feature = "opus")]
+    Opus(super::opus::Opus),
 }
 
 /// Consecutive undecodable packets after which a file is given up as corrupt.
@@ -66,19 +73,28 @@ fn open_inner(path: &Path, known: Option<Format>, stream: Stream) -> Result<Open
             _ => Error::unsupported(path, "not a recognised audio format"),
         })?;
     let format = probed.format;
+    // A container whose tracks are all in codecs symphonia cannot even name (AC-3, DTS, ... in
+    // Matroska or MP4; its Matroska reader leaves them out altogether).
     let track = format
         .tracks()
         .iter()
         .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
-        .ok_or_else(|| Error::decode(path, "no audio track"))?;
+        .ok_or_else(|| Error::unsupported(path, "no audio track in a codec that is decoded (AC-3? DTS?)"))?;
     let (id, params) = (track.id, track.codec_params.clone());
-    let decoder =
-        ::symphonia::default::get_codecs().make(&params, &DecoderOptions::default()).map_err(|e| match e {
-            SymError::Unsupported(_) => {
-                Error::unsupported(path, format!("{} audio cannot be decoded", codec_name(params.codec)))
-            }
-            other => symphonia_error(path, other),
-        })?;
+    let decoder = match params.codec {
+        #[cfg(feature = "opus")]
+        ::symphonia::core::codecs::CODEC_TYPE_OPUS => {
+            Codec::Opus(super::opus::Opus::new(path, params.extra_data.as_deref())?)
+        }
+        _ => Codec::Symphonia(::symphonia::default::get_codecs().make(&params, &DecoderOptions::default()).map_err(
+            |e| match e {
+                SymError::Unsupported(_) => {
+                    Error::unsupported(path, format!("{} audio cannot be decoded", codec_name(params.codec)))
+                }
+                other => symphonia_error(path, other),
+            },
+        )?),
+    };
     let mut s = Symphonia { format, decoder, track: id, codec: params.codec, buffer: None, pending: Vec::new() };
     // Decode up to the first audio to learn the real channel count and rate (a header may
     // omit them, and HE-AAC doubles the rate it declares).
@@ -141,7 +157,20 @@ impl Symphonia {
             if packet.track_id() != self.track {
                 continue;
             }
-            match self.decoder.decode(&packet) {
+            let decoder = match &mut self.decoder {
+                Codec::Symphonia(decoder) => decoder,
+                #[cfg(feature = "opus")]
+                Codec::Opus(opus) => match opus.decode(&packet, out) {
+                    Ok(()) => return Ok(Some((opus.channels(), super::opus::SAMPLE_RATE))),
+                    // A corrupt packet is skipped, as below.
+                    Err(_) if bad < MAX_BAD_PACKETS => {
+                        bad += 1;
+                        continue;
+                    }
+                    Err(e) => return Err(Error::decode(path, format!("corrupt Opus stream ({e})"))),
+                },
+            };
+            match decoder.decode(&packet) {
                 Ok(decoded) => {
                     let spec = *decoded.spec();
                     let needed = decoded.capacity() as u64;

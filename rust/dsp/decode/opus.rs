@@ -1,0 +1,136 @@
+//! Opus packets (from symphonia's Ogg and Matroska/WebM demuxers) decoded by libopus, at
+//! 48 kHz as the format intends. The stream's identification header, `OpusHead` (RFC 7845;
+//! the track's extra data in Ogg, its CodecPrivate in WebM), gives the channels, the channel
+//! mapping and the pre-skip: the encoder's priming samples, dropped from the start as FFmpeg
+//! and opusdec drop them. Samples the demuxer marks as trimmed (the end of an Ogg stream past
+//! its last granule position) are dropped too.
+
+use std::path::Path;
+
+use symphonia::core::formats::Packet;
+
+use crate::dsp::error::{Error, Result};
+
+/// Opus always decodes at 48 kHz.
+pub(super) const SAMPLE_RATE: u32 = 48_000;
+/// The longest Opus packet: 120 ms.
+const MAX_FRAME: usize = 5760;
+
+enum Decoder {
+    /// Channel mapping family 0: one stream, mono or stereo.
+    Simple(opus::Decoder),
+    /// Families 1 and 255: several streams mapped onto the channels.
+    Multi(opus::MSDecoder),
+}
+
+/// An Opus stream being decoded.
+pub(super) struct Opus {
+    decoder: Decoder,
+    channels: usize,
+    /// Samples (per channel) of the pre-skip still to drop.
+    skip: usize,
+    pcm: Vec<f32>,
+}
+
+impl Opus {
+    /// A decoder for the stream whose `OpusHead` is `head`.
+    pub(super) fn new(path: &Path, head: Option<&[u8]>) -> Result<Self> {
+        let corrupt = |what: &str| Error::decode(path, format!("Opus header: {what}"));
+        let head = head.ok_or_else(|| corrupt("missing"))?;
+        if head.len() < 19 || &head[..8] != b"OpusHead" {
+            return Err(corrupt("not an OpusHead"));
+        }
+        let channels = usize::from(head[9]);
+        let skip = usize::from(u16::from_le_bytes([head[10], head[11]]));
+        let family = head[18];
+        let failed = |e: opus::Error| Error::decode(path, format!("Opus decoder: {e}"));
+        let decoder = match (family, channels) {
+            (0, 1 | 2) => {
+                let layout = if channels == 1 { opus::Channels::Mono } else { opus::Channels::Stereo };
+                Decoder::Simple(opus::Decoder::new(SAMPLE_RATE, layout).map_err(failed)?)
+            }
+            (0, _) => return Err(corrupt(&format!("{channels} channels in mapping family 0"))),
+            (_, 1..=255) => {
+                // Stream count, coupled count, then one mapping byte per channel.
+                let table = head.get(19..21 + channels).ok_or_else(|| corrupt("short channel mapping table"))?;
+                Decoder::Multi(opus::MSDecoder::new(SAMPLE_RATE, table[0], table[1], &table[2..]).map_err(failed)?)
+            }
+            _ => return Err(corrupt("0 channels")),
+        };
+        Ok(Opus { decoder, channels, skip, pcm: vec![0.0; MAX_FRAME * channels] })
+    }
+
+    pub(super) fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Decodes `packet`, appending its interleaved samples (less the pre-skip and the trims)
+    /// to `out`; an error for a corrupt packet.
+    pub(super) fn decode(&mut self, packet: &Packet, out: &mut Vec<f32>) -> std::result::Result<(), String> {
+        let frames = match &mut self.decoder {
+            Decoder::Simple(d) => d.decode_float(&packet.data, &mut self.pcm, false),
+            Decoder::Multi(d) => d.decode_float(&packet.data, &mut self.pcm, false),
+        }
+        .map_err(|e| e.to_string())?;
+        let trim_start = (packet.trim_start as usize + self.skip).min(frames);
+        self.skip -= self.skip.min(frames.saturating_sub(packet.trim_start as usize));
+        let end = frames.saturating_sub(packet.trim_end as usize).max(trim_start);
+        out.extend_from_slice(&self.pcm[trim_start * self.channels..end * self.channels]);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An `OpusHead` for mapping family 0.
+    fn head(channels: u8, pre_skip: u16) -> Vec<u8> {
+        let mut h = b"OpusHead".to_vec();
+        h.push(1); // version
+        h.push(channels);
+        h.extend_from_slice(&pre_skip.to_le_bytes());
+        h.extend_from_slice(&48_000u32.to_le_bytes());
+        h.extend_from_slice(&[0, 0, 0]); // output gain, mapping family
+        h
+    }
+
+    #[test]
+    fn bad_headers_are_errors_naming_the_file() {
+        let path = Path::new("voice.ogg");
+        for (bad, reason) in [
+            (None, "missing"),
+            (Some(b"OpusTags-and-more-bytes".to_vec()), "not an OpusHead"),
+            (Some(head(3, 0)), "3 channels in mapping family 0"),
+        ] {
+            let message = Opus::new(path, bad.as_deref()).err().unwrap().to_string();
+            assert!(message.contains("voice.ogg") && message.contains(reason), "{message}");
+        }
+    }
+
+    #[test]
+    fn pre_skip_and_trims_are_dropped_across_packets() {
+        // Three 20 ms packets of a 440 Hz tone; a pre-skip longer than one packet.
+        let mut encoder = opus::Encoder::new(SAMPLE_RATE, opus::Channels::Mono, opus::Application::Audio).unwrap();
+        let tone: Vec<f32> =
+            (0..2880).map(|n| (n as f32 * 440.0 / 48_000.0 * std::f32::consts::TAU).sin() * 0.5).collect();
+        let mut opus = Opus::new(Path::new("tone.opus"), Some(&head(1, 1500))).unwrap();
+        assert_eq!(opus.channels(), 1);
+        let mut out = Vec::new();
+        for (i, frame) in tone.chunks(960).enumerate() {
+            let data = encoder.encode_vec_float(frame, 4000).unwrap();
+            let mut packet = Packet::new_from_boxed_slice(0, i as u64 * 960, 960, data.into_boxed_slice());
+            if i == 2 {
+                packet.trim_end = 100;
+            }
+            opus.decode(&packet, &mut out).unwrap();
+        }
+        assert_eq!(out.len(), 2880 - 1500 - 100);
+        // What is left is the tone (past the codec's start-up), not silence.
+        let rms = (out[500..].iter().map(|x| x * x).sum::<f32>() / (out.len() - 500) as f32).sqrt();
+        assert!((rms - 0.5 / 2f32.sqrt()).abs() < 0.1, "{rms}");
+        // A corrupt packet is an error, not a panic.
+        let junk = Packet::new_from_boxed_slice(0, 2880, 960, vec![0xff; 3].into_boxed_slice());
+        assert!(opus.decode(&junk, &mut out).is_err());
+    }
+}
