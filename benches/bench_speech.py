@@ -12,6 +12,18 @@ Inputs: the 100 distinct 15 s excerpts of make_data.py as 44.1 kHz stereo MP3 (1
    against librosa's loop, ``librosa.load(p, sr=16000)`` (soxr HQ) then
    ``librosa.feature.melspectrogram(y=y, sr=16000, n_fft=400, hop_length=160, n_mels=80)``,
    and against spectrust on one thread (``workers=1``).
+3. Whisper features of the 100 MP3s, ``(100, 80, 3000)`` float32:
+   ``spectrust.whisper_features(paths)`` against ``librosa.load(p, sr=16000)`` per file, then
+   transformers' ``WhisperFeatureExtractor()`` (its numpy code, the defaults) on the list.
+4. MFCC (librosa's defaults: 20 coefficients of 128 mels, n_fft 2048, hop 512) of the 100 MP3s
+   at 16 kHz: ``spectrust.mfcc_batch(paths, sr=16000)`` against ``librosa.load(p, sr=16000)``
+   + ``librosa.feature.mfcc``; and of one 15 s signal at 16 kHz already in memory (best of
+   20), ``spectrust.mfcc(y=y, sr=16000)`` (and ``workers=1``) against
+   ``librosa.feature.mfcc(y=y, sr=16000)``.
+5. Decoding what browsers record: the 100 excerpts as Opus (96 kb/s, 48 kHz stereo) in Ogg and
+   in WebM, each file to float32 samples (all channels, 48 kHz), one thread, one file after
+   another: ``spectrust.load(p, mono=False)`` against PyAV (FFmpeg's decoder, as
+   bench_decode.py).
 
 Run: python3 benches/bench_speech.py (needs the bench extras, soxr comes with librosa).
 """
@@ -27,7 +39,9 @@ import make_data  # noqa: E402
 import numpy as np  # noqa: E402
 import soxr  # noqa: E402
 import spectrust  # noqa: E402
+from bench_decode import with_pyav  # noqa: E402
 from benchutil import best_of, wait_idle  # noqa: E402
+from transformers import WhisperFeatureExtractor  # noqa: E402
 
 MEL = dict(n_fft=400, hop_length=160, n_mels=80)
 
@@ -54,15 +68,13 @@ def librosa_loop(paths):
 
 
 def pipeline(kind: str, paths: list) -> dict:
-    runs = {
-        "spectrust": lambda: spectrust.melspectrogram_batch(paths, sr=16000, **MEL),
-        "spectrust_workers1": lambda: spectrust.melspectrogram_batch(paths, sr=16000, workers=1, **MEL),
-        "librosa": lambda: librosa_loop(paths),
-    }
-    res = {}
-    for name, fn in runs.items():
-        wait_idle()
-        res[name] = best_of(fn)
+    res = timed(
+        {
+            "spectrust": lambda: spectrust.melspectrogram_batch(paths, sr=16000, **MEL),
+            "spectrust_workers1": lambda: spectrust.melspectrogram_batch(paths, sr=16000, workers=1, **MEL),
+            "librosa": lambda: librosa_loop(paths),
+        }
+    )
     ours, ref = spectrust.melspectrogram_batch(paths[:1], sr=16000, **MEL)[0], librosa_loop(paths[:1])[0]
     assert ours.shape == ref.shape, (ours.shape, ref.shape)
     ratio = res["librosa"] / res["spectrust"]
@@ -71,6 +83,77 @@ def pipeline(kind: str, paths: list) -> dict:
         f"(one thread {res['spectrust_workers1']:.3f} s), librosa {res['librosa']:.3f} s: "
         f"librosa / spectrust = {ratio:.1f}x (target >= 3x: {'met' if ratio >= 3 else 'NOT met'})"
     )
+    return res
+
+
+def timed(runs: dict) -> dict:
+    """Best of 3 of each of ``runs`` (name -> function), the machine idle before each."""
+    res = {}
+    for name, fn in runs.items():
+        wait_idle()
+        res[name] = best_of(fn)
+    return res
+
+
+def whisper(paths: list) -> dict:
+    extractor = WhisperFeatureExtractor()
+
+    def reference(paths):
+        audio = [librosa.load(p, sr=16000)[0] for p in paths]
+        return extractor(audio, sampling_rate=16000, return_tensors="np").input_features
+
+    ours, ref = spectrust.whisper_features(paths[:2]), reference(paths[:2])
+    assert ours.shape == ref.shape and np.abs(ours - ref).max() < 1e-3, np.abs(ours - ref).max()
+    res = timed({"spectrust": lambda: spectrust.whisper_features(paths), "transformers": lambda: reference(paths)})
+    ratio = res["transformers"] / res["spectrust"]
+    print(
+        f"  Whisper features of {len(paths)} MP3s, {ours.shape[1:]} each: spectrust {res['spectrust']:.3f} s, "
+        f"librosa.load + WhisperFeatureExtractor {res['transformers']:.3f} s: {ratio:.1f}x "
+        f"(target >= 10x: {'met' if ratio >= 10 else 'NOT met'})"
+    )
+    return res
+
+
+def mfcc(paths: list) -> dict:
+    def reference(paths):
+        return [librosa.feature.mfcc(y=librosa.load(p, sr=16000)[0], sr=16000) for p in paths]
+
+    assert spectrust.mfcc_batch(paths[:1], sr=16000)[0].shape == reference(paths[:1])[0].shape
+    res = timed({"spectrust": lambda: spectrust.mfcc_batch(paths, sr=16000), "librosa": lambda: reference(paths)})
+    y = spectrust.load(paths[0], sr=16000)[0]
+    for name, fn in {
+        "one_signal": lambda: spectrust.mfcc(y=y, sr=16000),
+        "one_signal_workers1": lambda: spectrust.mfcc(y=y, sr=16000, workers=1),
+        "one_signal_librosa": lambda: librosa.feature.mfcc(y=y, sr=16000),
+    }.items():
+        wait_idle()
+        res[name] = best_of(fn, repeat=20)
+    print(
+        f"  MFCC of {len(paths)} MP3s at 16 kHz: spectrust {res['spectrust']:.3f} s, librosa {res['librosa']:.3f} s: "
+        f"{res['librosa'] / res['spectrust']:.1f}x; one signal in memory: spectrust {res['one_signal'] * 1e3:.2f} ms "
+        f"(one thread {res['one_signal_workers1'] * 1e3:.2f} ms), librosa {res['one_signal_librosa'] * 1e3:.2f} ms: "
+        f"{res['one_signal_librosa'] / res['one_signal']:.1f}x"
+    )
+    return res
+
+
+def browser_formats() -> dict:
+    res = {}
+    for kind in ("opus", "webm"):
+        paths = [str(p) for p in make_data.compressed_clips(kind)]
+        y, sr = spectrust.load(paths[0], mono=False)
+        assert sr == 48000 and abs(y.shape[-1] - with_pyav(paths[0]).shape[-1]) <= 960, (y.shape, sr)
+        res[kind] = timed(
+            {
+                "spectrust": lambda paths=paths: [spectrust.load(p, mono=False) for p in paths],
+                "pyav": lambda paths=paths: [with_pyav(p) for p in paths],
+            }
+        )
+        print(
+            f"  decode {len(paths)} Opus files in {'Ogg' if kind == 'opus' else 'WebM'}, one thread: spectrust "
+            f"{res[kind]['spectrust']:.3f} s, PyAV {res[kind]['pyav']:.3f} s: "
+            f"{res[kind]['pyav'] / res[kind]['spectrust']:.2f}x"
+        )
     return res
 
 
@@ -83,6 +166,9 @@ def main() -> dict:
     results = {"resample": resampling(signals)}
     for kind, paths in (("mp3", mp3), ("flac", flac)):
         results[kind] = pipeline(kind, paths)
+    results["whisper"] = whisper(mp3)
+    results["mfcc"] = mfcc(mp3)
+    results["browser_formats"] = browser_formats()
     return results
 
 

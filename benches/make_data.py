@@ -13,6 +13,9 @@ so running it again is cheap.
   the same 100 excerpts at the tracks' own 44.1 kHz, stereo, as users hold music: MP3 at
   128 kb/s (LAME) and 16-bit FLAC, transcoded by FFmpeg (`apt-get install ffmpeg`); see
   :func:`compressed_clips`.
+- benches/data/music48k_opus/clip_000.opus ... and benches/data/music48k_webm/clip_000.webm ...:
+  the same excerpts as browsers record them, Opus (libopus, 96 kb/s, 48 kHz stereo) in Ogg and
+  in WebM.
 - benches/data/hour_stereo44k_s16.wav: ../shared/audio/music_stereo44k_s16.wav (15 s, 44.1 kHz
   stereo) repeated 240 times, 635 MB.
 """
@@ -62,17 +65,26 @@ def excerpts() -> list:
     return [every[i * len(every) // N_CLIPS] for i in range(N_CLIPS)]
 
 
+#: FFmpeg's codec arguments and the folder of each kind of compressed clip.
+CODECS = {
+    "mp3": (["-c:a", "libmp3lame", "-b:a", "128k"], "music44k_mp3"),
+    "flac": (["-c:a", "flac", "-sample_fmt", "s16"], "music44k_flac"),
+    "opus": (["-c:a", "libopus", "-b:a", "96k"], "music48k_opus"),
+    "webm": (["-c:a", "libopus", "-b:a", "96k"], "music48k_webm"),
+}
+
+
 def compressed_clips(kind: str) -> list:
-    """The 100 excerpts as 44.1 kHz stereo ``kind`` files ("mp3" or "flac"), made if missing."""
+    """The 100 excerpts as stereo ``kind`` files (a key of :data:`CODECS`), made if missing."""
     import subprocess
 
-    folder = DATA / f"music44k_{kind}"
+    codec, name = CODECS[kind]
+    folder = DATA / name
     paths = [folder / f"clip_{i:03d}.{kind}" for i in range(N_CLIPS)]
     todo = [(i, p) for i, p in enumerate(paths) if not p.is_file()]
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
         chosen = excerpts()
-        codec = ["-c:a", "libmp3lame", "-b:a", "128k"] if kind == "mp3" else ["-c:a", "flac", "-sample_fmt", "s16"]
         for i, path in todo:
             track, start = chosen[i]
             part = path.with_suffix(".part" + path.suffix)

@@ -263,7 +263,9 @@ def test_resample_follows_librosa_soxr_hq_on_music():
     ours = spectrust.resample(y, orig_sr=sr, target_sr=16000)
     ref = librosa.resample(y, orig_sr=sr, target_sr=16000)  # res_type="soxr_hq"
     assert ours.shape == ref.shape and ours.dtype == ref.dtype == np.float32
-    assert np.abs(ours - ref)[:, 100:-100].max() < 1e-4
+    # Everywhere but soxr's first two output samples (its start-up differs from a signal
+    # preceded by zeros), the padded end included.
+    assert np.abs(ours - ref)[:, 2:].max() < 1e-4
     # Mel spectrograms up to the new Nyquist frequency within 0.1 dB at the 99th percentile.
     a, b = librosa.feature.melspectrogram(y=ours, sr=16000), librosa.feature.melspectrogram(y=ref, sr=16000)
     db = np.abs(librosa.power_to_db(a, top_db=None) - librosa.power_to_db(b, top_db=None))
@@ -296,7 +298,11 @@ def test_resample_matches_soxr_on_band_limited_signals(rates, n, seed):
     ours = spectrust.resample(y, orig_sr=orig_sr, target_sr=target_sr)
     ref = librosa.resample(y, orig_sr=orig_sr, target_sr=target_sr)
     assert ours.shape == ref.shape
-    assert np.abs(ours - ref)[64:-64].max() < 1e-3
+    # (soxr's first few output samples, within 6 inputs of the start, differ up to 0.04.)
+    assert np.abs(ours - ref)[16:].max() < 1e-3
+    # Past soxr's round(n * target_sr / orig_sr) samples, librosa pads with zeros, as spectrust.
+    signal = int(n * target_sr / orig_sr + 0.5)
+    assert not ours[signal:].any() and ours[signal - 1] != 0
 
 
 def test_resample_refuses_what_it_cannot_do():

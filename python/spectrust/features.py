@@ -121,7 +121,8 @@ def resample(
         ``"soxr_hq"`` (default), the only one: the filter described above.
     fix : bool
         ``True`` (default): the output has librosa's ``ceil(n * (target_sr / orig_sr))``
-        samples; ``False``: ``round(n * target_sr / orig_sr)``, as soxr's own.
+        samples, of which those past soxr's ``round(n * target_sr / orig_sr)`` are zero
+        (librosa pads soxr's output so); ``False``: soxr's ``round(n * target_sr / orig_sr)``.
     scale : bool
         Divide the output by ``sqrt(target_sr / orig_sr)`` (default ``False``).
     axis : int

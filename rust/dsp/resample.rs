@@ -44,8 +44,16 @@ pub fn output_frames(frames: u64, sr_in: u32, sr_out: u32) -> u64 {
     (frames as f64 * (f64::from(sr_out) / f64::from(sr_in))).ceil() as u64
 }
 
+/// The frames that carry the signal: soxr's own count, `round(frames * sr_out / sr_in)`.
+/// librosa pads soxr's output with zeros to [`output_frames`], so the (at most one) frame past
+/// these is zero here too.
+pub fn signal_frames(frames: u64, sr_in: u32, sr_out: u32) -> u64 {
+    (frames as f64 * f64::from(sr_out) / f64::from(sr_in) + 0.5) as u64
+}
+
 /// Resamples interleaved `samples` (`channels` per frame) from `sr_in` to `sr_out` Hz. The
-/// output has [`output_frames`] frames, aligned with the input (no delay).
+/// output has [`output_frames`] frames, aligned with the input (no delay), those past
+/// [`signal_frames`] zero.
 pub fn resample(samples: &[f32], channels: usize, sr_in: u32, sr_out: u32) -> Result<Vec<f32>> {
     ensure_param!(sr_in > 0 && sr_out > 0, "sample rates must be positive, got {sr_in} and {sr_out}");
     if sr_in == sr_out || samples.is_empty() {
@@ -246,10 +254,11 @@ impl StreamResampler {
         Ok(())
     }
 
-    /// Flushes the rest: the output then holds [`output_frames`] frames in all.
+    /// Flushes the rest: the output then holds [`output_frames`] frames in all, those past
+    /// [`signal_frames`] zero.
     pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<()> {
         let expected = output_frames(self.frames_in, self.rates.0, self.rates.1);
-        let start = out.len();
+        let (start, first) = (out.len(), self.frames_out);
         while self.frames_out < expected {
             for window in &mut self.windows {
                 window.resize((self.start + self.plan.n_in).max(window.len()), 0.0);
@@ -259,6 +268,10 @@ impl StreamResampler {
         let extra = ((self.frames_out - expected) as usize * self.channels).min(out.len() - start);
         out.truncate(out.len() - extra);
         self.frames_out = expected;
+        // (Frames that need inputs past the end all come out here, never from `push`.)
+        let signal = signal_frames(self.frames_in, self.rates.0, self.rates.1).clamp(first, expected);
+        let zero_from = (start + (signal - first) as usize * self.channels).min(out.len());
+        out[zero_from..].fill(0.0);
         Ok(())
     }
 
@@ -302,6 +315,7 @@ impl StreamResampler {
             at += step as isize;
         }
         out.truncate(expected);
+        out[(signal_frames(y.len() as u64, self.rates.0, self.rates.1) as usize).min(expected)..].fill(0.0);
         Ok(out)
     }
 
@@ -371,10 +385,18 @@ mod tests {
 
     #[test]
     fn blocks_of_any_size_give_what_one_call_gives() {
-        let x: Vec<f32> = (0..50_000).map(|i| ((i as f32 * 0.013).sin() + (i as f32 * 0.4).cos()) * 0.5).collect();
+        // (50_002 samples: each output count here rounds down, so the last frame is padding.)
+        let x: Vec<f32> = (0..50_002).map(|i| ((i as f32 * 0.013).sin() + (i as f32 * 0.4).cos()) * 0.5).collect();
         for (sr_in, sr_out) in [(44100, 16000), (16000, 44100), (48000, 16000)] {
             let whole = resample(&x, 1, sr_in, sr_out).unwrap();
             assert_eq!(whole.len() as u64, output_frames(x.len() as u64, sr_in, sr_out));
+            // soxr's count of frames, then librosa's zero padding.
+            let signal = signal_frames(x.len() as u64, sr_in, sr_out) as usize;
+            assert_eq!(signal, whole.len() - 1);
+            assert!(whole[signal - 1] != 0.0 && whole[signal] == 0.0);
+            let stereo: Vec<f32> = x.iter().flat_map(|&v| [v, -v]).collect();
+            let both = resample(&stereo, 2, sr_in, sr_out).unwrap();
+            assert!(both.chunks_exact(2).zip(&whole).all(|(f, &v)| f[0] == v && f[1] == -v));
             for block in [1000, 8192, 8193, 50_000] {
                 let mut s = StreamResampler::new(1, sr_in, sr_out).unwrap();
                 let mut out = Vec::new();

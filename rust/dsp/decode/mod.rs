@@ -25,7 +25,8 @@ use super::error::{ensure_param, Error, Result};
 /// Decoded audio: interleaved samples, `channels` per frame.
 #[derive(Debug, Clone)]
 pub struct Audio {
-    /// Interleaved samples in [-1, 1] (float input may exceed that range).
+    /// Interleaved samples, full scale at ±1 (float files and lossy codecs may exceed it, as
+    /// FFmpeg gives them: nothing is clipped).
     pub samples: Vec<f32>,
     /// Number of channels (at least 1).
     pub channels: usize,
@@ -128,7 +129,8 @@ enum Source {
 }
 
 /// An audio file opened for reading block by block. Samples come interleaved, `channels`
-/// per frame, as f32 in [-1, 1] (float input may exceed that).
+/// per frame, as f32 with full scale at ±1 (not clipped: float files and lossy codecs may
+/// exceed it).
 pub struct AudioReader {
     path: PathBuf,
     format: Format,

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use symphonia::core::formats::Packet;
+use symphonia::core::packet::Packet;
 
 use crate::dsp::error::{Error, Result};
 
@@ -72,9 +72,10 @@ impl Opus {
             Decoder::Multi(d) => d.decode_float(&packet.data, &mut self.pcm, false),
         }
         .map_err(|e| e.to_string())?;
-        let trim_start = (packet.trim_start as usize + self.skip).min(frames);
-        self.skip -= self.skip.min(frames.saturating_sub(packet.trim_start as usize));
-        let end = frames.saturating_sub(packet.trim_end as usize).max(trim_start);
+        let (trimmed_start, trimmed_end) = (packet.trim_start.get() as usize, packet.trim_end.get() as usize);
+        let trim_start = (trimmed_start + self.skip).min(frames);
+        self.skip -= self.skip.min(frames.saturating_sub(trimmed_start));
+        let end = frames.saturating_sub(trimmed_end).max(trim_start);
         out.extend_from_slice(&self.pcm[trim_start * self.channels..end * self.channels]);
         Ok(())
     }
@@ -83,6 +84,7 @@ impl Opus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use symphonia::core::units::{Duration, Timestamp};
 
     /// An `OpusHead` for mapping family 0.
     fn head(channels: u8, pre_skip: u16) -> Vec<u8> {
@@ -119,9 +121,9 @@ mod tests {
         let mut out = Vec::new();
         for (i, frame) in tone.chunks(960).enumerate() {
             let data = encoder.encode_vec_float(frame, 4000).unwrap();
-            let mut packet = Packet::new_from_boxed_slice(0, i as u64 * 960, 960, data.into_boxed_slice());
+            let mut packet = Packet::new(0, Timestamp::new(i as i64 * 960), Duration::new(960), data);
             if i == 2 {
-                packet.trim_end = 100;
+                packet.trim_end = Duration::new(100);
             }
             opus.decode(&packet, &mut out).unwrap();
         }
@@ -130,7 +132,7 @@ mod tests {
         let rms = (out[500..].iter().map(|x| x * x).sum::<f32>() / (out.len() - 500) as f32).sqrt();
         assert!((rms - 0.5 / 2f32.sqrt()).abs() < 0.1, "{rms}");
         // A corrupt packet is an error, not a panic.
-        let junk = Packet::new_from_boxed_slice(0, 2880, 960, vec![0xff; 3].into_boxed_slice());
+        let junk = Packet::new(0, Timestamp::new(2880), Duration::new(960), vec![0xff; 3]);
         assert!(opus.decode(&junk, &mut out).is_err());
     }
 }

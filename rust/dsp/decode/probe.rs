@@ -2,7 +2,7 @@
 //! written. The readers use it to choose a decoder and to word errors (a cut-off MP3 is
 //! corrupt, random bytes are not audio); callers get the format's name back.
 
-use symphonia::core::codecs::{self, CodecType};
+use symphonia::core::codecs::audio::{well_known as codecs, AudioCodecId};
 
 /// A container or stream format that is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,12 +45,12 @@ impl Format {
     }
 
     /// The format a stream of `codec` most likely came in, when its first bytes did not say.
-    pub(super) fn of_codec(codec: CodecType) -> Self {
+    pub(super) fn of_codec(codec: AudioCodecId) -> Self {
         match codec {
-            codecs::CODEC_TYPE_MP3 | codecs::CODEC_TYPE_MP2 | codecs::CODEC_TYPE_MP1 => Format::Mp3,
-            codecs::CODEC_TYPE_AAC => Format::Aac,
-            codecs::CODEC_TYPE_FLAC => Format::Flac,
-            codecs::CODEC_TYPE_VORBIS => Format::Ogg,
+            codecs::CODEC_ID_MP3 | codecs::CODEC_ID_MP2 | codecs::CODEC_ID_MP1 => Format::Mp3,
+            codecs::CODEC_ID_AAC => Format::Aac,
+            codecs::CODEC_ID_FLAC => Format::Flac,
+            codecs::CODEC_ID_VORBIS => Format::Ogg,
             _ => Format::Other,
         }
     }

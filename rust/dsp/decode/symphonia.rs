@@ -6,13 +6,14 @@
 use std::io::ErrorKind;
 use std::path::Path;
 
-use ::symphonia::core::audio::SampleBuffer;
-use ::symphonia::core::codecs::{CodecType, Decoder, DecoderOptions, CODEC_TYPE_NULL};
+use ::symphonia::core::codecs::audio::{
+    well_known, AudioCodecId, AudioDecoder, AudioDecoderOptions, CODEC_ID_NULL_AUDIO,
+};
 use ::symphonia::core::errors::Error as SymError;
+use ::symphonia::core::formats::probe::Hint;
 use ::symphonia::core::formats::{FormatOptions, FormatReader};
 use ::symphonia::core::io::MediaSourceStream;
 use ::symphonia::core::meta::MetadataOptions;
-use ::symphonia::core::probe::Hint;
 
 use super::probe::Format;
 use super::source::{Media, Stream};
@@ -24,8 +25,7 @@ pub(super) struct Symphonia {
     format: Box<dyn FormatReader>,
     decoder: Codec,
     track: u32,
-    codec: CodecType,
-    buffer: Option<SampleBuffer<f32>>,
+    codec: AudioCodecId,
     pending: Vec<f32>,
 }
 
@@ -39,9 +39,9 @@ pub(super) struct Opened {
     pub format: Format,
 }
 
-/// The decoder of a track: symphonia's, or libopus for Opus (which symphonia 0.5 lacks).
+/// The decoder of a track: symphonia's, or libopus for Opus (which symphonia lacks).
 enum Codec {
-    Symphonia(Box<dyn Decoder>),
+    Symphonia(Box<dyn AudioDecoder>),
     #[cfg(feature = "opus")]
     Opus(super::opus::Opus),
 }
@@ -61,41 +61,45 @@ pub(super) fn open(path: &Path, known: Option<Format>, stream: Stream) -> Result
 
 fn open_inner(path: &Path, known: Option<Format>, stream: Stream) -> Result<Opened> {
     let stream = MediaSourceStream::new(Box::new(Media(stream)), Default::default());
-    let options = FormatOptions { enable_gapless: true, ..Default::default() };
-    let probed = ::symphonia::default::get_probe()
-        .format(&Hint::new(), stream, &options, &MetadataOptions::default())
+    let format = ::symphonia::default::get_probe()
+        .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| match e {
             // A file that starts like a container we read but whose header is cut short or
             // broken is a corrupt file; anything else the probe did not recognise (it scans
             // the whole file for a marker and fails at its end) is not audio we read.
             SymError::IoError(e) if e.kind() != ErrorKind::UnexpectedEof => Error::io(path, e),
+            SymError::Unsupported(what) => match known {
+                Some(format) => Error::decode(path, format!("cut short or corrupt {} file ({what})", format.name())),
+                None => Error::unsupported(path, "not a recognised audio format"),
+            },
             other if known.is_some() => symphonia_error(path, other),
             _ => Error::unsupported(path, "not a recognised audio format"),
         })?;
-    let format = probed.format;
     // A container whose tracks are all in codecs symphonia cannot even name (AC-3, DTS, ... in
     // Matroska or MP4; its Matroska reader leaves them out altogether).
-    let track = format
+    let (id, params, declared) = format
         .tracks()
         .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        .find_map(|t| {
+            let audio = t.codec_params.as_ref()?.audio()?;
+            (audio.codec != CODEC_ID_NULL_AUDIO).then(|| (t.id, audio.clone(), t.num_frames))
+        })
         .ok_or_else(|| Error::unsupported(path, "no audio track in a codec that is decoded (AC-3? DTS?)"))?;
-    let (id, params) = (track.id, track.codec_params.clone());
     let decoder = match params.codec {
         #[cfg(feature = "opus")]
-        ::symphonia::core::codecs::CODEC_TYPE_OPUS => {
-            Codec::Opus(super::opus::Opus::new(path, params.extra_data.as_deref())?)
-        }
-        _ => Codec::Symphonia(::symphonia::default::get_codecs().make(&params, &DecoderOptions::default()).map_err(
-            |e| match e {
-                SymError::Unsupported(_) => {
-                    Error::unsupported(path, format!("{} audio cannot be decoded", codec_name(params.codec)))
-                }
-                other => symphonia_error(path, other),
-            },
-        )?),
+        well_known::CODEC_ID_OPUS => Codec::Opus(super::opus::Opus::new(path, params.extra_data.as_deref())?),
+        _ => Codec::Symphonia(
+            ::symphonia::default::get_codecs().make_audio_decoder(&params, &AudioDecoderOptions::default()).map_err(
+                |e| match e {
+                    SymError::Unsupported(_) => {
+                        Error::unsupported(path, format!("{} audio cannot be decoded", codec_name(params.codec)))
+                    }
+                    other => symphonia_error(path, other),
+                },
+            )?,
+        ),
     };
-    let mut s = Symphonia { format, decoder, track: id, codec: params.codec, buffer: None, pending: Vec::new() };
+    let mut s = Symphonia { format, decoder, track: id, codec: params.codec, pending: Vec::new() };
     // Decode up to the first audio to learn the real channel count and rate (a header may
     // omit them, and HE-AAC doubles the rate it declares).
     let mut first = Vec::new();
@@ -116,7 +120,7 @@ fn open_inner(path: &Path, known: Option<Format>, stream: Stream) -> Result<Open
     Ok(Opened {
         channels,
         sample_rate: rate,
-        frames: params.n_frames.filter(|_| params.sample_rate == Some(rate)),
+        frames: declared.filter(|_| params.sample_rate == Some(rate)),
         format: known.unwrap_or_else(|| Format::of_codec(params.codec)),
         stream: Box::new(s),
     })
@@ -148,13 +152,14 @@ impl Symphonia {
         let mut bad = 0;
         loop {
             let packet = match self.format.next_packet() {
-                Ok(p) => p,
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(None),
                 Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => return Ok(None),
                 // A chained stream (a new Ogg logical stream): the first one is the file.
                 Err(SymError::ResetRequired) => return Ok(None),
                 Err(e) => return Err(symphonia_error(path, e)),
             };
-            if packet.track_id() != self.track {
+            if packet.track_id != self.track {
                 continue;
             }
             let decoder = match &mut self.decoder {
@@ -172,19 +177,10 @@ impl Symphonia {
             };
             match decoder.decode(&packet) {
                 Ok(decoded) => {
-                    let spec = *decoded.spec();
-                    let needed = decoded.capacity() as u64;
-                    if self
-                        .buffer
-                        .as_ref()
-                        .is_none_or(|b| (b.capacity() as u64) < needed * spec.channels.count() as u64)
-                    {
-                        self.buffer = Some(SampleBuffer::new(needed, spec));
-                    }
-                    let buffer = self.buffer.as_mut().expect("just made");
-                    buffer.copy_interleaved_ref(decoded);
-                    out.extend_from_slice(buffer.samples());
-                    return Ok(Some((spec.channels.count(), spec.rate)));
+                    let at = out.len();
+                    out.resize(at + decoded.samples_interleaved(), 0.0);
+                    decoded.copy_to_slice_interleaved(&mut out[at..]);
+                    return Ok(Some((decoded.spec().channels().count(), decoded.spec().rate())));
                 }
                 // A corrupt packet is skipped, as players do; a run of them ends the file.
                 Err(SymError::DecodeError(_)) if bad < MAX_BAD_PACKETS => bad += 1,
@@ -207,35 +203,71 @@ fn symphonia_error(path: &Path, err: SymError) -> Error {
 }
 
 /// A readable name for a codec symphonia knows of but may not decode.
-fn codec_name(codec: CodecType) -> String {
-    use ::symphonia::core::codecs::*;
+fn codec_name(codec: AudioCodecId) -> String {
+    use well_known::*;
     let known = [
-        (CODEC_TYPE_OPUS, "Opus"),
-        (CODEC_TYPE_SPEEX, "Speex"),
-        (CODEC_TYPE_AAC, "AAC"),
-        (CODEC_TYPE_ALAC, "ALAC"),
-        (CODEC_TYPE_WMA, "WMA"),
-        (CODEC_TYPE_EAC3, "E-AC-3"),
-        (CODEC_TYPE_AC4, "AC-4"),
-        (CODEC_TYPE_DCA, "DTS"),
-        (CODEC_TYPE_MP1, "MPEG-1 Layer I"),
-        (CODEC_TYPE_MP2, "MPEG-1 Layer II"),
-        (CODEC_TYPE_MP3, "MP3"),
-        (CODEC_TYPE_VORBIS, "Vorbis"),
-        (CODEC_TYPE_FLAC, "FLAC"),
-        (CODEC_TYPE_WAVPACK, "WavPack"),
-        (CODEC_TYPE_MONKEYS_AUDIO, "Monkey's Audio"),
-        (CODEC_TYPE_TTA, "TTA"),
-        (CODEC_TYPE_MUSEPACK, "Musepack"),
-        (CODEC_TYPE_ATRAC1, "ATRAC1"),
-        (CODEC_TYPE_ATRAC3, "ATRAC3"),
-        (CODEC_TYPE_ATRAC3PLUS, "ATRAC3plus"),
-        (CODEC_TYPE_ATRAC9, "ATRAC9"),
+        (CODEC_ID_OPUS, "Opus"),
+        (CODEC_ID_SPEEX, "Speex"),
+        (CODEC_ID_AAC, "AAC"),
+        (CODEC_ID_ALAC, "ALAC"),
+        (CODEC_ID_WMA, "WMA"),
+        (CODEC_ID_AC3, "AC-3"),
+        (CODEC_ID_EAC3, "E-AC-3"),
+        (CODEC_ID_AC4, "AC-4"),
+        (CODEC_ID_DCA, "DTS"),
+        (CODEC_ID_MP1, "MPEG-1 Layer I"),
+        (CODEC_ID_MP2, "MPEG-1 Layer II"),
+        (CODEC_ID_MP3, "MP3"),
+        (CODEC_ID_VORBIS, "Vorbis"),
+        (CODEC_ID_FLAC, "FLAC"),
+        (CODEC_ID_WAVPACK, "WavPack"),
+        (CODEC_ID_MONKEYS_AUDIO, "Monkey's Audio"),
+        (CODEC_ID_TTA, "TTA"),
+        (CODEC_ID_MUSEPACK, "Musepack"),
+        (CODEC_ID_ATRAC1, "ATRAC1"),
+        (CODEC_ID_ATRAC3, "ATRAC3"),
+        (CODEC_ID_ATRAC3PLUS, "ATRAC3plus"),
+        (CODEC_ID_ATRAC9, "ATRAC9"),
     ];
     known
         .iter()
         .find(|(c, _)| *c == codec)
         .map(|(_, n)| n.to_string())
-        .or_else(|| ::symphonia::default::get_codecs().get_codec(codec).map(|d| d.short_name.to_string()))
+        .or_else(|| {
+            ::symphonia::default::get_codecs().get_audio_decoder(codec).map(|d| d.codec.info.short_name.to_string())
+        })
         .unwrap_or_else(|| format!("codec {codec}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Seek, SeekFrom};
+
+    use super::*;
+
+    /// A stream on which symphonia panics, as it may on hostile input.
+    struct Hostile;
+
+    impl Read for Hostile {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            panic!("index out of bounds: the len is 31 but the index is 128")
+        }
+    }
+
+    impl Seek for Hostile {
+        fn seek(&mut self, _: SeekFrom) -> std::io::Result<u64> {
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_symphonia_is_a_decode_error_naming_the_file() {
+        let stream = Stream { reader: Box::new(Hostile), len: 4096 };
+        let err = open(Path::new("voice.m4a"), Some(Format::M4a), stream).err().expect("an error");
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "voice.m4a: cannot decode: corrupt stream (index out of bounds: the len is 31 but the index is 128)"
+        );
+    }
 }
