@@ -52,30 +52,53 @@ impl WhisperLogMel {
     /// `log10(max(x, 1e-10))`, floored at its maximum less 8, then `(x + 4) / 4`:
     /// `(n_mels, (len + padding) / 160)`.
     pub fn compute(&self, y: &[f32], padding: usize) -> Result<Matrix> {
+        let (rows, cols) = (self.mel.n_bands(), (y.len() + padding) / whisper::HOP_LENGTH);
+        let mut data = vec![0.0; rows * cols];
+        self.compute_into(y, padding, &mut data)?;
+        Ok(Matrix { rows, cols, data })
+    }
+
+    /// [`compute`](Self::compute) into `out`, which holds `(n_mels, (len + padding) / 160)`
+    /// values (a slot of a batch's stacked output).
+    pub fn compute_into(&self, y: &[f32], padding: usize, out: &mut [f32]) -> Result<()> {
+        let total = y.len() + padding;
+        ensure_param!(total > 0, "Whisper features need at least one sample");
+        let cols = total / whisper::HOP_LENGTH;
+        ensure_param!(out.len() == self.mel.n_bands() * cols, "{} values for {cols} frames of features", out.len());
+        if cols == 0 {
+            return Ok(());
+        }
+        // Frames whose window lies wholly in the padding (half of a 15 s clip's 30 s) are
+        // silent: their mel power is exactly 0. Only the signal and the start of the padding
+        // (enough that its reflection at the end is zeros too) are transformed.
+        let kept = padding.min(whisper::N_FFT + whisper::HOP_LENGTH);
         let padded;
-        let y = if padding > 0 {
-            padded = [y, &vec![0.0; padding]].concat();
+        let signal = if kept > 0 {
+            padded = [y, &vec![0.0; kept]].concat();
             &padded[..]
         } else {
             y
         };
-        ensure_param!(!y.is_empty(), "Whisper features need at least one sample");
-        let spec = self.mel.compute(y, false)?;
-        let cols = spec.cols - 1;
-        let mut data: Vec<f32> =
-            spec.data.chunks_exact(spec.cols).flat_map(|row| row[..cols].iter().copied()).collect();
-        // log10 by the vectorised dB of the image path: within 1e-6 of libm's.
-        data.iter_mut().for_each(|x| *x = db_f32(x.clamp(1e-10, f32::MAX)) / 10.0);
-        let floor = data.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) - 8.0;
-        data.iter_mut().for_each(|x| *x = (x.max(floor) + 4.0) / 4.0);
-        Ok(Matrix { rows: spec.rows, cols, data })
+        let spec = self.mel.compute(signal, false)?;
+        let computed = spec.cols.min(cols);
+        let silent = db_f32(1e-10) / 10.0;
+        for (row, out) in spec.data.chunks_exact(spec.cols).zip(out.chunks_exact_mut(cols)) {
+            // log10 by the vectorised dB of the image path: within 1e-6 of libm's.
+            for (o, &x) in out.iter_mut().zip(&row[..computed]) {
+                *o = db_f32(x.clamp(1e-10, f32::MAX)) / 10.0;
+            }
+            out[computed..].fill(silent);
+        }
+        let floor = out.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) - 8.0;
+        out.iter_mut().for_each(|x| *x = (x.max(floor) + 4.0) / 4.0);
+        Ok(())
     }
 
-    /// The features of one 30 s chunk, as transformers' `WhisperFeatureExtractor`: `y` padded
-    /// with zeros or cut to 30 s first, so always `(n_mels, 3000)`.
-    pub fn chunk(&self, y: &[f32]) -> Result<Matrix> {
+    /// The features of one 30 s chunk, as transformers' `WhisperFeatureExtractor`, into `out`
+    /// (`n_mels * 3000` values): `y` padded with zeros or cut to 30 s first.
+    pub fn chunk_into(&self, y: &[f32], out: &mut [f32]) -> Result<()> {
         let y = &y[..y.len().min(whisper::N_SAMPLES)];
-        self.compute(y, whisper::N_SAMPLES - y.len())
+        self.compute_into(y, whisper::N_SAMPLES - y.len(), out)
     }
 }
 
@@ -180,9 +203,39 @@ mod tests {
         let max = m.data.iter().fold(f32::MIN, |a, &b| a.max(b));
         let min = m.data.iter().fold(f32::MAX, |a, &b| a.min(b));
         assert!(min >= max - 2.0 - 1e-6, "the floor is 8 under the maximum: {min} {max}");
-        let chunk = w.chunk(&y).unwrap();
-        assert_eq!((chunk.rows, chunk.cols), (80, whisper::N_FRAMES));
-        assert_eq!(w.chunk(&vec![0.1; whisper::N_SAMPLES + 999]).unwrap().cols, whisper::N_FRAMES);
+        // One 30 s chunk: the signal padded, or cut.
+        let mut chunk = vec![0.0; 80 * whisper::N_FRAMES];
+        w.chunk_into(&y, &mut chunk).unwrap();
+        assert_eq!(chunk, w.compute(&y, whisper::N_SAMPLES - y.len()).unwrap().data);
+        let long: Vec<f32> = (0..whisper::N_SAMPLES + 999).map(|i| (i as f32 * 0.01).sin()).collect();
+        w.chunk_into(&long, &mut chunk).unwrap();
+        assert_eq!(chunk, w.compute(&long[..whisper::N_SAMPLES], 0).unwrap().data);
+        assert!(w.chunk_into(&y, &mut chunk[1..]).is_err());
+    }
+
+    #[test]
+    fn silent_padding_gives_what_transforming_it_gives() {
+        let w = WhisperLogMel::new(80).unwrap();
+        let y: Vec<f32> =
+            (0..16000 * 3 + 77).map(|i| (i as f32 * 0.05).sin() * 0.3 + (i as f32 * 0.71).cos() * 0.01).collect();
+        for len in [1, 159, 160, 4000, y.len()] {
+            for padding in [0, 1, 199, 200, 201, 559, 560, 561, 720, 10_007, whisper::N_SAMPLES - len] {
+                let fast = w.compute(&y[..len], padding).unwrap();
+                // Every zero of the padding transformed.
+                let padded = [&y[..len], &vec![0.0; padding]].concat();
+                let spec = w.mel.compute(&padded, false).unwrap();
+                let cols = spec.cols - 1;
+                let mut full: Vec<f32> = spec
+                    .data
+                    .chunks_exact(spec.cols)
+                    .flat_map(|row| row[..cols].iter().map(|&x| db_f32(x.clamp(1e-10, f32::MAX)) / 10.0))
+                    .collect();
+                let floor = full.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) - 8.0;
+                full.iter_mut().for_each(|x| *x = (x.max(floor) + 4.0) / 4.0);
+                assert_eq!((fast.rows, fast.cols), (80, cols), "{len} + {padding}");
+                assert!(fast.data == full, "{len} + {padding}");
+            }
+        }
     }
 
     #[test]

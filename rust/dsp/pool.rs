@@ -18,6 +18,27 @@ where
     Ok(pool.install(|| items.par_iter().map(|item| guarded(|| f(item))).collect()))
 }
 
+/// As [`run_parallel`], but item `i` writes its result into `out[i * chunk..(i + 1) * chunk]`:
+/// a batch's stacked output in one allocation, rather than one per item and a copy.
+pub fn run_parallel_into<I, O, F>(
+    workers: Option<usize>,
+    items: &[I],
+    out: &mut [O],
+    chunk: usize,
+    f: F,
+) -> Result<Vec<Result<()>>>
+where
+    I: Sync,
+    O: Send,
+    F: Fn(&I, &mut [O]) -> Result<()> + Sync,
+{
+    assert_eq!(out.len(), items.len() * chunk, "one slot of {chunk} for each item");
+    let pool = pool(workers)?;
+    Ok(pool.install(|| {
+        items.par_iter().zip(out.par_chunks_mut(chunk.max(1))).map(|(item, slot)| guarded(|| f(item, slot))).collect()
+    }))
+}
+
 /// A thread pool of `workers` threads (`None` or 0: one per core).
 pub fn pool(workers: Option<usize>) -> Result<rayon::ThreadPool> {
     let n = workers.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

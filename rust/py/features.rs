@@ -16,7 +16,7 @@ use crate::dsp::error::guarded;
 use crate::dsp::features::{mfcc, whisper, Dct, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Pipeline};
-use crate::dsp::pool::run_parallel;
+use crate::dsp::pool::{run_parallel, run_parallel_into};
 use crate::dsp::resample::{output_frames, resample as dsp_resample};
 use crate::dsp::spectrogram::{Matrix, MelSpectrogram};
 
@@ -246,12 +246,13 @@ pub(crate) fn whisper_features<'py>(
     let count = inputs.len();
     let data = check(py.detach(move || -> crate::dsp::Result<Vec<f32>> {
         let front = WhisperLogMel::new(n_mels)?;
-        let features =
-            run_parallel(workers, &inputs, |audio| front.chunk(&audio.whisper_samples(true, max_duration)?))?;
-        let mut data = Vec::with_capacity(count * n_mels * whisper::N_FRAMES);
-        for m in features {
-            data.extend_from_slice(&m?.data);
-        }
+        let size = n_mels * whisper::N_FRAMES;
+        let mut data = vec![0.0; count * size];
+        run_parallel_into(workers, &inputs, &mut data, size, |audio, out| {
+            front.chunk_into(&audio.whisper_samples(true, max_duration)?, out)
+        })?
+        .into_iter()
+        .collect::<crate::dsp::Result<()>>()?;
         Ok(data)
     }))?;
     let shape = (count, n_mels, whisper::N_FRAMES);
