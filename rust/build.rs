@@ -3,7 +3,8 @@
 //!
 //! With the `libjpeg-turbo` feature, turbojpeg-sys builds libjpeg-turbo with `REQUIRE_SIMD`, so
 //! the library is SIMD or the build fails; its `jconfig.h` gives the version and is checked for
-//! `WITH_SIMD`. Without it, jpeg-encoder encodes (its version from Cargo.lock).
+//! `WITH_SIMD`. Without it, jpeg-encoder encodes (its version from Cargo.lock). With `opus`, it
+//! names the crate whose libopus source is built (`SPECTRUST_OPUS_SOURCE`).
 
 use std::env;
 use std::path::Path;
@@ -25,6 +26,11 @@ fn main() {
         format!("jpeg-encoder {version}").trim().to_string()
     };
     println!("cargo::rustc-env=SPECTRUST_JPEG_ENCODER={encoder}");
+    // The libopus source audiopus_sys bundles records no version of its own.
+    if env::var_os("CARGO_FEATURE_OPUS").is_some() {
+        let version = locked_version("audiopus_sys").unwrap_or_default();
+        println!("cargo::rustc-env=SPECTRUST_OPUS_SOURCE=audiopus_sys {version}");
+    }
 }
 
 /// "libjpeg-turbo VERSION", from the `jconfig.h` turbojpeg-sys installed (its include folders

@@ -14,7 +14,9 @@ pub struct BuildInfo {
     /// has: AVX2 for spectrograms and images, AVX/FMA or SSE4.1 for rustfft (x86-64); NEON
     /// for rustfft (aarch64).
     pub cpu_features: Vec<&'static str>,
-    /// The Opus decoder built in ("libopus 1.3.1"), if any (the `opus` feature).
+    /// The Opus decoder built in, if any (the `opus` feature): libopus's version string, or,
+    /// for the source audiopus_sys bundles (which records no version), "libopus, as bundled by
+    /// audiopus_sys 0.2.2".
     pub opus_decoder: Option<&'static str>,
     /// Whether this is an optimised (release) build.
     pub optimized: bool,
@@ -26,10 +28,18 @@ pub fn build_info() -> BuildInfo {
         jpeg_simd: jpeg::simd_in_use(),
         cpu_features: cpu_features(),
         #[cfg(feature = "opus")]
-        opus_decoder: Some(opus::version()),
+        opus_decoder: Some(opus_version()),
         #[cfg(not(feature = "opus"))]
         opus_decoder: None,
         optimized: !cfg!(debug_assertions),
+    }
+}
+
+#[cfg(feature = "opus")]
+fn opus_version() -> &'static str {
+    match opus::version() {
+        v if v.ends_with("unknown") => concat!("libopus, as bundled by ", env!("SPECTRUST_OPUS_SOURCE")),
+        v => v,
     }
 }
 

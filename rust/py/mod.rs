@@ -75,7 +75,8 @@ fn err_value(py: Python<'_>, err: Error) -> Bound<'_, PyAny> {
 ///     ``"cpu_features"`` (list of str): the CPU features, among those the kernels choose
 ///     between at run time, that this CPU has (``"sse4.1"``, ``"avx"``, ``"fma"``,
 ///     ``"avx2"``; ``"neon"`` on Arm).
-///     ``"opus_decoder"`` (str or None): the Opus decoder built in (``"libopus 1.3.1"``), or
+///     ``"opus_decoder"`` (str or None): the Opus decoder built in (libopus's version string, or
+///     ``"libopus, as bundled by audiopus_sys 0.2.2"`` for the source that records none), or
 ///     None for a build without it (Opus is then an unsupported codec).
 ///     ``"optimized"`` (bool): whether the extension is a release build (a debug build is
 ///     many times slower).
