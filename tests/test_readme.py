@@ -1,0 +1,48 @@
+"""Every Python snippet of the README runs as written, from a folder holding examples/ as the
+repository's root does, and does what its comments say where a test can see it."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _live_server import LiveServer
+from conftest import EXAMPLES
+from spectrust.server import ServerSettings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+SNIPPETS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+
+
+def first_statement(code: str) -> str:
+    return next(line for line in code.splitlines() if line and not line.startswith(("import", "from")))[:40]
+
+
+def test_the_readme_has_snippets():
+    assert len(SNIPPETS) >= 6
+
+
+@pytest.mark.parametrize("code", SNIPPETS, ids=[first_statement(c) for c in SNIPPETS])
+def test_readme_snippet_runs(code, tmp_path, monkeypatch, capsys):
+    (tmp_path / "examples").symlink_to(EXAMPLES)
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    if "ws://127.0.0.1:8000/ws/live" in code:
+        # The live view's client, against a real server on a free port.
+        with LiveServer(ServerSettings(cache_dir=tmp_path / "cache")) as server:
+            exec(compile(code.replace("ws://127.0.0.1:8000/ws/live", server.ws_url), "README.md", "exec"), names)
+        assert abs(float(capsys.readouterr().out.split()[-1]) - 1000) < 20  # "~1000 Hz"
+        return
+    exec(compile(code, "README.md", "exec"), names)
+    if "spect.generate(" in code:
+        assert names["result"].ok and (tmp_path / "music.jpg").stat().st_size > 0
+    if "Batchop(" in code:
+        assert not names["failed"] and len(list((tmp_path / "images").iterdir())) >= 10
+    if "def spectrogram(" in code:
+        reply = names["spectrogram"]("examples/music.mp3", "music.png")
+        assert reply["ok"] and (tmp_path / "music.png").is_file()
+    if "whisper_features(paths)" in code:
+        assert names["X"].shape == (3, 80, 501) and names["mel"].shape == (80, len(names["y16"]) // 160)
+        assert names["M"].shape[0] == 13 and all(m.shape[0] == 13 for m in names["Ms"])
+    if "StreamingSpectrogram(" in code:
+        assert names["columns"].ndim == 2 and np.isfinite(names["columns"]).all()
