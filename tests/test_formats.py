@@ -93,7 +93,7 @@ def encode(path, fmt: str, codec: str, rate: int, x=None) -> None:
         if sample_format.startswith("s16"):
             x = (x * 32767).astype(np.int16)
         elif sample_format.startswith("s32"):
-            x = (x * 2**31).astype(np.int32)
+            x = (x * (2**31 - 1)).astype(np.int32)
         else:
             x = x.astype(np.float32)
         frame = av.AudioFrame.from_ndarray(x, format=sample_format, layout="mono")

@@ -10,6 +10,8 @@ import numpy.typing as npt
 from spectrust._params import ImageArgs, MelArgs, ReadArgs, SourceArgs
 
 _Path = Union[str, PathLike[str]]
+# An audio input: a path, the bytes of a file (named `<bytes>`), or bytes and their name.
+_Input = Union[str, PathLike[str], bytes, Tuple[bytes, str]]
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -36,7 +38,7 @@ IMAGE_FORMATS: tuple[str, ...]
 SCALES: tuple[str, ...]
 
 def load(
-    path: _Path,
+    path: _Input,
     *,
     sr: Optional[int],
     mono: bool,
@@ -51,7 +53,7 @@ def melspectrogram(
     y: npt.NDArray[np.float32], *, sr: float, params: MelArgs, workers: Optional[int]
 ) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames)
 def melspectrogram_files(
-    paths: Sequence[_Path], *, params: MelArgs, sr: Optional[int], workers: Optional[int], read: ReadArgs
+    paths: Sequence[_Input], *, params: MelArgs, sr: Optional[int], workers: Optional[int], read: ReadArgs
 ) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
 def power_to_db(s: npt.NDArray[Any], *, ref_value: float, amin: float, top_db: Optional[float]) -> npt.NDArray[Any]: ...
 def mel_filters(
@@ -62,7 +64,7 @@ def dct(
     s: npt.NDArray[np.float32], *, dct_type: int, n_mfcc: int, norm: Optional[str], lifter: float
 ) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames) -> (rows, n_mfcc, frames)
 def mfcc_files(
-    paths: Sequence[_Path],
+    paths: Sequence[_Input],
     *,
     params: MelArgs,
     sr: Optional[int],
@@ -74,10 +76,10 @@ def mfcc_files(
     lifter: float,
 ) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
 def log_mel_spectrogram(
-    audio: Union[str, bytes, npt.NDArray[np.float32]], *, n_mels: int, padding: int, max_duration: Optional[float]
+    audio: Union[_Input, npt.NDArray[np.float32]], *, n_mels: int, padding: int, max_duration: Optional[float]
 ) -> npt.NDArray[np.float32]: ...  # (n_mels, frames)
 def whisper_features(
-    inputs: Sequence[Union[str, bytes, npt.NDArray[np.float32]]],
+    inputs: Sequence[Union[_Input, npt.NDArray[np.float32]]],
     *,
     n_mels: int,
     max_duration: Optional[float],
@@ -88,10 +90,10 @@ def whisper_features(
 class Renderer:
     def __new__(cls, *, mel: MelArgs, image: ImageArgs, source: SourceArgs) -> Renderer: ...
     def render_files(
-        self, jobs: Sequence[Tuple[_Path, _Path]], *, workers: Optional[int]
+        self, jobs: Sequence[Tuple[_Input, _Path]], *, workers: Optional[int]
     ) -> list[Union[str, BaseException]]: ...  # the input's format name, or the error
     def render_frames(
-        self, input: _Path, out_dir: _Path, *, frame_duration: float, suffix: str, workers: Optional[int]
+        self, input: _Input, out_dir: _Path, *, frame_duration: float, suffix: str, workers: Optional[int]
     ) -> list[Tuple[str, float, float]]: ...
 
 @final

@@ -16,6 +16,9 @@ from typing import List, Optional, TypedDict, Union
 #: read files of any length.
 DEFAULT_MAX_DURATION = 4 * 3600.0
 
+#: Default ``max_bytes``: the most bytes read from a file object into memory (2 GiB).
+DEFAULT_MAX_BYTES = 2 << 30
+
 #: Image size in pixels when none is given (the original spectrust's).
 WIDTH, HEIGHT = 600, 420
 
@@ -30,6 +33,7 @@ IMAGE_OPTIONS = dict(
     quality=90,
     sr=None,
     max_duration=DEFAULT_MAX_DURATION,
+    max_bytes=DEFAULT_MAX_BYTES,
     scale="mel",
     noise_percentile=None,
 )

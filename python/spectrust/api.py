@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Callable, Optional
 
 from . import _core
+from ._inputs import AudioInput, input_name, run_batch, source
 from ._params import HEIGHT, IMAGE_MEL_OPTIONS, IMAGE_OPTIONS, WIDTH, ImageArgs, SourceArgs, opt_float, opt_int
 from .features import MEL_DEFAULTS, mel_args
 
@@ -23,7 +24,7 @@ class Result:
     Attributes
     ----------
     input_file : str
-        The audio file.
+        The audio file: its path, a file object's ``name``, or ``"<bytes>"``.
     output_file : str
         The image file (written only when ``error`` is None).
     error : str or None
@@ -34,7 +35,7 @@ class Result:
         for programs that act on the kind of failure; None on success.
     format : str or None
         The input's format, found from its content (``"wav"``, ``"mp3"``, ``"ogg"``,
-        ``"flac"``, ``"aac"``, ``"m4a"``, ``"mp4"``); None on failure.
+        ``"flac"``, ``"aac"``, ``"m4a"``, ``"mp4"``, ``"webm"``, ...); None on failure.
     ok : bool
         ``error is None``.
     """
@@ -127,6 +128,8 @@ class Spectrogram:
         JPEG quality (default 90).
     max_duration : float or None
         Inputs longer than this many seconds fail (default 4 hours; ``None``: no limit).
+    max_bytes : int
+        The most bytes read from a file object given as input (default 2 GiB).
 
     Raises
     ------
@@ -145,6 +148,7 @@ class Spectrogram:
         self._kwargs = kwargs
         o = {**_DEFAULTS, **kwargs}
         self._r, self._g, self._b = float(o["r"]), float(o["g"]), float(o["b"])
+        self._max_bytes = int(o["max_bytes"])
         # Every parameter is checked here, by the core, once.
         self._renderer = _core.Renderer(
             mel=mel_args("Spectrogram", **{k: o[k] for k in IMAGE_MEL_OPTIONS}),
@@ -171,8 +175,12 @@ class Spectrogram:
             self._width, self._height, self._r, self._g, self._b, extra
         )
 
-    def generate(self, path: os.PathLike[str] | str, outpath: os.PathLike[str] | str) -> Result:
+    def generate(self, path: AudioInput, outpath: os.PathLike[str] | str) -> Result:
         """Render the audio file ``path`` to the image ``outpath``.
+
+        ``path`` may also be the bytes of an audio file or a binary file object (read into
+        memory and decoded there, see :func:`spectrust.load`); ``Result.input_file`` is then
+        ``"<bytes>"`` or the file object's ``name``.
 
         The format follows the suffix of ``outpath``: ``.jpg``/``.jpeg`` JPEG, ``.png`` PNG.
         The image is written to a temporary file beside ``outpath`` and renamed, so a failure
@@ -187,7 +195,7 @@ class Spectrogram:
 
     def generate_frames(
         self,
-        path: os.PathLike[str] | str,
+        path: AudioInput,
         outdir: os.PathLike[str] | str,
         *,
         frame_duration: float = 0.1,
@@ -203,8 +211,8 @@ class Spectrogram:
 
         Parameters
         ----------
-        path : str or os.PathLike
-            The audio file.
+        path : str, os.PathLike, bytes or binary file object
+            The audio file, its bytes, or a file object (see :func:`spectrust.load`).
         outdir : str or os.PathLike
             Folder for the frames (created if missing).
         frame_duration : float
@@ -228,7 +236,7 @@ class Spectrogram:
             ``frame_duration`` out of range or an unknown ``format``.
         """
         frames = self._renderer.render_frames(
-            os.fspath(path),
+            source(path, self._max_bytes),
             os.fspath(outdir),
             frame_duration=float(frame_duration),
             suffix=str(format),
@@ -243,18 +251,24 @@ class Spectrogram:
         progress: Optional[Callable[[int], None]] = None,
     ) -> list:
         """Render ``(input, output)`` pairs in parallel; ``progress(n)`` after each chunk."""
-        jobs = [(os.fspath(i), os.fspath(o)) for i, o in jobs]
+        jobs = [(i, os.fspath(o)) for i, o in jobs]
         chunks: Iterable[list] = [jobs]
         if progress is not None:
             size = max(16, 4 * (workers or os.cpu_count() or 1))
             chunks = (jobs[i : i + size] for i in range(0, len(jobs), size))
         results = []
         for chunk in chunks:
-            done = self._renderer.render_files(chunk, workers=opt_int(workers))
-            results += [
-                Result(i, o, exception=r) if isinstance(r, BaseException) else Result(i, o, format=r)
-                for (i, o), r in zip(chunk, done)
-            ]
+            outputs = [o for _, o in chunk]
+            done = run_batch(
+                [i for i, _ in chunk],
+                self._max_bytes,
+                lambda sources, kept, outputs=outputs: self._renderer.render_files(
+                    [(s, outputs[k]) for s, k in zip(sources, kept)], workers=opt_int(workers)
+                ),
+            )
+            for (i, o), r in zip(chunk, done):
+                failed = isinstance(r, BaseException)
+                results.append(Result(input_name(i), o, exception=r if failed else None, format=None if failed else r))
             if progress is not None:
                 progress(len(chunk))
         return results

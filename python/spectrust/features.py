@@ -7,12 +7,12 @@ is imported on first use, so that the image API and the command line start fast.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from . import _core
-from ._params import DEFAULT_MAX_DURATION, MelArgs, ReadArgs, opt_float, opt_int
+from ._inputs import AudioInput, run_batch, source
+from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, MelArgs, ReadArgs, opt_float, opt_int
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -20,29 +20,31 @@ if TYPE_CHECKING:
 
 __all__ = ["load", "mel_filters", "melspectrogram", "melspectrogram_batch", "power_to_db", "resample"]
 
-PathLike = Union[str, "os.PathLike[str]"]
-
 
 def load(
-    path: PathLike,
+    path: AudioInput,
     *,
     sr: Optional[int] = None,
     mono: bool = True,
     offset: float = 0.0,
     duration: Optional[float] = None,
     max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> tuple[np.ndarray, int]:
     """Load an audio file as floating-point samples (``librosa.load``).
 
     The format is found from the file's content, not its name: WAV (PCM 8/16/24/32-bit,
-    float32, WAVE_FORMAT_EXTENSIBLE, A-law/mu-law), MP3, Ogg Vorbis, FLAC, AAC (ADTS) and AAC
-    in MP4/M4A, any number of channels. Encoder delay and padding are removed where the file
-    records them (gapless MP3 and MP4).
+    float32, WAVE_FORMAT_EXTENSIBLE, A-law/mu-law), MP3, Ogg (Vorbis, Opus, FLAC), FLAC, AAC
+    (ADTS), MP4/M4A (AAC, ALAC) and Matroska/WebM (Opus, Vorbis), any number of channels.
+    Encoder delay and padding are removed where the file records them (gapless MP3 and MP4,
+    Opus pre-skip).
 
     Parameters
     ----------
-    path : str or os.PathLike
-        An audio file.
+    path : str, os.PathLike, bytes, bytearray, memoryview or binary file object
+        An audio file, its bytes, or a file object open for binary reading (``open(p,
+        "rb")``, ``io.BytesIO``, an fsspec file), read from its current position into memory
+        and decoded there (no temporary file).
     sr : int or None
         Target sample rate in Hz; ``None`` (default) keeps the file's own rate. Resampling is
         :func:`resample`'s (soxr HQ's response, as librosa's default).
@@ -56,6 +58,8 @@ def load(
         Refuse files that decode to more than this many seconds, counted from the start of
         the file (default 4 hours; ``None``: no limit). Decoding stops as soon as the limit
         is passed, so a small file claiming days of audio costs little.
+    max_bytes : int
+        The most bytes read from a file object (default 2 GiB).
 
     Returns
     -------
@@ -72,16 +76,18 @@ def load(
         ``path`` does not exist.
     DecodeError
         ``path`` is not valid audio (empty, a directory, truncated header, corrupt stream).
+        Errors name the input: its path, a file object's ``name``, or ``<bytes>``.
     TooLongError
-        ``path`` is longer than ``max_duration`` (a subclass of ``DecodeError``).
+        ``path`` is longer than ``max_duration``, or a file object holds more than
+        ``max_bytes`` (a subclass of ``DecodeError``).
     UnsupportedFormatError
-        ``path`` is not in a format that is read (e.g. a PNG, Opus, HE-AAC); a subclass of
+        ``path`` is not in a format that is read (e.g. a PNG, AC-3, HE-AAC); a subclass of
         ``DecodeError``. The message names the codec when it is known.
     ParameterError
         ``offset`` < 0, ``duration`` < 0, ``max_duration`` <= 0 or ``sr`` <= 0.
     """
     y, sr_out = _core.load(
-        os.fspath(path),
+        source(path, max_bytes),
         sr=opt_int(sr),
         mono=bool(mono),
         offset=float(offset),
@@ -302,12 +308,13 @@ def power_to_db(
 
 
 def melspectrogram_batch(
-    paths: Sequence[PathLike],
+    paths: Sequence[AudioInput],
     *,
     sr: Optional[int] = None,
     workers: Optional[int] = None,
     on_error: str = "raise",
     max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     offset: float = 0.0,
     duration: Optional[float] = None,
     stack: bool = False,
@@ -324,8 +331,8 @@ def melspectrogram_batch(
 
     Parameters
     ----------
-    paths : sequence of str or os.PathLike
-        Audio files.
+    paths : sequence of str, os.PathLike, bytes or binary file objects
+        Audio files, their bytes, or file objects (see :func:`load`).
     sr : int or None
         Target sample rate in Hz (``None``: each file's own).
     workers : int or None
@@ -335,6 +342,8 @@ def melspectrogram_batch(
         that failed. ``"none"``: put ``None`` in that file's place and go on.
     max_duration : float or None
         Refuse files longer than this many seconds (default 4 hours; ``None``: no limit).
+    max_bytes : int
+        The most bytes read from a file object (default 2 GiB).
     offset : float >= 0
         Start reading this many seconds into each file (default 0).
     duration : float >= 0 or None
@@ -362,12 +371,14 @@ def melspectrogram_batch(
         An unknown keyword argument.
     """
     _check_batch(on_error, stack)
-    results = _core.melspectrogram_files(
-        [os.fspath(p) for p in paths],
-        params=mel_args("melspectrogram_batch", **kwargs),
-        sr=opt_int(sr),
-        workers=opt_int(workers),
-        read=ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration)),
+    params = mel_args("melspectrogram_batch", **kwargs)
+    read = ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration))
+    results = run_batch(
+        paths,
+        max_bytes,
+        lambda sources, _: _core.melspectrogram_files(
+            sources, params=params, sr=opt_int(sr), workers=opt_int(workers), read=read
+        ),
     )
     return _batch_results(results, on_error, stack)
 

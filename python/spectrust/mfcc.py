@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
 from . import _core
-from ._params import DEFAULT_MAX_DURATION, ReadArgs, opt_float, opt_int
+from ._inputs import AudioInput, run_batch
+from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, ReadArgs, opt_float, opt_int
 from .features import _batch_results, _check_batch, mel_args, melspectrogram, power_to_db
 
 if TYPE_CHECKING:
@@ -82,12 +82,13 @@ def mfcc(
 
 
 def mfcc_batch(
-    paths: Sequence[Union[str, os.PathLike[str]]],
+    paths: Sequence[AudioInput],
     *,
     sr: Optional[int] = None,
     workers: Optional[int] = None,
     on_error: str = "raise",
     max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     offset: float = 0.0,
     duration: Optional[float] = None,
     stack: bool = False,
@@ -105,9 +106,9 @@ def mfcc_batch(
 
     Parameters
     ----------
-    paths : sequence of str or os.PathLike
-        Audio files.
-    sr, workers, on_error, max_duration, offset, duration, stack
+    paths : sequence of str, os.PathLike, bytes or binary file objects
+        Audio files, their bytes, or file objects (see :func:`spectrust.load`).
+    sr, workers, on_error, max_duration, max_bytes, offset, duration, stack
         As :func:`spectrust.melspectrogram_batch` (with ``duration`` and ``stack=True``, one
         array ``(len(paths), n_mfcc, t)``).
     n_mfcc, dct_type, norm, lifter, mel_norm, **kwargs
@@ -126,15 +127,14 @@ def mfcc_batch(
         Invalid parameters.
     """
     _check_batch(on_error, stack)
-    results = _core.mfcc_files(
-        [os.fspath(p) for p in paths],
-        params=mel_args("mfcc_batch", norm=mel_norm, **kwargs),
-        sr=opt_int(sr),
-        workers=opt_int(workers),
-        read=ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration)),
-        dct_type=int(dct_type),
-        n_mfcc=int(n_mfcc),
-        norm=norm,
-        lifter=float(lifter),
+    params = mel_args("mfcc_batch", norm=mel_norm, **kwargs)
+    read = ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration))
+    dct = dict(dct_type=int(dct_type), n_mfcc=int(n_mfcc), norm=norm, lifter=float(lifter))
+    results = run_batch(
+        paths,
+        max_bytes,
+        lambda sources, _: _core.mfcc_files(
+            sources, params=params, sr=opt_int(sr), workers=opt_int(workers), read=read, **dct
+        ),
     )
     return _batch_results(results, on_error, stack)

@@ -5,12 +5,12 @@ with the GIL released.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
 from . import _core
-from ._params import DEFAULT_MAX_DURATION, opt_int
+from ._inputs import AudioInput, is_input, source
+from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
 from .features import _valid_audio
 
 if TYPE_CHECKING:
@@ -21,15 +21,13 @@ __all__ = ["log_mel_spectrogram", "whisper_features"]
 #: Whisper's sample rate in Hz: arrays given to the functions here must be at this rate.
 SAMPLE_RATE = 16000
 
-Audio = Union[str, "os.PathLike[str]", bytes, "np.ndarray"]
+Audio = Union[AudioInput, "np.ndarray"]
 
 
-def _audio(audio: Audio):
-    """A path as a str, the bytes of a file as bytes, or samples as a 1-D float32 array."""
-    if isinstance(audio, (bytes, bytearray, memoryview)):
-        return bytes(audio)
-    if isinstance(audio, (str, os.PathLike)):
-        return os.fspath(audio)
+def _audio(audio: Audio, max_bytes: int):
+    """Samples as a 1-D float32 array, or an input as the core takes it (see ``_inputs``)."""
+    if is_input(audio):
+        return source(audio, max_bytes)
     import numpy as np
 
     y = _valid_audio(audio)
@@ -40,7 +38,9 @@ def _audio(audio: Audio):
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
-def log_mel_spectrogram(audio: Audio, n_mels: int = 80, padding: int = 0) -> np.ndarray:
+def log_mel_spectrogram(
+    audio: Audio, n_mels: int = 80, padding: int = 0, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> np.ndarray:
     """Whisper's log-mel spectrogram, as ``whisper.audio.log_mel_spectrogram`` (openai-whisper).
 
     The samples (decoded, mixed to mono and resampled to 16 kHz if a file is given), followed
@@ -52,13 +52,15 @@ def log_mel_spectrogram(audio: Audio, n_mels: int = 80, padding: int = 0) -> np.
 
     Parameters
     ----------
-    audio : str, os.PathLike, bytes or np.ndarray [shape=(n,)]
-        An audio file (any format :func:`spectrust.load` reads), its bytes, or samples at
-        16 kHz (float).
+    audio : str, os.PathLike, bytes, binary file object or np.ndarray [shape=(n,)]
+        An audio file (any format :func:`spectrust.load` reads), its bytes, a file object
+        (read into memory), or samples at 16 kHz (float).
     n_mels : int
         80 (default) or 128 (large-v3) mel bands.
     padding : int >= 0
         Zeros appended to the samples (default 0; whisper's ``transcribe`` pads 30 s).
+    max_bytes : int
+        The most bytes read from a file object (default 2 GiB).
 
     Returns
     -------
@@ -72,11 +74,13 @@ def log_mel_spectrogram(audio: Audio, n_mels: int = 80, padding: int = 0) -> np.
         Samples that are not a 1-D floating array of finite values, or bad sizes.
     """
     return _core.log_mel_spectrogram(
-        _audio(audio), n_mels=int(n_mels), padding=int(padding), max_duration=DEFAULT_MAX_DURATION
+        _audio(audio, max_bytes), n_mels=int(n_mels), padding=int(padding), max_duration=DEFAULT_MAX_DURATION
     )
 
 
-def whisper_features(inputs: Sequence[Audio], *, n_mels: int = 80, workers: Optional[int] = None) -> np.ndarray:
+def whisper_features(
+    inputs: Sequence[Audio], *, n_mels: int = 80, workers: Optional[int] = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> np.ndarray:
     """Whisper's input features of many inputs, as transformers' ``WhisperFeatureExtractor``.
 
     Each input is decoded, mixed to mono and resampled to 16 kHz (a file), padded with zeros
@@ -87,12 +91,14 @@ def whisper_features(inputs: Sequence[Audio], *, n_mels: int = 80, workers: Opti
 
     Parameters
     ----------
-    inputs : sequence of str, os.PathLike, bytes or np.ndarray [shape=(n,)]
-        Audio files, their bytes, or samples at 16 kHz.
+    inputs : sequence of str, os.PathLike, bytes, binary file objects or np.ndarray [shape=(n,)]
+        Audio files, their bytes, file objects (read into memory), or samples at 16 kHz.
     n_mels : int
         80 (default) or 128 mel bands.
     workers : int or None
         Threads to use (default: one per core).
+    max_bytes : int
+        The most bytes read from a file object (default 2 GiB).
 
     Returns
     -------
@@ -106,5 +112,8 @@ def whisper_features(inputs: Sequence[Audio], *, n_mels: int = 80, workers: Opti
         Samples that are not a 1-D floating array of finite values, or bad sizes.
     """
     return _core.whisper_features(
-        [_audio(x) for x in inputs], n_mels=int(n_mels), max_duration=DEFAULT_MAX_DURATION, workers=opt_int(workers)
+        [_audio(x, max_bytes) for x in inputs],
+        n_mels=int(n_mels),
+        max_duration=DEFAULT_MAX_DURATION,
+        workers=opt_int(workers),
     )

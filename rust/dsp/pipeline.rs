@@ -110,10 +110,10 @@ impl Pipeline {
         self.planned(sr)?.compute(&y, false)
     }
 
-    /// The spectrogram of `path` to draw `width` pixels wide (the whole spectrogram, or for a
-    /// long file one reduced to a few columns per pixel while it is read) and the file's format.
-    pub fn image_spectrogram(&self, path: &Path, width: u32) -> Result<(Matrix, Format)> {
-        let mut reader = AudioReader::open(path, &self.read)?;
+    /// The spectrogram of `input` to draw `width` pixels wide (the whole spectrogram, or for a
+    /// long file one reduced to a few columns per pixel while it is read) and its format.
+    pub fn image_spectrogram(&self, input: &Input, width: u32) -> Result<(Matrix, Format)> {
+        let mut reader = AudioReader::open_input(input, &self.read)?;
         let (rate, format) = (reader.sample_rate(), reader.format());
         let spectrogram = self.planned(self.sr.unwrap_or(rate))?;
         let long = reader.expected_frames().is_none_or(|n| n > STREAM_ABOVE_SECONDS * u64::from(rate));
@@ -125,14 +125,14 @@ impl Pipeline {
         }
         let (y, _) = self.mono(reader)?;
         if y.is_empty() {
-            return Err(Error::empty(path));
+            return Err(Error::empty(input.name()));
         }
         Ok((spectrogram.compute(&y, false)?, format))
     }
 
-    /// Renders the file at `input` to the image `output` (format from its suffix); returns the
-    /// input's format.
-    pub fn render_file(&self, input: &Path, output: &Path, image: &ImageParams) -> Result<Format> {
+    /// Renders `input` (a file or its bytes) to the image `output` (format from its suffix);
+    /// returns the input's format.
+    pub fn render_file(&self, input: &Input, output: &Path, image: &ImageParams) -> Result<Format> {
         ImageFormat::from_path(output)?;
         let (spec, format) = self.image_spectrogram(input, image.width)?;
         render_to_file(&spec, image, None, output)?;
@@ -155,7 +155,7 @@ impl Pipeline {
     /// rayon pool. On failure no frame of this call is left behind.
     pub fn render_frames(
         &self,
-        input: &Path,
+        input: &Input,
         out_dir: &Path,
         image: &ImageParams,
         frame_duration: f64,
@@ -166,9 +166,9 @@ impl Pipeline {
             "frame_duration must be positive seconds, got {frame_duration}"
         );
         ImageFormat::from_path(Path::new(&format!("frame.{format_suffix}")))?;
-        let (y, sr) = self.load_mono(&Input::from(input))?;
+        let (y, sr) = self.load_mono(input)?;
         if y.is_empty() {
-            return Err(Error::empty(input));
+            return Err(Error::empty(input.name()));
         }
         let hop = self.params.stft.hop_length as f64;
         let per_frame = frame_duration * f64::from(sr) / hop;

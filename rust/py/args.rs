@@ -2,9 +2,12 @@
 //! TypedDicts of `spectrust/_params.py`), converted to the core's types. Defaults are filled in
 //! by the Python layer; ranges are checked by the core.
 
-use pyo3::prelude::*;
+use std::path::PathBuf;
 
-use crate::dsp::decode::ReadOptions;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+
+use crate::dsp::decode::{Input, ReadOptions};
 use crate::dsp::filterbank::{FreqScale, MelNorm, MelParams};
 use crate::dsp::image::{Colormap, ImageParams};
 use crate::dsp::pipeline::Pipeline;
@@ -30,6 +33,25 @@ pub(crate) fn whole_hz(name: &str, value: f64) -> Result<u32> {
 /// An optional count (`workers`, `sr`, ...), see [`fit`].
 pub(crate) fn fit_opt<T: TryFrom<i64>>(name: &str, value: Option<i64>) -> Result<Option<T>> {
     value.map(|v| fit(name, v)).transpose()
+}
+
+/// An audio input as the Python layer passes it (`spectrust._inputs.source`): a path (`str`),
+/// the bytes of a file (`bytes`, named `<bytes>` in errors), or `(bytes, name)` for the bytes
+/// read from a named file object.
+pub(crate) fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
+    if let Ok(data) = obj.cast::<PyBytes>() {
+        return Ok(Input::bytes(data.as_bytes(), None));
+    }
+    if let Ok(pair) = obj.cast::<PyTuple>() {
+        let (data, name): (Bound<'_, PyBytes>, String) = pair.extract()?;
+        return Ok(Input::bytes(data.as_bytes(), Some(&name)));
+    }
+    Ok(Input::Path(obj.extract::<PathBuf>()?))
+}
+
+/// A list of audio inputs, see [`input`].
+pub(crate) fn inputs(objs: &[Bound<'_, PyAny>]) -> PyResult<Vec<Input>> {
+    objs.iter().map(input).collect()
 }
 
 /// A window given by scipy name or by its values.

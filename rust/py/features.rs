@@ -1,14 +1,12 @@
 //! The array API: `load`, `melspectrogram`, `melspectrogram_files`, `power_to_db`,
 //! `mel_filters`. Conversion only; the work runs in `crate::dsp` with the GIL released.
 
-use std::borrow::Cow;
-use std::path::PathBuf;
-
 use numpy::ndarray::{Array1, Array2, Array3, ArrayD};
 use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
+use std::borrow::Cow;
 
-use super::args::{fit, fit_opt, mel_norm, whole_hz, MelArgs, NormArg, ReadArgs};
+use super::args::{fit, fit_opt, input, inputs, mel_norm, whole_hz, MelArgs, NormArg, ReadArgs};
 use super::{check, err_value};
 use crate::dsp::db;
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
@@ -20,13 +18,14 @@ use crate::dsp::pool::{run_parallel, run_parallel_into};
 use crate::dsp::resample::{output_frames, resample as dsp_resample};
 use crate::dsp::spectrogram::{Matrix, MelSpectrogram};
 
-/// Decodes `path` from `offset` for `duration` seconds (resampled to `sr` if given):
-/// `(samples, sr)`, samples `(n,)` when `mono`, else `(n, channels)`.
+/// Decodes `path` (a path or bytes, see `args::input`) from `offset` for `duration` seconds
+/// (resampled to `sr` if given): `(samples, sr)`, samples `(n,)` when `mono`, else
+/// `(n, channels)`.
 #[pyfunction]
 #[pyo3(signature = (path, *, sr, mono, offset, duration, max_duration))]
 pub(crate) fn load<'py>(
     py: Python<'py>,
-    path: PathBuf,
+    path: &Bound<'py, PyAny>,
     sr: Option<i64>,
     mono: bool,
     offset: f64,
@@ -35,7 +34,7 @@ pub(crate) fn load<'py>(
 ) -> PyResult<(Bound<'py, PyAny>, u32)> {
     let sr = check(fit_opt("sr", sr))?;
     let read = ReadOptions { offset, duration, max_duration };
-    let input = Input::Path(path);
+    let input = input(path)?;
     let audio = check(py.detach(|| guarded(|| load_audio(&input, sr, mono, &read))))?;
     let sr = audio.sample_rate;
     let array = if mono {
@@ -104,13 +103,14 @@ pub(crate) fn melspectrogram<'py>(
     Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
 }
 
-/// Mel spectrograms of whole files: a list with, per path, an array `(n_mels, frames)` or the
-/// exception instance for that file (the Python layer raises it or not).
+/// Mel spectrograms of whole files (paths or bytes): a list with, per input, an array
+/// `(n_mels, frames)` or the exception instance for that input (the Python layer raises it or
+/// not).
 #[pyfunction]
 #[pyo3(signature = (paths, *, params, sr, workers, read))]
 pub(crate) fn melspectrogram_files<'py>(
     py: Python<'py>,
-    paths: Vec<PathBuf>,
+    paths: Vec<Bound<'py, PyAny>>,
     params: MelArgs,
     sr: Option<i64>,
     workers: Option<i64>,
@@ -119,10 +119,10 @@ pub(crate) fn melspectrogram_files<'py>(
     // `params.mel.sr` is set per file by the pipeline.
     let params = check(params.params(0.0))?;
     let (sr, workers) = (check(fit_opt("sr", sr))?, check(fit_opt("workers", workers))?);
-    let read = read.options();
+    let (read, inputs) = (read.options(), inputs(&paths)?);
     let results = check(py.detach(move || {
         let pipeline = Pipeline::new(params, sr, read)?;
-        run_parallel(workers, &paths, |p: &PathBuf| pipeline.mel_file(&Input::from(p.as_path())))
+        run_parallel(workers, &inputs, |input| pipeline.mel_file(input))
     }))?;
     Ok(results.into_iter().map(|r| matrix_or_error(py, r)).collect())
 }
@@ -186,15 +186,12 @@ enum AudioArg {
 }
 
 impl AudioArg {
-    /// `str`/`os.PathLike`, `bytes`, or a 1-D float32 array (the Python layer converts).
+    /// A 1-D float32 array, or an input as [`input`] takes it (the Python layer converts).
     fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(bytes) = obj.cast::<pyo3::types::PyBytes>() {
-            return Ok(AudioArg::Input(Input::Bytes(bytes.as_bytes().into())));
-        }
         if let Ok(samples) = obj.extract::<numpy::PyReadonlyArray1<'_, f32>>() {
             return Ok(AudioArg::Samples(samples.as_array().to_vec()));
         }
-        Ok(AudioArg::Input(Input::Path(obj.extract()?)))
+        Ok(AudioArg::Input(input(obj)?))
     }
 
     /// The mono signal at 16 kHz: decoded and resampled (the first 30.1 s only when `chunk`:
@@ -305,14 +302,14 @@ pub(crate) fn dct<'py>(
     Ok(Array3::from_shape_vec((rows, n_out, cols), out).expect("shape matches").into_pyarray(py).into_any())
 }
 
-/// MFCCs of whole files (librosa's `mfcc` of each file's mel spectrogram): per path, an array
-/// `(n_mfcc, frames)` or the exception instance for that file.
+/// MFCCs of whole files (paths or bytes; librosa's `mfcc` of each file's mel spectrogram): per
+/// input, an array `(n_mfcc, frames)` or the exception instance for that input.
 #[pyfunction]
 #[pyo3(signature = (paths, *, params, sr, workers, read, dct_type, n_mfcc, norm, lifter))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn mfcc_files<'py>(
     py: Python<'py>,
-    paths: Vec<PathBuf>,
+    paths: Vec<Bound<'py, PyAny>>,
     params: MelArgs,
     sr: Option<i64>,
     workers: Option<i64>,
@@ -325,10 +322,10 @@ pub(crate) fn mfcc_files<'py>(
     let params = check(params.params(0.0))?;
     let dct = check(mfcc_dct(dct_type, params.mel.n_mels, n_mfcc, norm))?;
     let (sr, workers) = (check(fit_opt("sr", sr))?, check(fit_opt("workers", workers))?);
-    let read = read.options();
+    let (read, inputs) = (read.options(), inputs(&paths)?);
     let results = check(py.detach(move || {
         let pipeline = Pipeline::new(params, sr, read)?;
-        run_parallel(workers, &paths, |p: &PathBuf| mfcc(pipeline.mel_file(&Input::from(p.as_path()))?, &dct, lifter))
+        run_parallel(workers, &inputs, |input| mfcc(pipeline.mel_file(input)?, &dct, lifter))
     }))?;
     Ok(results.into_iter().map(|r| matrix_or_error(py, r)).collect())
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 
-use super::args::{fit_opt, ImageArgs, MelArgs, SourceArgs};
+use super::args::{fit_opt, input, ImageArgs, MelArgs, SourceArgs};
 use super::{check, err_value};
 use crate::dsp::error::guarded;
 use crate::dsp::image::ImageParams;
@@ -31,22 +31,23 @@ impl Renderer {
         Ok(Renderer { pipeline: check(source.pipeline(params))?, image })
     }
 
-    /// Renders `(input, output)` pairs; per job, the input's format name ("mp3", ...) or the
-    /// exception instance for it (its message is the one-line error).
+    /// Renders `(input, output)` pairs (an input is a path or bytes, see `args::input`); per
+    /// job, the input's format name ("mp3", ...) or the exception instance for it (its message
+    /// is the one-line error).
     #[pyo3(signature = (jobs, *, workers))]
     fn render_files<'py>(
         &self,
         py: Python<'py>,
-        jobs: Vec<(PathBuf, PathBuf)>,
+        jobs: Vec<(Bound<'py, PyAny>, PathBuf)>,
         workers: Option<i64>,
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let workers = check(fit_opt("workers", workers))?;
+        let jobs = jobs.into_iter().map(|(i, o)| Ok((input(&i)?, o))).collect::<PyResult<Vec<_>>>()?;
         let (pipeline, image) = (&self.pipeline, &self.image);
-        let results = check(py.detach(|| {
-            run_parallel(workers, &jobs, |(input, output): &(PathBuf, PathBuf)| {
-                pipeline.render_file(input, output, image)
-            })
-        }))?;
+        let results =
+            check(py.detach(|| {
+                run_parallel(workers, &jobs, |(input, output)| pipeline.render_file(input, output, image))
+            }))?;
         Ok(results
             .into_iter()
             .map(|r| match r {
@@ -61,13 +62,14 @@ impl Renderer {
     fn render_frames(
         &self,
         py: Python<'_>,
-        input: PathBuf,
+        input: &Bound<'_, PyAny>,
         out_dir: PathBuf,
         frame_duration: f64,
         suffix: String,
         workers: Option<i64>,
     ) -> PyResult<Vec<(String, f64, f64)>> {
         let workers = check(fit_opt("workers", workers))?;
+        let input = super::args::input(input)?;
         let (pipeline, image) = (&self.pipeline, &self.image);
         let frames = check(py.detach(|| {
             pool(workers)?

@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from .._inputs import read_all
+from ..errors import TooLongError
 from .live import live_session
 from .settings import ServerSettings
 from .upload import ApiError, SpectrogramCache, display_name, render, render_options
@@ -87,19 +89,15 @@ def create_app(settings: Optional[ServerSettings] = None) -> FastAPI:
             if not isinstance(upload, UploadFile):
                 raise ApiError(400, "no_file", "no file in the field audio_file")
             options = render_options(form, settings)
-            source = cache.new_upload()
-            try:
-                size = await anyio.to_thread.run_sync(_save, upload, source, settings.max_upload_bytes)
-                if size is None:
-                    raise too_large
-                if size == 0:
-                    raise ApiError(400, "no_file", "the file in audio_file is empty")
-                image = cache.new_image()
-                kind = await anyio.to_thread.run_sync(
-                    _render_and_prune, source, image, options, settings, cache, limiter=limiter
-                )
-            finally:
-                source.unlink(missing_ok=True)
+            data = await anyio.to_thread.run_sync(_read, upload, settings.max_upload_bytes)
+            if data is None:
+                raise too_large
+            if not data:
+                raise ApiError(400, "no_file", "the file in audio_file is empty")
+            image = cache.new_image()
+            kind = await anyio.to_thread.run_sync(
+                _render_and_prune, data, image, options, settings, cache, limiter=limiter
+            )
         return JSONResponse(
             {
                 "success": True,
@@ -133,24 +131,20 @@ def create_app(settings: Optional[ServerSettings] = None) -> FastAPI:
     return app
 
 
-def _save(upload: UploadFile, dest: Path, limit: int) -> Optional[int]:
-    """Copies the upload to ``dest``; its size, or None past ``limit`` bytes."""
+def _read(upload: UploadFile, limit: int) -> Optional[bytes]:
+    """The upload's bytes (decoded from memory), or None past ``limit`` bytes."""
     upload.file.seek(0)
-    size = 0
-    with dest.open("wb") as out:
-        while chunk := upload.file.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                return None
-            out.write(chunk)
-    return size
+    try:
+        return read_all(upload.file, "<bytes>", limit)
+    except TooLongError:
+        return None
 
 
 def _render_and_prune(
-    source: Path, image: Path, options: dict, settings: ServerSettings, cache: SpectrogramCache
+    audio: bytes, image: Path, options: dict, settings: ServerSettings, cache: SpectrogramCache
 ) -> str:
     try:
-        return render(source, image, options, settings)
+        return render(audio, image, options, settings)
     finally:
         cache.prune()
 

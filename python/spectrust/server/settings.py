@@ -24,7 +24,7 @@ class ServerSettings:
     max_width, max_height : int
         Largest spectrogram image asked for (default 4096 x 4096 pixels).
     cache_dir : Path or None
-        Folder of the stored spectrograms and of uploads being processed (default
+        Folder of the stored spectrograms (default
         ``<tempdir>/spectrust-serve``).
     cache_max_files, cache_max_bytes, cache_max_age : int, int, float
         Bounds of the stored spectrograms: oldest removed first past 500 files or 256 MiB;

@@ -85,23 +85,19 @@ def render_options(form: Mapping[str, object], settings: ServerSettings) -> dict
 
 class SpectrogramCache:
     """The folder of stored spectrograms, ``<id>.png`` with server-made ids, bounded in
-    count, bytes and age (oldest removed first); uploads wait in ``uploads/`` meanwhile."""
+    count, bytes and age (oldest removed first)."""
 
     _NAME = re.compile(r"^[0-9a-f]{32}\.png$")
 
     def __init__(self, settings: ServerSettings):
         self.folder = settings.cache_path
-        self.uploads = self.folder / "uploads"
         self.max_files = settings.cache_max_files
         self.max_bytes = settings.cache_max_bytes
         self.max_age = settings.cache_max_age
         self._lock = threading.Lock()
 
     def create(self) -> None:
-        self.uploads.mkdir(parents=True, exist_ok=True)
-
-    def new_upload(self) -> Path:
-        return self.uploads / f"{uuid.uuid4().hex}.upload"
+        self.folder.mkdir(parents=True, exist_ok=True)
 
     def new_image(self) -> Path:
         return self.folder / f"{uuid.uuid4().hex}.png"
@@ -119,8 +115,7 @@ class SpectrogramCache:
         return path
 
     def prune(self) -> None:
-        """Removes expired images, then the oldest until within the count and byte limits,
-        and uploads left behind for longer than an hour."""
+        """Removes expired images, then the oldest until within the count and byte limits."""
         with self._lock:
             now = time.time()
             entries = []
@@ -140,12 +135,6 @@ class SpectrogramCache:
                     kept_bytes += size
                 else:
                     _remove(path)
-            for entry in os.scandir(self.uploads):
-                try:
-                    if now - entry.stat().st_mtime > 3600:
-                        _remove(entry.path)
-                except OSError:
-                    pass
 
 
 def _remove(path) -> None:
@@ -155,16 +144,17 @@ def _remove(path) -> None:
         pass
 
 
-def render(source: Path, image: Path, options: dict, settings: ServerSettings) -> str:
-    """Renders ``source`` to the PNG ``image`` and returns the audio's format ("mp3", ...);
-    raises :class:`ApiError` for bad audio. Blocking: run it in a worker thread."""
+def render(audio: bytes, image: Path, options: dict, settings: ServerSettings) -> str:
+    """Renders the uploaded ``audio`` (decoded from memory) to the PNG ``image`` and returns
+    its format ("mp3", ...); raises :class:`ApiError` for bad audio. Blocking: run it in a
+    worker thread."""
     spect = Spectrogram(max_duration=settings.max_duration, **options)
-    result = spect.generate(source, image)
+    result = spect.generate(audio, image)
     if result.format is not None:
         return result.format
-    # The core's one-line message names our server-side file; the client knows it as its
-    # upload, so the path is taken out.
-    reason = (result.error or "").replace(f"{source}: ", "", 1)
+    # The core's one-line message names the input `<bytes>`; the client knows it as its
+    # upload, so the name is taken out.
+    reason = (result.error or "").replace(f"{result.input_file}: ", "", 1)
     if isinstance(result.exception, UnsupportedFormatError):
         raise ApiError(415, "unsupported_format", reason)
     if isinstance(result.exception, TooLongError):

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use crate::dsp::error::{Error, Result};
 
-/// An audio file to read: a path, or its bytes (an upload, a record of a dataset, ...).
+/// An audio file to read: a path, or its bytes (an upload, a record of a dataset, a file
+/// object read into memory, ...) with the name errors give them.
 #[derive(Debug, Clone)]
 pub enum Input {
     Path(PathBuf),
-    Bytes(Arc<[u8]>),
+    Bytes { data: Arc<[u8]>, name: PathBuf },
 }
 
 impl From<&Path> for Input {
@@ -30,12 +31,20 @@ pub(super) struct Stream {
     pub len: u64,
 }
 
+/// The name of bytes that come without one.
+pub const BYTES_NAME: &str = "<bytes>";
+
 impl Input {
-    /// The name errors give the input: its path, or `<bytes>`.
+    /// Bytes in memory, named `name` in errors (`<bytes>` when `None`).
+    pub fn bytes(data: impl Into<Arc<[u8]>>, name: Option<&str>) -> Self {
+        Input::Bytes { data: data.into(), name: PathBuf::from(name.unwrap_or(BYTES_NAME)) }
+    }
+
+    /// The name errors give the input: its path, or the name of its bytes.
     pub fn name(&self) -> &Path {
         match self {
             Input::Path(path) => path,
-            Input::Bytes(_) => Path::new("<bytes>"),
+            Input::Bytes { name, .. } => name,
         }
     }
 
@@ -53,7 +62,7 @@ impl Input {
                 }
                 (Box::new(File::open(path).map_err(|e| Error::io(path, e))?), meta.len())
             }
-            Input::Bytes(bytes) => (Box::new(Cursor::new(bytes.clone())), bytes.len() as u64),
+            Input::Bytes { data, .. } => (Box::new(Cursor::new(data.clone())), data.len() as u64),
         };
         if len == 0 {
             return Err(Error::decode(self.name(), "empty file"));
