@@ -25,12 +25,12 @@ stubtest:  ## Check the stubs of the extension (python/spectrust/_core.pyi) agai
 lint:  ## rustfmt, clippy (all targets and features, warnings are errors), ruff check and format
 	cargo fmt --all --check
 	cargo clippy --all-targets --all-features -- -D warnings
-	$(PY) -m ruff check python tests benches scripts
-	$(PY) -m ruff format --check python tests benches scripts
+	$(PY) -m ruff check python tests benches scripts examples
+	$(PY) -m ruff format --check python tests benches scripts examples
 
 format:  ## Format the Rust and Python sources in place
 	cargo fmt --all
-	$(PY) -m ruff format python tests benches scripts
+	$(PY) -m ruff format python tests benches scripts examples
 
 bench:  ## Run the benchmarks against librosa and audioflux (see benches/README.md)
 	$(PY) -m pip install -e ".[bench]"

@@ -11,6 +11,11 @@ Arrays (librosa-compatible)::
     S = spectrust.melspectrogram(y=y, sr=sr)
     S_db = spectrust.power_to_db(S, ref=np.max)
 
+TensorFlow (``pip install spectrust[tensorflow]``; imported only when called)::
+
+    ds = spectrust.tf_dataset(paths, labels, feature="log_mel", duration=5.0, sr=16000)
+    model.fit(ds, epochs=10)
+
 Live audio (push samples as they arrive, pull dB columns)::
 
     s = spectrust.StreamingSpectrogram(48000, n_fft=4096)
@@ -20,7 +25,7 @@ Live audio (push samples as they arrive, pull dB columns)::
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram, build_info
+from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram, build_info, default_workers
 from .api import Result, Spectrogram
 from .batch import Batchop
 from .errors import (
@@ -34,6 +39,7 @@ from .errors import (
 )
 from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db, resample
 from .mfcc import mfcc, mfcc_batch
+from .tfdata import tf_dataset
 from .whisper import log_mel_spectrogram, whisper_features
 
 try:
@@ -56,6 +62,7 @@ __all__ = [
     "TooLongError",
     "UnsupportedFormatError",
     "build_info",
+    "default_workers",
     "load",
     "log_mel_spectrogram",
     "mel_filters",
@@ -65,5 +72,6 @@ __all__ = [
     "mfcc_batch",
     "power_to_db",
     "resample",
+    "tf_dataset",
     "whisper_features",
 ]

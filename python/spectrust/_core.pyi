@@ -22,6 +22,7 @@ __all__ = [
     "StreamingSpectrogram",
     "build_info",
     "dct",
+    "default_workers",
     "load",
     "log_mel_spectrogram",
     "mel_filters",
@@ -60,6 +61,7 @@ def mel_filters(
     *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
 def build_info() -> dict[str, Any]: ...
+def default_workers() -> int: ...
 def dct(
     s: npt.NDArray[np.float32], *, dct_type: int, n_mfcc: int, norm: Optional[str], lifter: float
 ) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames) -> (rows, n_mfcc, frames)

@@ -1,6 +1,12 @@
 //! Many items at once: each is one rayon task on a pool built for the call (so that a
 //! `fork()`ed child, such as a PyTorch DataLoader worker, never inherits a dead global pool).
 //! A panic in one item becomes that item's error; the others go on.
+//!
+//! As tokenizers does, a process forked after this one ran work on several threads uses one
+//! thread by default: `n` forked workers (a DataLoader's, a multiprocessing pool's) would
+//! otherwise start `n` threads per core between them.
+
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
@@ -39,9 +45,26 @@ where
     }))
 }
 
-/// A thread pool of `workers` threads (`None` or 0: one per core).
+/// The id of the process that first ran work on several threads (0: none has).
+static PARALLEL_PID: AtomicU32 = AtomicU32::new(0);
+
+/// Threads used when none are asked for: one per core, but one in a process forked from one
+/// that ran work on several threads.
+pub fn default_workers() -> usize {
+    let parallel = PARALLEL_PID.load(Ordering::Relaxed);
+    if parallel != 0 && parallel != std::process::id() {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A thread pool of `workers` threads (`None` or 0: [`default_workers`]).
 pub fn pool(workers: Option<usize>) -> Result<rayon::ThreadPool> {
-    let n = workers.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let n = workers.filter(|&n| n > 0).unwrap_or_else(default_workers);
+    if n > 1 {
+        // Only the first process to get here records itself: its forked children do not.
+        let _ = PARALLEL_PID.compare_exchange(0, std::process::id(), Ordering::Relaxed, Ordering::Relaxed);
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .thread_name(|i| format!("spectrust-{i}"))

@@ -98,6 +98,21 @@ fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
+/// Threads that spectrust's parallel functions use when ``workers`` is None.
+///
+/// One per core (``os.cpu_count()``), except in a process forked (``os.fork``, a
+/// multiprocessing or PyTorch DataLoader worker) from one that had already run spectrust on
+/// several threads: there, one, as in Hugging Face tokenizers, so that ``n`` forked workers do
+/// not start ``n`` threads per core between them. An explicit ``workers=`` is always obeyed.
+///
+/// Returns
+/// -------
+/// int
+#[pyfunction]
+fn default_workers() -> usize {
+    crate::dsp::pool::default_workers()
+}
+
 #[pymodule]
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -112,6 +127,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(features::mel_filters, m)?)?;
     m.add_function(wrap_pyfunction!(build_info, m)?)?;
+    m.add_function(wrap_pyfunction!(default_workers, m)?)?;
     m.add_class::<images::Renderer>()?;
     m.add_class::<live::StreamingSpectrogram>()?;
     m.add("COLORMAPS", PyTuple::new(m.py(), Colormap::NAMES)?)?;

@@ -1,0 +1,218 @@
+"""Features straight into TensorFlow: :func:`tf_dataset`, a ``tf.data.Dataset`` of batches
+computed by spectrust (decoding, resampling and transforms in Rust, in parallel, the GIL
+released), prefetched while the model trains. TensorFlow is imported here only, when called.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Optional
+
+from ._inputs import AudioInput
+from .errors import ParameterError
+from .features import melspectrogram_batch, power_to_db
+from .mfcc import mfcc_batch
+from .whisper import SAMPLE_RATE, whisper_features
+
+if TYPE_CHECKING:
+    import numpy as np
+    import tensorflow as tf
+
+__all__ = ["FEATURES", "tf_dataset"]
+
+#: The features :func:`tf_dataset` computes.
+FEATURES = ("mel", "log_mel", "mfcc", "whisper")
+
+#: The keywords of ``power_to_db`` that ``feature="log_mel"`` takes.
+_DB_KEYWORDS = ("ref", "amin", "top_db")
+
+
+def tf_dataset(
+    inputs: Sequence[AudioInput],
+    labels: Optional[Sequence[Any]] = None,
+    *,
+    feature: str = "mel",
+    duration: Optional[float] = None,
+    offset: float = 0.0,
+    batch_size: int = 32,
+    shuffle: bool = False,
+    seed: Optional[int] = None,
+    sr: Optional[int] = None,
+    workers: Optional[int] = None,
+    on_error: str = "raise",
+    **feature_kwargs,
+) -> tf.data.Dataset:
+    """A ``tf.data.Dataset`` of spectrust features of ``inputs``, batched, for ``model.fit``.
+
+    Each batch of ``batch_size`` inputs is computed by one call of the numpy API, in Rust, on
+    ``workers`` threads with the GIL released, and the next batches are prefetched
+    (``Dataset.prefetch(tf.data.AUTOTUNE)``) while the model trains. Every example is cut or
+    padded to ``duration`` seconds, so batches stack; an element equals what the numpy API
+    gives for the same input:
+
+    - ``"mel"``: ``melspectrogram_batch(inputs, sr=sr, offset=offset, duration=duration,
+      stack=True, **feature_kwargs)``;
+    - ``"log_mel"``: ``power_to_db(m, ref=1.0, amin=1e-10, top_db=80.0)`` of each of those
+      (``ref``, ``amin``, ``top_db`` may be given among ``feature_kwargs``);
+    - ``"mfcc"``: ``mfcc_batch(...)`` with the same arguments;
+    - ``"whisper"``: ``whisper_features(inputs, n_mels=...)``, 30 s windows at 16 kHz.
+
+    Parameters
+    ----------
+    inputs : sequence of str, os.PathLike or bytes
+        Audio files or their bytes (read again every epoch; file objects would be used up
+        after the first).
+    labels : sequence or np.ndarray, optional
+        One label per input (any numpy dtype, e.g. class indices or one-hot rows): the
+        dataset then yields ``(features, labels)``; without, ``features`` alone.
+    feature : {"mel", "log_mel", "mfcc", "whisper"}
+        What to compute (default ``"mel"``).
+    duration : float
+        Seconds of audio per example (required, except for ``"whisper"``, whose windows are
+        always 30 s: ``None`` or ``30.0`` there).
+    offset : float
+        Start this many seconds into each input (default 0; 0 for ``"whisper"``).
+    batch_size : int
+        Examples per batch (default 32; the last batch may be smaller).
+    shuffle : bool
+        Draw the order of the inputs anew each epoch (default ``False``: in order).
+    seed : int or None
+        Seed of the shuffle: the same seed gives the same orders, epoch after epoch.
+    sr : int or None
+        Sample rate in Hz the inputs are resampled to (default ``None``: each file's own,
+        which must then be one rate for batches to stack; 16000 or ``None`` for ``"whisper"``).
+    workers : int or None
+        Threads per batch (default: one per core).
+    on_error : {"raise", "skip"}
+        ``"raise"`` (default): an input that fails to decode raises its error (naming it)
+        when its batch is computed. ``"skip"``: it is left out of its batch.
+    **feature_kwargs
+        Parameters of the feature: those of :func:`spectrust.melspectrogram` (``n_fft``,
+        ``hop_length``, ``n_mels``, ...), of :func:`spectrust.mfcc` (``n_mfcc``, ...), and for
+        ``"whisper"`` only ``n_mels``.
+
+    Returns
+    -------
+    tf.data.Dataset
+        Elements ``(features, labels)`` or ``features``; features float32 with the static
+        shape ``(None, n_mels or n_mfcc or n_mels, frames)`` (the batch dimension is None
+        because the last batch may be smaller). With ``on_error="raise"`` its length is
+        known (``len(ds)``, ``ceil(len(inputs) / batch_size)``).
+
+    Raises
+    ------
+    ParameterError
+        A bad ``feature``, ``duration``, ``batch_size``, ``on_error`` or number of labels,
+        or parameters the feature does not take.
+    ModuleNotFoundError
+        TensorFlow is not installed (``pip install spectrust[tensorflow]``).
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    compute = _feature_function(feature, duration, offset, sr, workers, feature_kwargs)
+    inputs = list(inputs)
+    if batch_size < 1:
+        raise ParameterError(f"batch_size must be at least 1, got {batch_size}")
+    if on_error not in ("raise", "skip"):
+        raise ParameterError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    label_array = None if labels is None else np.asarray(labels)
+    if label_array is not None and len(label_array) != len(inputs):
+        raise ParameterError(f"{len(label_array)} labels for {len(inputs)} inputs")
+    if not inputs:
+        raise ParameterError("no inputs")
+    shape = _example_shape(compute, inputs, on_error)
+    epochs = itertools.count()
+
+    def batches():
+        order = np.arange(len(inputs))
+        if shuffle:
+            order = np.random.default_rng(None if seed is None else [seed, next(epochs)]).permutation(len(inputs))
+        for start in range(0, len(order), batch_size):
+            picked = order[start : start + batch_size]
+            features, kept = _compute_batch(compute, [inputs[k] for k in picked], on_error)
+            if not kept:
+                continue
+            if features.shape[1:] != shape:
+                raise ParameterError(
+                    f"examples of shape {features.shape[1:]} after {shape}: give sr= for inputs of several rates"
+                )
+            if label_array is None:
+                yield features
+            else:
+                yield features, label_array[picked[kept]]
+
+    feature_spec = tf.TensorSpec(shape=(None, *shape), dtype=tf.float32)
+    if label_array is None:
+        signature: Any = feature_spec
+    else:
+        dtype = tf.string if label_array.dtype.kind in "US" else tf.as_dtype(label_array.dtype)
+        signature = (feature_spec, tf.TensorSpec(shape=(None, *label_array.shape[1:]), dtype=dtype))
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    if on_error == "raise":  # every batch comes: Keras and len() know how many
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(-(-len(inputs) // batch_size)))
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _feature_function(feature, duration, offset, sr, workers, kwargs):
+    """``compute(inputs, on_error) -> list`` of one feature's arrays (None for failures)."""
+    if feature not in FEATURES:
+        raise ParameterError(f"feature must be one of {', '.join(FEATURES)}, got {feature!r}")
+    if feature == "whisper":
+        unknown = kwargs.keys() - {"n_mels"}
+        if unknown:
+            raise ParameterError(f"feature='whisper' takes n_mels only, got {', '.join(sorted(unknown))}")
+        if duration not in (None, 30.0) or offset != 0.0 or sr not in (None, SAMPLE_RATE):
+            raise ParameterError(
+                "feature='whisper' reads 30 s from the start at 16 kHz: duration=None or 30.0, offset=0"
+            )
+
+        def whisper(batch, on_error):
+            if on_error == "raise":
+                return list(whisper_features(batch, workers=workers, **kwargs))
+            try:
+                return list(whisper_features(batch, workers=workers, **kwargs))
+            except (OSError, ValueError):  # find the inputs that failed, one by one
+                return [_or_none(lambda x=x: whisper_features([x], workers=workers, **kwargs)[0]) for x in batch]
+
+        return whisper
+    if duration is None:
+        raise ParameterError(f"feature={feature!r} needs duration= (seconds per example) for batches to stack")
+    db = {k: kwargs.pop(k) for k in _DB_KEYWORDS if k in kwargs} if feature == "log_mel" else {}
+    batch_function = mfcc_batch if feature == "mfcc" else melspectrogram_batch
+    read = dict(sr=sr, offset=offset, duration=duration, workers=workers)
+
+    def compute(batch, on_error):
+        arrays = batch_function(batch, on_error="raise" if on_error == "raise" else "none", **read, **kwargs)
+        return [a if a is None or not feature == "log_mel" else power_to_db(a, **db) for a in arrays]
+
+    return compute
+
+
+def _or_none(compute):
+    try:
+        return compute()
+    except (OSError, ValueError):
+        return None
+
+
+def _compute_batch(compute, batch: list, on_error: str) -> tuple[np.ndarray, list]:
+    """The stacked features of the inputs of ``batch`` that did not fail, and their positions."""
+    import numpy as np
+
+    arrays = compute(batch, on_error)
+    kept = [k for k, a in enumerate(arrays) if a is not None]
+    shapes = {arrays[k].shape for k in kept}
+    if len(shapes) > 1:
+        raise ParameterError(f"examples of different shapes {sorted(shapes)}: give sr= for inputs of several rates")
+    return (np.stack([arrays[k] for k in kept]) if kept else None), kept
+
+
+def _example_shape(compute, inputs: list, on_error: str) -> tuple:
+    """The shape of one example, from the first input that can be read."""
+    for audio in inputs:
+        features, kept = _compute_batch(compute, [audio], on_error)
+        if kept:
+            return features.shape[1:]
+    raise ParameterError("none of the inputs could be read")
