@@ -3,7 +3,12 @@ PY ?= python3
 # cargo test covers libjpeg-turbo too where it can be built (NASM and cmake found).
 CARGO_TEST_ARGS := $(shell $(PY) scripts/build_backend.py)
 
-.PHONY: help install test test-rust test-python stubtest lint format bench clean
+# The portable wheel: every feature, the stable ABI of CPython 3.9+ (one wheel for 3.9-3.13+),
+# glibc 2.28+ through zig's linker; libjpeg-turbo's SIMD code needs NASM (require-simd).
+WHEEL_FEATURES := python,opus,libjpeg-turbo,pyo3/abi3-py39
+WHEEL_ARGS := --release --zig --compatibility manylinux_2_28 --features $(WHEEL_FEATURES) --out dist
+
+.PHONY: help install test test-rust test-python stubtest lint format bench clean wheel wheel-check
 
 help:  ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,6 +32,14 @@ lint:  ## rustfmt, clippy (all targets and features, warnings are errors), ruff 
 	cargo clippy --all-targets --all-features -- -D warnings
 	$(PY) -m ruff check python tests benches scripts examples
 	$(PY) -m ruff format --check python tests benches scripts examples
+
+wheel:  ## Build the portable wheel into dist/ (manylinux_2_28, abi3; needs NASM and cmake)
+	$(PY) -m pip install -q "maturin>=1.5,<2" ziglang auditwheel
+	rm -f dist/spectrust-*.whl
+	$(PY) -m maturin build $(WHEEL_ARGS)
+
+wheel-check: wheel  ## Build the wheel, run auditwheel show, install it in a fresh venv with no build tools, smoke-test it
+	$(PY) scripts/wheel_check.py dist
 
 format:  ## Format the Rust and Python sources in place
 	cargo fmt --all

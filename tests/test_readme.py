@@ -45,5 +45,8 @@ def test_readme_snippet_runs(code, tmp_path, monkeypatch, capsys):
         assert names["X"].shape == (3, 80, 501) and names["mel"].shape == (80, len(names["y16"]) // 160)
         assert names["M"].shape[0] == 13 and all(m.shape[0] == 13 for m in names["Ms"])
         assert names["X_mem"].shape == (3, 128, 157) and np.array_equal(names["y_mem"], names["y"])
+    if "tf_dataset(" in code:
+        assert "shape=(None, 64, 94)" in capsys.readouterr().out
+        assert len(names["history"].history["loss"]) == 2
     if "StreamingSpectrogram(" in code:
         assert names["columns"].ndim == 2 and np.isfinite(names["columns"]).all()
