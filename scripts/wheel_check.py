@@ -42,7 +42,8 @@ y, sr = spectrust.load(open(f"{data}/music_opus.webm", "rb"))
 assert sr == 48000 and y.size > 0
 result = spectrust.Spectrogram(300, 200).generate(f"{examples}/music.flac", "music.jpg")
 assert result.ok and result.format == "flac", result.error
-X = spectrust.melspectrogram_batch([f"{examples}/music.mp3", f"{examples}/music.flac"], sr=16000, duration=5.0, stack=True)
+paths = [f"{examples}/music.mp3", f"{examples}/music.flac"]
+X = spectrust.melspectrogram_batch(paths, sr=16000, duration=5.0, stack=True)
 assert X.shape == (2, 128, 157) and np.isfinite(X).all()
 assert spectrust.whisper_features([f"{examples}/music.ogg"]).shape == (1, 80, 3000)
 print("smoke test passed:", spectrust.__version__)
