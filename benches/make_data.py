@@ -54,15 +54,17 @@ def clip_paths() -> list:
     return [CLIPS / f"clip_{i:03d}.wav" for i in range(N_CLIPS)]
 
 
-def excerpts() -> list:
-    """(track, start in seconds) of the clips: N_CLIPS spread evenly over every excerpt."""
+def excerpts(n: int = N_CLIPS) -> list:
+    """(track, start in seconds) of ``n`` clips spread evenly over every excerpt (about 370)."""
     import soundfile as sf
 
     tracks = sorted(MUSIC.glob("*.ogg"))
     if not tracks:
         raise SystemExit(f"make_data: no music in {MUSIC}: apt-get install wesnoth-1.16-music")
     every = [(t, s) for t in tracks for s in range(START, int(sf.info(t).duration) - SECONDS + 1, STEP)]
-    return [every[i * len(every) // N_CLIPS] for i in range(N_CLIPS)]
+    if n > len(every):
+        raise SystemExit(f"make_data: {n} distinct clips asked, {len(every)} excerpts in {MUSIC}")
+    return [every[i * len(every) // n] for i in range(n)]
 
 
 #: FFmpeg's codec arguments and the folder of each kind of compressed clip.
@@ -71,20 +73,22 @@ CODECS = {
     "flac": (["-c:a", "flac", "-sample_fmt", "s16"], "music44k_flac"),
     "opus": (["-c:a", "libopus", "-b:a", "96k"], "music48k_opus"),
     "webm": (["-c:a", "libopus", "-b:a", "96k"], "music48k_webm"),
+    "wav": (["-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"], "speech16k_wav"),
 }
 
 
-def compressed_clips(kind: str) -> list:
-    """The 100 excerpts as stereo ``kind`` files (a key of :data:`CODECS`), made if missing."""
+def compressed_clips(kind: str, n: int = N_CLIPS) -> list:
+    """``n`` excerpts (default the 100) as ``kind`` files (a key of :data:`CODECS`: stereo
+    at the tracks' rate, but "wav", 16 kHz mono PCM as speech models take), made if missing."""
     import subprocess
 
     codec, name = CODECS[kind]
-    folder = DATA / name
-    paths = [folder / f"clip_{i:03d}.{kind}" for i in range(N_CLIPS)]
+    folder = DATA / (name if n == N_CLIPS else f"{name}_{n}")
+    paths = [folder / f"clip_{i:03d}.{kind}" for i in range(n)]
     todo = [(i, p) for i, p in enumerate(paths) if not p.is_file()]
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
-        chosen = excerpts()
+        chosen = excerpts(n)
         for i, path in todo:
             track, start = chosen[i]
             part = path.with_suffix(".part" + path.suffix)
@@ -104,7 +108,7 @@ def compressed_clips(kind: str) -> list:
             ]
             subprocess.run(cmd, check=True)
             part.rename(path)
-    print(f"make_data: {N_CLIPS} distinct {kind} clips in {folder} ({len(todo)} written)")
+    print(f"make_data: {n} distinct {kind} clips in {folder} ({len(todo)} written)")
     return paths
 
 

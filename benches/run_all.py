@@ -1,5 +1,5 @@
 """Run every benchmark: make the data, then bench_batch, bench_features, bench_jpeg,
-bench_speech, bench_decode, bench_long, bench_frames and bench_server.
+bench_speech, bench_decode, bench_long, bench_frames, bench_server and bench_tf.
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -22,6 +22,7 @@ import bench_jpeg  # noqa: E402
 import bench_long  # noqa: E402
 import bench_server  # noqa: E402
 import bench_speech  # noqa: E402
+import bench_tf  # noqa: E402
 import make_data  # noqa: E402
 
 
@@ -50,6 +51,7 @@ def main() -> dict:
         "long": bench_long.main(),
         "frames": bench_frames.main(),
         "server": bench_server.main(),
+        "tf": bench_tf.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")
