@@ -177,3 +177,25 @@ def test_hostile_file_names_as_a_back_end_passes_them(tmp_path):
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout) == {"ok": True, "input": audio.name, "output": "-o.png", "width": 80, "height": 30}
     assert (tmp_path / "-o.png").is_file()
+
+
+def test_render_reads_the_audio_from_standard_input(tmp_path):
+    # A back end piping an upload: `spectrust render - out.png < upload`, decoded from memory.
+    with open(EXAMPLES / "music.ogg", "rb") as audio:
+        p = subprocess.run(
+            [sys.executable, "-m", "spectrust.cli", "render", "-", str(tmp_path / "piped.png"), "--json"],
+            stdin=audio,
+            capture_output=True,
+            text=True,
+        )
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["input"] == "-"
+    assert run("render", str(EXAMPLES / "music.ogg"), str(tmp_path / "file.png")).returncode == 0
+    assert (tmp_path / "piped.png").read_bytes() == (tmp_path / "file.png").read_bytes()
+    p = subprocess.run(
+        [sys.executable, "-m", "spectrust.cli", "render", "-", str(tmp_path / "bad.png")],
+        input=b"not audio at all",
+        capture_output=True,
+    )
+    assert p.returncode == 1 and not (tmp_path / "bad.png").exists()
+    assert p.stderr.decode().strip() == "spectrust: error: <stdin>: unsupported format: not a recognised audio format"

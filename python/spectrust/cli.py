@@ -90,7 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     common = _common_options()
     r = sub.add_parser("render", parents=[common], help="render one audio file (an image, or frames for video)")
-    r.add_argument("audio", metavar="AUDIO", help="audio file (WAV, MP3, Ogg Vorbis, FLAC, AAC, M4A/MP4)")
+    r.add_argument(
+        "audio",
+        metavar="AUDIO",
+        help="audio file (WAV, MP3, Ogg, Opus, FLAC, AAC, M4A/MP4, WebM), or - to read it from standard input",
+    )
     r.add_argument("out", metavar="OUT", help="image (.png, .jpg, .jpeg), or folder ending in / for a frame sequence")
     r.add_argument(
         "--frame-duration", type=float, default=0.1, metavar="SECONDS", help="seconds of audio per frame (default 0.1)"
@@ -129,9 +133,11 @@ def _render(args: argparse.Namespace) -> int:
     spc = Spectrogram(**options)
     size = {k: options.get(k, _DEFAULTS[k]) for k in ("width", "height")}
     out = args.out
+    # "-": the audio's bytes come on standard input (decoded from memory, named <stdin>).
+    audio = sys.stdin.buffer if args.audio == "-" else args.audio
     if out.endswith(("/", os.sep)) or os.path.isdir(out):
         try:
-            frames = spc.generate_frames(args.audio, out, frame_duration=args.frame_duration, workers=args.workers)
+            frames = spc.generate_frames(audio, out, frame_duration=args.frame_duration, workers=args.workers)
         except ParameterError:
             raise
         except (SpectrustError, OSError) as e:
@@ -142,7 +148,7 @@ def _render(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"{len(frames)} frames written to {out}")
         return 0
-    result = spc.generate(args.audio, out)
+    result = spc.generate(audio, out)
     if isinstance(result.exception, ParameterError):
         raise result.exception  # OUT is not an image name: bad usage
     if not result.ok:
