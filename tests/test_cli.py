@@ -38,7 +38,7 @@ def test_batch_mirrors_the_tree(tmp_path):
         2,
     )
     assert p.returncode == 0, p.stderr
-    assert re.fullmatch(r"2 written, 0 failed in \d+\.\d\d s\n", p.stdout)
+    assert re.fullmatch(r"2 written, 0 failed, 0 skipped in \d+\.\d\d s\n", p.stdout)
     assert p.stderr == ""  # no progress bar when stderr is not a terminal
     for name in ("one.png", "sub/two.png"):
         with Image.open(tmp_path / "out" / name) as im:
@@ -52,7 +52,7 @@ def test_batch_reports_failures_and_exits_1(tmp_path):
     (src / "bad.wav").write_text("not audio")
     p = run("batch", src, tmp_path / "out")
     assert p.returncode == 1
-    assert p.stdout.startswith("1 written, 1 failed in ")
+    assert p.stdout.startswith("1 written, 1 failed, 0 skipped in ")
     lines = p.stderr.splitlines()
     assert len(lines) == 1 and "bad.wav" in lines[0] and "Traceback" not in p.stderr
     assert sorted(x.name for x in (tmp_path / "out").iterdir()) == ["good.jpg"]
@@ -199,3 +199,42 @@ def test_render_reads_the_audio_from_standard_input(tmp_path):
     )
     assert p.returncode == 1 and not (tmp_path / "bad.png").exists()
     assert p.stderr.decode().strip() == "spectrust: error: <stdin>: unsupported format: not a recognised audio format"
+
+
+def test_a_killed_batch_resumes_with_skip_existing_and_leaves_no_temporary_files(tmp_path):
+    import os
+    import shutil
+    import signal
+    import time
+
+    src = tmp_path / "in"
+    for k in range(60):
+        (src / f"d{k % 3}").mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXAMPLES / "music_stereo44k_s16.wav", src / f"d{k % 3}" / f"clip{k:02d}.wav")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "spectrust.cli", "batch", str(src), str(out), "--format", "png", "--workers", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None and len(list(out.rglob("*.png"))) < 5:
+        time.sleep(0.002)
+    os.kill(proc.pid, signal.SIGKILL)  # mid-run: some images written, one maybe half-way
+    proc.wait()
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.png")}
+    assert 5 <= len(before) < 60
+    stale = out / "d0" / ".spectrust-999999999-deadbeef.part"  # a dead process's
+    stale.write_bytes(b"half an image")
+    live = out / "d2" / f".spectrust-{os.getpid()}-cafe.part"  # a running process's
+    live.parent.mkdir(exist_ok=True)
+    live.write_bytes(b"being written")
+    p = subprocess.run([*cmd, "--skip-existing", "--json"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    records = [json.loads(line) for line in p.stdout.splitlines()]
+    assert sum(bool(r.get("skipped")) for r in records) == len(before) and len(records) == 60
+    assert p.stderr.strip().startswith(f"{60 - len(before)} written, 0 failed, {len(before)} skipped in ")
+    images = sorted(out.rglob("*.png"))
+    assert len(images) == 60 and all(before.get(p, p.stat().st_mtime_ns) == p.stat().st_mtime_ns for p in images)
+    for image in images:
+        with Image.open(image) as im:
+            im.load()
+    assert not stale.exists() and live.exists()
+    live.unlink()
+    assert [p.name for p in out.rglob(".*")] == []

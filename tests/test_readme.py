@@ -48,5 +48,8 @@ def test_readme_snippet_runs(code, tmp_path, monkeypatch, capsys):
     if "tf_dataset(" in code:
         assert "shape=(None, 64, 94)" in capsys.readouterr().out
         assert len(names["history"].history["loss"]) == 2
+    if "extract_features(" in code:
+        assert names["x"].ndim == 2 and names["x"].shape[0] == 128 and names["failed"] == []
+        assert len(names["table"]) == len(list((tmp_path / "examples").glob("*.*"))) - 2  # all audio there
     if "StreamingSpectrogram(" in code:
         assert names["columns"].ndim == 2 and np.isfinite(names["columns"]).all()

@@ -28,6 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram, build_info, default_workers
 from .api import Result, Spectrogram
 from .batch import Batchop
+from .dataset import extract_features
 from .errors import (
     DecodeError,
     EmptyAudioError,
@@ -63,6 +64,7 @@ __all__ = [
     "UnsupportedFormatError",
     "build_info",
     "default_workers",
+    "extract_features",
     "load",
     "log_mel_spectrogram",
     "mel_filters",

@@ -55,7 +55,7 @@ def melspectrogram(
 ) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames)
 def melspectrogram_files(
     paths: Sequence[_Input], *, params: MelArgs, sr: Optional[int], workers: Optional[int], read: ReadArgs
-) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
+) -> list[Union[Tuple[npt.NDArray[np.float32], int, int], BaseException]]: ...  # (array, sr, samples)
 def power_to_db(s: npt.NDArray[Any], *, ref_value: float, amin: float, top_db: Optional[float]) -> npt.NDArray[Any]: ...
 def mel_filters(
     *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
@@ -76,7 +76,7 @@ def mfcc_files(
     n_mfcc: int,
     norm: Optional[str],
     lifter: float,
-) -> list[Union[npt.NDArray[np.float32], BaseException]]: ...
+) -> list[Union[Tuple[npt.NDArray[np.float32], int, int], BaseException]]: ...  # (array, sr, samples)
 def log_mel_spectrogram(
     audio: Union[_Input, npt.NDArray[np.float32]], *, n_mels: int, padding: int, max_duration: Optional[float]
 ) -> npt.NDArray[np.float32]: ...  # (n_mels, frames)

@@ -38,9 +38,11 @@ class Result:
         ``"flac"``, ``"aac"``, ``"m4a"``, ``"mp4"``, ``"webm"``, ...); None on failure.
     ok : bool
         ``error is None``.
+    skipped : bool
+        The image was already there and left alone (``Batchop(..., skip_existing=True)``).
     """
 
-    __slots__ = ("_error", "_exception", "_format", "_input_file", "_output_file")
+    __slots__ = ("_error", "_exception", "_format", "_input_file", "_output_file", "_skipped")
 
     def __init__(
         self,
@@ -49,12 +51,18 @@ class Result:
         error: Optional[str] = None,
         exception: Optional[BaseException] = None,
         format: Optional[str] = None,
+        skipped: bool = False,
     ):
+        self._skipped = skipped
         self._input_file = input_file
         self._output_file = output_file
         self._error = error if error is not None or exception is None else str(exception)
         self._exception = exception
         self._format = format
+
+    @property
+    def skipped(self) -> bool:
+        return self._skipped
 
     @property
     def input_file(self) -> str:

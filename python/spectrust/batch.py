@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ._core import AUDIO_EXTENSIONS, IMAGE_FORMATS
+from ._files import remove_stale_parts
 from ._params import HEIGHT, WIDTH
-from .api import Spectrogram
+from .api import Result, Spectrogram
 from .errors import ParameterError
 
 __all__ = ["Batchop"]
@@ -27,7 +28,9 @@ class Batchop:
             failed = [r for r in results if not r.ok]
 
     All files are processed in Rust with the GIL released, ``workers`` at a time. A bad file
-    gets its ``Result.error`` and the batch goes on.
+    gets its ``Result.error`` and the batch goes on. Each image is written to a temporary file
+    and renamed, so a killed batch leaves no partial image; the temporary files it leaves
+    (``.spectrust-<pid>-*.part``) are removed by the next batch into ``outpath``.
 
     Parameters
     ----------
@@ -42,6 +45,9 @@ class Batchop:
         ``outpath/a/b.jpg``) instead of a random uuid4 (default ``False``, as the original).
     format : {"jpg", "jpeg", "png"}
         Image format of the generated names (default ``"jpg"``).
+    skip_existing : bool
+        Leave alone the images that already exist (their ``Result.skipped`` is True): a rerun
+        after a crash renders only what is missing. Needs ``keep_names=True``.
     extensions : iterable of str
         File name suffixes picked up, compared case-insensitively (default
         ``spectrust.AUDIO_EXTENSIONS``: every format read). ``extensions=(".wav",)`` gives the
@@ -68,6 +74,7 @@ class Batchop:
         *,
         keep_names: bool = False,
         format: str = "jpg",
+        skip_existing: bool = False,
         extensions: Iterable[str] = AUDIO_EXTENSIONS,
         workers: Optional[int] = None,
         progress: Optional[Callable[[int], None]] = None,
@@ -75,6 +82,9 @@ class Batchop:
     ):
         if format not in IMAGE_FORMATS:
             raise ParameterError(f"format must be one of {', '.join(IMAGE_FORMATS)}, got {format!r}")
+        if skip_existing and not keep_names:
+            raise ParameterError("skip_existing=True needs keep_names=True: random names never exist yet")
+        self._skip_existing = skip_existing
         self._spc = Spectrogram(width, height, **kwargs)
         self._root = Path(path)
         self._outpath = outpath
@@ -122,7 +132,11 @@ class Batchop:
     def __enter__(self) -> list:
         """Render every input; returns the list of :class:`Result`, sorted by input path."""
         os.makedirs(self._outpath, exist_ok=True)
-        return self._spc._render(list(zip(self._files, self._outputs())), self._workers, self._progress)
+        remove_stale_parts(self._outpath)
+        jobs = list(zip(self._files, self._outputs()))
+        done = {o for _, o in jobs if self._skip_existing and os.path.isfile(o)}
+        rendered = iter(self._spc._render([j for j in jobs if j[1] not in done], self._workers, self._progress))
+        return [Result(i, o, skipped=True) if o in done else next(rendered) for i, o in jobs]
 
     def __exit__(self, *args) -> None:
         return None

@@ -8,6 +8,9 @@ of ``--frame-duration`` seconds each, for turning into video.
 ``spectrust batch IN_DIR OUT_DIR`` renders every audio file under IN_DIR to an image in
 OUT_DIR, mirroring the folder tree (``IN_DIR/a/b.wav`` -> ``OUT_DIR/a/b.jpg``).
 
+``spectrust features IN OUT`` computes training features of every file under IN (or listed in
+the text file IN) into shards in OUT (:func:`spectrust.extract_features`); rerun, it resumes.
+
 Exit status: 0 when every output was written, 1 when an input failed, 2 for bad usage.
 Errors are one line on stderr, never a traceback. With ``--json`` each output is also
 reported as one JSON object per line on stdout (failures too, with ``"ok": false``).
@@ -30,7 +33,7 @@ from .batch import Batchop
 from .errors import ParameterError, SpectrustError
 from .features import MEL_DEFAULTS
 
-COMMANDS = ("render", "batch", "serve")
+COMMANDS = ("render", "batch", "features", "serve")
 #: The defaults the options below show in their help (Spectrogram applies them).
 _DEFAULTS = {**IMAGE_OPTIONS, **MEL_DEFAULTS, "width": WIDTH, "height": HEIGHT}
 #: The options of render and batch that are keywords of Spectrogram: (name, type, help).
@@ -104,10 +107,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("out_dir", metavar="OUT_DIR", help="folder for the images (created if missing)")
     b.add_argument("--format", choices=_core.IMAGE_FORMATS, default="jpg", help="image format (default jpg)")
     b.add_argument(
+        "--skip-existing", action="store_true", help="leave images that already exist alone (resume a killed batch)"
+    )
+    b.add_argument(
         "--extensions",
         default=",".join(_core.AUDIO_EXTENSIONS),
         help="comma-separated file suffixes to pick up (default: every format read; .wav for WAV only)",
     )
+    _add_features(sub)
     _add_serve(sub)
     return parser
 
@@ -203,6 +210,7 @@ def _batch(args: argparse.Namespace) -> int:
         args.out_dir,
         keep_names=True,
         format=args.format,
+        skip_existing=args.skip_existing,
         extensions=[e.strip() for e in args.extensions.split(",") if e.strip()],
         workers=args.workers,
         progress=progress,
@@ -215,15 +223,111 @@ def _batch(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     failed = [r for r in results if not r.ok]
+    skipped = sum(r.skipped for r in results)
     for r in results:
-        if r.ok:
+        if r.skipped:
+            _emit(args, {"ok": True, "input": r.input_file, "output": r.output_file, "skipped": True})
+        elif r.ok:
             _emit(args, {"ok": True, "input": r.input_file, "output": r.output_file})
         else:
             print(f"spectrust: failed: {r.error}", file=sys.stderr)
             _emit(args, {"ok": False, "input": r.input_file, "error": r.error})
-    summary = f"{len(results) - len(failed)} written, {len(failed)} failed in {time.perf_counter() - start:.2f} s"
+    written = len(results) - len(failed) - skipped
+    summary = f"{written} written, {len(failed)} failed, {skipped} skipped in {time.perf_counter() - start:.2f} s"
     print(summary, file=sys.stderr if args.json else sys.stdout)
     return 1 if failed else 0
+
+
+#: The feature parameters ``spectrust features`` takes: (name, type, help); given ones only
+#: are passed on, so the numpy API's defaults apply.
+_FEATURE_OPTIONS = (
+    ("sr", int, "resample to this rate in Hz (default: each file's own)"),
+    ("offset", float, "start this many seconds into each file (default 0)"),
+    ("duration", float, "seconds per input, padded or cut (default: each file whole)"),
+    ("n_mels", int, "mel bands (default 128; whisper: 80)"),
+    ("n_fft", int, "FFT length in samples (default 2048)"),
+    ("hop_length", int, "hop in samples (default n_fft // 4)"),
+    ("win_length", int, "window length in samples (default n_fft)"),
+    ("fmin", float, "lowest frequency in Hz (default 0)"),
+    ("fmax", float, "highest frequency in Hz (default sr / 2)"),
+    ("n_mfcc", int, "coefficients of --feature mfcc (default 20)"),
+    ("top_db", float, "dynamic range of --feature log_mel in dB (default 80)"),
+)
+
+
+def _add_features(sub) -> None:
+    from .dataset import DTYPES, FORMATS
+
+    f = sub.add_parser(
+        "features",
+        help="compute training features of many files into shards (resumable; local or Dask)",
+        description="Computes --feature of every audio file under IN (recursively), or of each path listed in "
+        "the text file IN, into shards of --shard-size inputs in OUT, with OUT/manifest.jsonl. Run again, it "
+        "redoes only unfinished shards. Exit status 1 if an input failed.",
+    )
+    f.add_argument("inputs", metavar="IN", help="folder of audio files, or a text file listing one path a line")
+    f.add_argument("out", metavar="OUT", help="output folder, or an fsspec URL (s3://bucket/prefix)")
+    f.add_argument("--feature", choices=("mel", "log_mel", "mfcc", "whisper"), default="mel")
+    f.add_argument("--format", choices=tuple(FORMATS), default="parquet", help="shard format (default parquet)")
+    f.add_argument("--shard-size", type=int, default=1000, help="inputs per shard (default 1000)")
+    f.add_argument("--dtype", choices=DTYPES, default="float32", help="stored type (default float32)")
+    for name, kind, text in _FEATURE_OPTIONS:
+        f.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None, help=text)
+    f.add_argument("--workers", type=int, default=None, help="threads per shard (default: one per core)")
+    f.add_argument("--dask", metavar="SCHEDULER_ADDRESS", help="run the shards on this Dask cluster (tcp://host:8786)")
+    f.add_argument("--json", action="store_true", help="one JSON line per input on stdout")
+
+
+def _features(args: argparse.Namespace) -> int:
+    try:
+        import fsspec  # noqa: F401
+
+        if args.format == "parquet":
+            import pyarrow  # noqa: F401
+    except ImportError as e:
+        print(f"spectrust: error: spectrust features needs: pip install 'spectrust[dataset]' ({e})", file=sys.stderr)
+        return 2
+    from .dataset import extract_features
+
+    options = {name: getattr(args, name) for name, _, _ in _FEATURE_OPTIONS if getattr(args, name) is not None}
+    client = None
+    if args.dask:
+        from distributed import Client
+
+        client = Client(args.dask)
+    progress = _Progress()
+    if not args.json:
+        from .dataset import list_inputs
+
+        progress.start(len(list_inputs(args.inputs)[1]))
+
+    def on_shard(records: list) -> None:
+        for record in records:
+            _emit(args, record)
+            if not record["ok"]:
+                print(f"spectrust: failed: {record['error']}", file=sys.stderr)
+        progress(len(records))
+
+    try:
+        summary = extract_features(
+            args.inputs,
+            args.out,
+            feature=args.feature,
+            format=args.format,
+            shard_size=args.shard_size,
+            dtype=args.dtype,
+            workers=args.workers,
+            client=client,
+            on_shard=on_shard,
+            **options,
+        )
+    finally:
+        progress.close()
+        if client is not None:
+            client.close()
+    line = f"{summary['written']} written, {summary['failed']} failed, {summary['skipped']} skipped"
+    print(f"{line} in {summary['seconds']:.2f} s", file=sys.stderr if args.json else sys.stdout)
+    return 1 if summary["failed"] else 0
 
 
 def _add_serve(sub) -> None:
@@ -272,7 +376,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``spectrust`` command; returns the exit status."""
     args = _parser().parse_args(_with_shorthand(sys.argv[1:] if argv is None else argv))
     try:
-        return {"serve": _serve, "render": _render, "batch": _batch}[args.command](args)
+        commands = {"serve": _serve, "render": _render, "batch": _batch, "features": _features}
+        return commands[args.command](args)
     except (ParameterError, TypeError) as e:
         print(f"spectrust: error: {e}", file=sys.stderr)
         return 2

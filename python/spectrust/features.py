@@ -371,16 +371,32 @@ def melspectrogram_batch(
         An unknown keyword argument.
     """
     _check_batch(on_error, stack)
+    read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
+    return _batch_results(analyse_mel(paths, sr=sr, workers=workers, **read, **kwargs), on_error, stack)
+
+
+def analyse_mel(
+    paths: Sequence[AudioInput], *, sr, workers, offset, duration, max_duration, max_bytes, **kwargs
+) -> list:
+    """:func:`melspectrogram_batch`'s work: per input, ``(mel spectrogram, sample rate, samples
+    analysed)`` or the input's exception."""
     params = mel_args("melspectrogram_batch", **kwargs)
-    read = ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration))
-    results = run_batch(
+    return run_batch(
         paths,
         max_bytes,
         lambda sources, _: _core.melspectrogram_files(
-            sources, params=params, sr=opt_int(sr), workers=opt_int(workers), read=read
+            sources,
+            params=params,
+            sr=opt_int(sr),
+            workers=opt_int(workers),
+            read=read_args(offset, duration, max_duration),
         ),
     )
-    return _batch_results(results, on_error, stack)
+
+
+def read_args(offset, duration, max_duration) -> ReadArgs:
+    """What part of each file a batch reads, checked types."""
+    return ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration))
 
 
 def _check_batch(on_error: str, stack: bool) -> None:
@@ -391,8 +407,9 @@ def _check_batch(on_error: str, stack: bool) -> None:
 
 
 def _batch_results(results: list, on_error: str, stack: bool = False):
-    """A batch's per-file results: the first error raised (``"raise"``) or None in its place;
-    with ``stack``, one array."""
+    """A batch's per-file arrays (from ``(array, sample rate, samples)`` results): the first
+    error raised (``"raise"``) or None in its place; with ``stack``, one array."""
+    results = [r if isinstance(r, BaseException) else r[0] for r in results]
     if on_error == "raise":
         for r in results:
             if isinstance(r, BaseException):

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Optional, Union
 
 from . import _core
 from ._inputs import AudioInput, run_batch
-from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, ReadArgs, opt_float, opt_int
-from .features import _batch_results, _check_batch, mel_args, melspectrogram, power_to_db
+from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
+from .features import _batch_results, _check_batch, mel_args, melspectrogram, power_to_db, read_args
 
 if TYPE_CHECKING:
     import numpy as np
@@ -127,14 +127,36 @@ def mfcc_batch(
         Invalid parameters.
     """
     _check_batch(on_error, stack)
+    read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
+    dct = dict(n_mfcc=n_mfcc, dct_type=dct_type, norm=norm, lifter=lifter, mel_norm=mel_norm)
+    return _batch_results(analyse_mfcc(paths, sr=sr, workers=workers, **read, **dct, **kwargs), on_error, stack)
+
+
+def analyse_mfcc(
+    paths: Sequence[AudioInput],
+    *,
+    sr,
+    workers,
+    offset,
+    duration,
+    max_duration,
+    max_bytes,
+    n_mfcc=20,
+    dct_type=2,
+    norm="ortho",
+    lifter=0,
+    mel_norm="slaney",
+    **kwargs,
+) -> list:
+    """:func:`mfcc_batch`'s work: per input, ``(MFCCs, sample rate, samples analysed)`` or the
+    input's exception."""
     params = mel_args("mfcc_batch", norm=mel_norm, **kwargs)
-    read = ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration))
     dct = dict(dct_type=int(dct_type), n_mfcc=int(n_mfcc), norm=norm, lifter=float(lifter))
-    results = run_batch(
+    read = read_args(offset, duration, max_duration)
+    return run_batch(
         paths,
         max_bytes,
         lambda sources, _: _core.mfcc_files(
             sources, params=params, sr=opt_int(sr), workers=opt_int(workers), read=read, **dct
         ),
     )
-    return _batch_results(results, on_error, stack)

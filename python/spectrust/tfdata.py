@@ -9,23 +9,15 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
+from ._featureset import FEATURES, Analyser, analyser
 from ._inputs import AudioInput
 from .errors import ParameterError
-from .features import melspectrogram_batch, power_to_db
-from .mfcc import mfcc_batch
-from .whisper import SAMPLE_RATE, whisper_features
 
 if TYPE_CHECKING:
     import numpy as np
     import tensorflow as tf
 
 __all__ = ["FEATURES", "tf_dataset"]
-
-#: The features :func:`tf_dataset` computes.
-FEATURES = ("mel", "log_mel", "mfcc", "whisper")
-
-#: The keywords of ``power_to_db`` that ``feature="log_mel"`` takes.
-_DB_KEYWORDS = ("ref", "amin", "top_db")
 
 
 def tf_dataset(
@@ -111,7 +103,9 @@ def tf_dataset(
     import numpy as np
     import tensorflow as tf
 
-    compute = _feature_function(feature, duration, offset, sr, workers, feature_kwargs)
+    if feature != "whisper" and duration is None:
+        raise ParameterError(f"feature={feature!r} needs duration= (seconds per example) for batches to stack")
+    compute = analyser(feature, sr=sr, offset=offset, duration=duration, workers=workers, **feature_kwargs)
     inputs = list(inputs)
     if batch_size < 1:
         raise ParameterError(f"batch_size must be at least 1, got {batch_size}")
@@ -155,53 +149,16 @@ def tf_dataset(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def _feature_function(feature, duration, offset, sr, workers, kwargs):
-    """``compute(inputs, on_error) -> list`` of one feature's arrays (None for failures)."""
-    if feature not in FEATURES:
-        raise ParameterError(f"feature must be one of {', '.join(FEATURES)}, got {feature!r}")
-    if feature == "whisper":
-        unknown = kwargs.keys() - {"n_mels"}
-        if unknown:
-            raise ParameterError(f"feature='whisper' takes n_mels only, got {', '.join(sorted(unknown))}")
-        if duration not in (None, 30.0) or offset != 0.0 or sr not in (None, SAMPLE_RATE):
-            raise ParameterError(
-                "feature='whisper' reads 30 s from the start at 16 kHz: duration=None or 30.0, offset=0"
-            )
-
-        def whisper(batch, on_error):
-            if on_error == "raise":
-                return list(whisper_features(batch, workers=workers, **kwargs))
-            try:
-                return list(whisper_features(batch, workers=workers, **kwargs))
-            except (OSError, ValueError):  # find the inputs that failed, one by one
-                return [_or_none(lambda x=x: whisper_features([x], workers=workers, **kwargs)[0]) for x in batch]
-
-        return whisper
-    if duration is None:
-        raise ParameterError(f"feature={feature!r} needs duration= (seconds per example) for batches to stack")
-    db = {k: kwargs.pop(k) for k in _DB_KEYWORDS if k in kwargs} if feature == "log_mel" else {}
-    batch_function = mfcc_batch if feature == "mfcc" else melspectrogram_batch
-    read = dict(sr=sr, offset=offset, duration=duration, workers=workers)
-
-    def compute(batch, on_error):
-        arrays = batch_function(batch, on_error="raise" if on_error == "raise" else "none", **read, **kwargs)
-        return [a if a is None or not feature == "log_mel" else power_to_db(a, **db) for a in arrays]
-
-    return compute
-
-
-def _or_none(compute):
-    try:
-        return compute()
-    except (OSError, ValueError):
-        return None
-
-
-def _compute_batch(compute, batch: list, on_error: str) -> tuple[np.ndarray, list]:
-    """The stacked features of the inputs of ``batch`` that did not fail, and their positions."""
+def _compute_batch(analyse: Analyser, batch: list, on_error: str) -> tuple[np.ndarray, list]:
+    """The stacked features of the inputs of ``batch`` that did not fail, and their positions;
+    with ``on_error="raise"``, the first failure is raised."""
     import numpy as np
 
-    arrays = compute(batch, on_error)
+    results = analyse(batch)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed and on_error == "raise":
+        raise failed[0]
+    arrays = [None if isinstance(r, BaseException) else r[0] for r in results]
     kept = [k for k, a in enumerate(arrays) if a is not None]
     shapes = {arrays[k].shape for k in kept}
     if len(shapes) > 1:

@@ -40,6 +40,17 @@ const STREAM_ABOVE_SECONDS: u64 = 300;
 /// have their frames averaged in groups (see [`ColumnPool`](super::long_file::ColumnPool)).
 const MIN_IMAGE_COLUMNS: usize = 8192;
 
+/// A file's spectrogram and the signal it was computed from (mono, at the analysis rate,
+/// padded or cut to the pipeline's `duration` if it has one).
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    pub spectrogram: Matrix,
+    /// Rate of the signal in Hz.
+    pub sample_rate: u32,
+    /// Length of the signal in samples.
+    pub samples: usize,
+}
+
 /// Mel spectrogram settings applied to files of any sample rate: one planned
 /// [`MelSpectrogram`] per rate, built on first use and shared by all threads.
 pub struct Pipeline {
@@ -104,10 +115,11 @@ impl Pipeline {
         Ok((audio.samples, audio.sample_rate))
     }
 
-    /// The `(n_mels, frames)` power mel spectrogram of `input`.
-    pub fn mel_file(&self, input: &Input) -> Result<Matrix> {
+    /// The `(n_mels, frames)` power mel spectrogram of `input`, and the signal's rate and
+    /// length.
+    pub fn mel_file(&self, input: &Input) -> Result<Analysed> {
         let (y, sr) = self.load_mono(input)?;
-        self.planned(sr)?.compute(&y, false)
+        Ok(Analysed { spectrogram: self.planned(sr)?.compute(&y, false)?, sample_rate: sr, samples: y.len() })
     }
 
     /// The spectrogram of `input` to draw `width` pixels wide (the whole spectrogram, or for a

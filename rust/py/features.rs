@@ -13,7 +13,7 @@ use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
 use crate::dsp::features::{mfcc, whisper, Dct, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
-use crate::dsp::pipeline::{load_audio, Pipeline};
+use crate::dsp::pipeline::{load_audio, Analysed, Pipeline};
 use crate::dsp::pool::{run_parallel, run_parallel_into};
 use crate::dsp::resample::{output_frames, resample as dsp_resample};
 use crate::dsp::spectrogram::{Matrix, MelSpectrogram};
@@ -103,9 +103,9 @@ pub(crate) fn melspectrogram<'py>(
     Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
 }
 
-/// Mel spectrograms of whole files (paths or bytes): a list with, per input, an array
-/// `(n_mels, frames)` or the exception instance for that input (the Python layer raises it or
-/// not).
+/// Mel spectrograms of whole files (paths or bytes): a list with, per input, `(array
+/// (n_mels, frames), sample rate, samples analysed)` or the exception instance for that input
+/// (the Python layer raises it or not).
 #[pyfunction]
 #[pyo3(signature = (paths, *, params, sr, workers, read))]
 pub(crate) fn melspectrogram_files<'py>(
@@ -124,7 +124,7 @@ pub(crate) fn melspectrogram_files<'py>(
         let pipeline = Pipeline::new(params, sr, read)?;
         run_parallel(workers, &inputs, |input| pipeline.mel_file(input))
     }))?;
-    Ok(results.into_iter().map(|r| matrix_or_error(py, r)).collect())
+    results.into_iter().map(|r| analysed_or_error(py, r)).collect()
 }
 
 fn db_array<'py, T: Element + num_traits::Float>(
@@ -256,12 +256,17 @@ pub(crate) fn whisper_features<'py>(
     Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
 }
 
-/// A per-file result for Python: the `(rows, cols)` array, or the exception instance.
-fn matrix_or_error(py: Python<'_>, result: crate::dsp::Result<Matrix>) -> Bound<'_, PyAny> {
-    match result {
-        Ok(m) => Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any(),
+/// A per-file result for Python: `(array (rows, cols), sample rate, samples)`, or the
+/// exception instance.
+fn analysed_or_error(py: Python<'_>, result: crate::dsp::Result<Analysed>) -> PyResult<Bound<'_, PyAny>> {
+    Ok(match result {
+        Ok(a) => {
+            let m = a.spectrogram;
+            let array = Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py);
+            (array, a.sample_rate, a.samples).into_pyobject(py)?.into_any()
+        }
         Err(e) => err_value(py, e),
-    }
+    })
 }
 
 /// librosa's MFCC DCT of `n_mels` bands from Python's arguments (`norm`: "ortho" or None).
@@ -303,7 +308,8 @@ pub(crate) fn dct<'py>(
 }
 
 /// MFCCs of whole files (paths or bytes; librosa's `mfcc` of each file's mel spectrogram): per
-/// input, an array `(n_mfcc, frames)` or the exception instance for that input.
+/// input, `(array (n_mfcc, frames), sample rate, samples analysed)` or the exception instance
+/// for that input.
 #[pyfunction]
 #[pyo3(signature = (paths, *, params, sr, workers, read, dct_type, n_mfcc, norm, lifter))]
 #[allow(clippy::too_many_arguments)]
@@ -325,7 +331,10 @@ pub(crate) fn mfcc_files<'py>(
     let (read, inputs) = (read.options(), inputs(&paths)?);
     let results = check(py.detach(move || {
         let pipeline = Pipeline::new(params, sr, read)?;
-        run_parallel(workers, &inputs, |input| mfcc(pipeline.mel_file(input)?, &dct, lifter))
+        run_parallel(workers, &inputs, |input| {
+            let a = pipeline.mel_file(input)?;
+            Ok(Analysed { spectrogram: mfcc(a.spectrogram, &dct, lifter)?, ..a })
+        })
     }))?;
-    Ok(results.into_iter().map(|r| matrix_or_error(py, r)).collect())
+    results.into_iter().map(|r| analysed_or_error(py, r)).collect()
 }

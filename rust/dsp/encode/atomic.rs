@@ -16,10 +16,13 @@ pub(super) fn prepare(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it, renamed into place.
+/// Writes `bytes` to `path` through a temporary file beside it, `.spectrust-<pid>-<random>.part`,
+/// renamed into place. The process id in the name tells a rerun which temporary files a killed
+/// run left (`spectrust._files.remove_stale_parts` removes those of dead processes).
 pub(super) fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".spectrust-").suffix(".part");
+    let prefix = format!(".spectrust-{}-", std::process::id());
+    builder.prefix(&prefix).suffix(".part");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
