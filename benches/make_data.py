@@ -55,13 +55,19 @@ def clip_paths() -> list:
 
 
 def excerpts(n: int = N_CLIPS) -> list:
-    """(track, start in seconds) of ``n`` clips spread evenly over every excerpt (about 370)."""
+    """(track, start in seconds) of ``n`` clips spread evenly over every excerpt: one every
+    20 s of each track (about 370), or for more clips every 10 or 5 s (overlapping, yet
+    distinct)."""
     import soundfile as sf
 
     tracks = sorted(MUSIC.glob("*.ogg"))
     if not tracks:
         raise SystemExit(f"make_data: no music in {MUSIC}: apt-get install wesnoth-1.16-music")
-    every = [(t, s) for t in tracks for s in range(START, int(sf.info(t).duration) - SECONDS + 1, STEP)]
+    lengths = {t: int(sf.info(t).duration) for t in tracks}
+    for step in (STEP, 10, 5):
+        every = [(t, s) for t in tracks for s in range(START, lengths[t] - SECONDS + 1, step)]
+        if len(every) >= n:
+            break
     if n > len(every):
         raise SystemExit(f"make_data: {n} distinct clips asked, {len(every)} excerpts in {MUSIC}")
     return [every[i * len(every) // n] for i in range(n)]

@@ -1,5 +1,5 @@
 """Run every benchmark: make the data, then bench_batch, bench_features, bench_jpeg,
-bench_speech, bench_decode, bench_long, bench_frames, bench_server and bench_tf.
+bench_speech, bench_decode, bench_long, bench_frames, bench_server, bench_tf and bench_dataset.
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -15,6 +15,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_batch  # noqa: E402
+import bench_dataset  # noqa: E402
 import bench_decode  # noqa: E402
 import bench_features  # noqa: E402
 import bench_frames  # noqa: E402
@@ -52,6 +53,7 @@ def main() -> dict:
         "frames": bench_frames.main(),
         "server": bench_server.main(),
         "tf": bench_tf.main(),
+        "dataset": bench_dataset.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")
