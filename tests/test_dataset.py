@@ -186,3 +186,39 @@ def test_dask_local_cluster_gives_the_local_output(tmp_path):
     assert manifest(tmp_path / "dask") == manifest(tmp_path / "local")
     for shard in sorted((tmp_path / "local").glob("shard-*.parquet")):
         assert pq.read_table(shard).equals(pq.read_table(tmp_path / "dask" / shard.name))
+
+
+def test_parquet_shards_load_in_pandas_and_hugging_face_datasets(tmp_path):
+    import datasets
+    import pandas as pd
+
+    root = audio_tree(tmp_path / "in")
+    spectrust.extract_features(root, tmp_path / "out", shard_size=4, dtype="float16", **PARAMS)
+    files = sorted(str(p) for p in (tmp_path / "out").glob("shard-*.parquet"))
+    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    ds = datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=str(tmp_path / "hf"))
+    assert len(frame) == len(ds) == 10 and list(ds.features) == ["path", "sample_rate", "duration", "shape", "features"]
+    for k in (0, 9):
+        mel = expected(root, frame["path"][k], **PARAMS).astype(np.float16)
+        np.testing.assert_array_equal(np.asarray(frame["features"][k]).reshape(frame["shape"][k]), mel)
+        row = ds.with_format("numpy")[k]
+        assert row["path"] == frame["path"][k]
+        np.testing.assert_array_equal(row["features"].reshape(row["shape"]), mel)
+
+
+def test_an_fsspec_url_as_output(tmp_path):
+    # An object store's code path (whole objects, no rename), on fsspec's in-memory store.
+    import fsspec
+
+    root = audio_tree(tmp_path / "in")
+    summary = spectrust.extract_features(root, "memory://bucket/feats", shard_size=4, **PARAMS)
+    assert (summary["written"], summary["failed"]) == (10, 1)
+    fs = fsspec.filesystem("memory")
+    names = sorted(p.rsplit("/", 1)[-1] for p in fs.ls("/bucket/feats", detail=False))
+    assert names == ["manifest.d", "manifest.jsonl", *[f"shard-0000{k}.parquet" for k in range(3)], "spectrust.json"]
+    with fs.open("/bucket/feats/shard-00001.parquet", "rb") as f:
+        table = pq.read_table(f)
+    local = spectrust.extract_features(root, tmp_path / "out", shard_size=4, **PARAMS)
+    assert local["written"] == 10 and table.equals(pq.read_table(tmp_path / "out" / "shard-00001.parquet"))
+    again = spectrust.extract_features(root, "memory://bucket/feats", shard_size=4, **PARAMS)
+    assert again["skipped"] == 11

@@ -178,7 +178,9 @@ def extract_features(
     else:
         from distributed import as_completed
 
-        futures = [client.submit(run_shard, job, k, pure=False) for k in todo]
+        # The job (with every input's path) goes to each worker once, not with every task.
+        shared = client.scatter(job, broadcast=True)
+        futures = [client.submit(run_shard, shared, k, pure=False) for k in todo]
         for future in as_completed(futures):
             finished(future.result())
     store.write_manifest(job.n_shards)
