@@ -7,7 +7,7 @@
    sample blocks paced in real time over ``WS /ws/live``; a column's latency is the time from
    sending the block that completes its frame to receiving the column.
 
-Run: python3 benches/bench_server.py (needs spectrust[server]). Prints the figures and saves
+Run: python3 benches/bench_server.py (needs the server extra: pip install ".[server]"). Prints the figures and saves
 them to benches/out/server.json.
 """
 

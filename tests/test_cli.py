@@ -63,7 +63,7 @@ def test_bad_usage_exits_2_without_traceback(tmp_path):
         ["batch", tmp_path / "nope", tmp_path / "out"],
         ["batch", tmp_path, tmp_path / "out", "--format", "gif"],
         ["batch", tmp_path, tmp_path / "out", "--width", "0"],
-        ["batch", tmp_path, tmp_path / "out", "--fmin", "30000"],
+        ["batch", tmp_path, tmp_path / "out", "--fmin", "300000"],
         [],
     ):
         p = run(*args)

@@ -34,6 +34,7 @@ def mel_db(y, sr):
 def test_compressed_formats_match_ffmpeg(name):
     path = EXAMPLES / name
     y, sr = spectrust.load(path, mono=False)
+    y = np.atleast_2d(y)  # (channels, n), mono files too
     ref, ref_sr = pyav_decode(path)
     delay = COMPRESSED[name]
     assert sr == ref_sr == 44100 and y.dtype == np.float32 and y.shape[0] == ref.shape[0] == 2
@@ -60,6 +61,7 @@ def test_loud_lossy_audio_is_not_clipped(tmp_path, name):
     else:  # (FFmpeg's own Vorbis encoder is experimental; libsndfile's is libvorbis.)
         sf.write(path, square, 44100, format="OGG", subtype="VORBIS")
     y, _ = spectrust.load(path, mono=False)
+    y = np.atleast_2d(y)  # (channels, n), mono files too
     ref, _ = pyav_decode(path)
     assert np.abs(ref).max() > 1.05 and y.shape == ref.shape
     np.testing.assert_allclose(y, ref, atol=1e-4)
@@ -68,6 +70,7 @@ def test_loud_lossy_audio_is_not_clipped(tmp_path, name):
 @pytest.mark.parametrize("name", ["music.mp3", "music.ogg", "music.flac", "bell.oga", "complete.oga"])
 def test_formats_libsndfile_reads_match_soundfile(name):
     y, sr = spectrust.load(EXAMPLES / name, mono=False)
+    y = np.atleast_2d(y)  # (channels, n), mono files too
     ref, ref_sr = sf.read(EXAMPLES / name, dtype="float32", always_2d=True)
     assert sr == ref_sr and y.shape == ref.T.shape
     np.testing.assert_allclose(y, ref.T, atol=1e-4)
@@ -177,6 +180,7 @@ def test_many_channels_and_extensible_wav(tmp_path):
     sf.write(path, y, 16000, subtype="PCM_24")  # 6 channels: WAVE_FORMAT_EXTENSIBLE
     assert sf.info(path).channels == 6
     multi, sr = spectrust.load(path, mono=False)
+    multi = np.atleast_2d(multi)  # (channels, n), mono files too
     assert multi.shape == (6, 8000) and sr == 16000
     np.testing.assert_allclose(multi, sf.read(path, dtype="float32")[0].T, atol=1e-7)
     np.testing.assert_allclose(spectrust.load(path)[0], multi.mean(axis=0), atol=1e-6)
@@ -280,6 +284,7 @@ DATA = Path(__file__).parent / "data"
 def test_browser_and_apple_formats_match_ffmpeg(tmp_path, name, container, rate, channels):
     path = DATA / name
     y, sr = spectrust.load(path, mono=False)
+    y = np.atleast_2d(y)  # (channels, n), mono files too
     ref, ref_sr = pyav_decode(path)
     assert sr == ref_sr == rate and y.shape[0] == ref.shape[0] == channels
     # Gapless: the Opus pre-skip is dropped as FFmpeg drops it (same start, same length in

@@ -11,7 +11,7 @@ Arrays (librosa-compatible)::
     S = spectrust.melspectrogram(y=y, sr=sr)
     S_db = spectrust.power_to_db(S, ref=np.max)
 
-TensorFlow (``pip install spectrust[tensorflow]``; imported only when called)::
+TensorFlow (the ``tensorflow`` extra, i.e. tensorflow-cpu; imported only when called)::
 
     ds = spectrust.tf_dataset(paths, labels, feature="log_mel", duration=5.0, sr=16000)
     model.fit(ds, epochs=10)
@@ -42,6 +42,16 @@ from .features import load, mel_filters, melspectrogram, melspectrogram_batch, p
 from .mfcc import mfcc, mfcc_batch
 from .tfdata import tf_dataset
 from .whisper import log_mel_spectrogram, whisper_features
+
+
+def __getattr__(name: str):
+    # spectrust.server (FastAPI) is imported when first used, not by `import spectrust`.
+    if name == "server":
+        import importlib
+
+        return importlib.import_module(".server", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 try:
     __version__ = version("spectrust")

@@ -285,7 +285,10 @@ def _features(args: argparse.Namespace) -> int:
         if args.format == "parquet":
             import pyarrow  # noqa: F401
     except ImportError as e:
-        print(f"spectrust: error: spectrust features needs: pip install 'spectrust[dataset]' ({e})", file=sys.stderr)
+        print(
+            f"spectrust: error: spectrust features needs: pip install pyarrow fsspec (the dataset extra) ({e})",
+            file=sys.stderr,
+        )
         return 2
     from .dataset import extract_features
 
@@ -335,7 +338,8 @@ def _add_serve(sub) -> None:
         "serve",
         help="run the upload API and the live spectrogram page",
         description="Runs the upload API (POST /api/audio/generate-spectrogram) and the live spectrogram page "
-        "(GET /, WS /ws/live) with uvicorn. Needs pip install 'spectrust[server]'.",
+        "(GET /, WS /ws/live) with uvicorn. Needs FastAPI, uvicorn, python-multipart and websockets "
+        "(the server extra).",
     )
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -351,7 +355,8 @@ def _serve(args: argparse.Namespace) -> int:
         from .server import ServerSettings, run
     except ImportError as e:
         print(
-            f"spectrust: error: spectrust serve needs the server extra: pip install 'spectrust[server]' ({e})",
+            "spectrust: error: spectrust serve needs the server extra: "
+            f"pip install fastapi uvicorn python-multipart websockets ({e})",
             file=sys.stderr,
         )
         return 2

@@ -94,7 +94,10 @@ def load(
         duration=opt_float(duration),
         max_duration=opt_float(max_duration),
     )
-    return (y, sr_out) if mono else (y.T, sr_out)
+    if mono:
+        return y, sr_out
+    # (channels, n) as librosa's; a mono file gives (n,), as librosa's (soundfile's) does.
+    return (y[:, 0] if y.shape[1] == 1 else y.T), sr_out
 
 
 def resample(
@@ -249,6 +252,9 @@ def melspectrogram(
     import numpy as np
 
     if S is not None:
+        S = np.asarray(S)
+        if n_fft // 2 + 1 != S.shape[-2]:  # as librosa's _spectrogram: S's own FFT length
+            n_fft = 2 * (S.shape[-2] - 1)
         basis = mel_filters(sr=sr, n_fft=n_fft, **kwargs)
         return np.einsum("...ft,mf->...mt", np.asarray(S), basis, optimize=True)
     params = mel_args(

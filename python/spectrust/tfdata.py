@@ -98,7 +98,7 @@ def tf_dataset(
         A bad ``feature``, ``duration``, ``batch_size``, ``on_error`` or number of labels,
         or parameters the feature does not take.
     ModuleNotFoundError
-        TensorFlow is not installed (``pip install spectrust[tensorflow]``).
+        TensorFlow is not installed (``pip install tensorflow-cpu``: the ``tensorflow`` extra).
     """
     import numpy as np
     import tensorflow as tf

@@ -13,15 +13,28 @@ pub fn power_to_db<T: Float>(s: &mut [T], ref_value: f64, amin: f64, top_db: Opt
     }
     let ten = T::from(10.0).unwrap();
     let amin_t = T::from(amin).unwrap();
-    let offset = T::from(10.0 * amin.max(ref_value.abs()).log10()).unwrap();
+    // numpy's maximum(amin, ref) is NaN for a NaN reference (ref=np.max of S holding NaN).
+    let reference = if ref_value.is_nan() { f64::NAN } else { amin.max(ref_value.abs()) };
+    let offset = T::from(10.0 * reference.log10()).unwrap();
+    // NaN propagates as numpy's maximum propagates it: a NaN bin stays NaN, and with top_db the
+    // maximum is NaN, so every bin is (librosa's power_to_db).
     let mut max = T::neg_infinity();
+    let mut nan = false;
     for x in s.iter_mut() {
+        if x.is_nan() {
+            nan = true;
+            continue;
+        }
         *x = ten * amin_t.max(*x).log10() - offset;
         max = max.max(*x);
     }
     if let Some(t) = top_db {
-        let floor = max - T::from(t).unwrap();
-        s.iter_mut().for_each(|x| *x = x.max(floor));
+        if nan {
+            s.iter_mut().for_each(|x| *x = T::nan());
+        } else {
+            let floor = max - T::from(t).unwrap();
+            s.iter_mut().for_each(|x| *x = x.max(floor));
+        }
     }
     Ok(())
 }

@@ -40,6 +40,9 @@ const STREAM_ABOVE_SECONDS: u64 = 300;
 /// have their frames averaged in groups (see [`ColumnPool`](super::long_file::ColumnPool)).
 const MIN_IMAGE_COLUMNS: usize = 8192;
 
+/// The rate parameters are checked at when files keep their own: the highest common one (Hz).
+const CHECK_RATE: u32 = 384_000;
+
 /// A file's spectrogram and the signal it was computed from (mono, at the analysis rate,
 /// padded or cut to the pipeline's `duration` if it has one).
 #[derive(Debug, Clone)]
@@ -80,9 +83,20 @@ impl Pipeline {
             params.mel.fmin = LOG_FMIN;
         }
         let p = Pipeline { params, sr, read, scale, planned: Mutex::new(HashMap::new()) };
-        // Check the parameters once, up front.
-        p.planned(sr.unwrap_or(22050))?;
+        // Check the parameters once, up front: at `sr`, or when each file keeps its own rate at
+        // the highest rate a file may have, so that only what depends on a file's rate (`fmin`
+        // or `fmax` past its Nyquist frequency) is left to be that file's error.
+        p.planned(sr.unwrap_or(CHECK_RATE))?;
         Ok(p)
+    }
+
+    /// [`Self::planned`] for `input`'s signal at `sr` Hz: a parameter that does not fit that
+    /// rate is the input's error, naming it.
+    fn planned_for(&self, input: &Path, sr: u32) -> Result<Arc<MelSpectrogram>> {
+        self.planned(sr).map_err(|e| match e {
+            Error::Parameter(m) => Error::Parameter(format!("{}: {m} (its sample rate is {sr} Hz)", input.display())),
+            other => other,
+        })
     }
 
     fn planned(&self, sr: u32) -> Result<Arc<MelSpectrogram>> {
@@ -119,7 +133,8 @@ impl Pipeline {
     /// length.
     pub fn mel_file(&self, input: &Input) -> Result<Analysed> {
         let (y, sr) = self.load_mono(input)?;
-        Ok(Analysed { spectrogram: self.planned(sr)?.compute(&y, false)?, sample_rate: sr, samples: y.len() })
+        let spectrogram = self.planned_for(input.name(), sr)?.compute(&y, false)?;
+        Ok(Analysed { spectrogram, sample_rate: sr, samples: y.len() })
     }
 
     /// The spectrogram of `input` to draw `width` pixels wide (the whole spectrogram, or for a
@@ -127,7 +142,7 @@ impl Pipeline {
     pub fn image_spectrogram(&self, input: &Input, width: u32) -> Result<(Matrix, Format)> {
         let mut reader = AudioReader::open_input(input, &self.read)?;
         let (rate, format) = (reader.sample_rate(), reader.format());
-        let spectrogram = self.planned(self.sr.unwrap_or(rate))?;
+        let spectrogram = self.planned_for(input.name(), self.sr.unwrap_or(rate))?;
         let long = reader.expected_frames().is_none_or(|n| n > STREAM_ABOVE_SECONDS * u64::from(rate));
         if long {
             let columns = MIN_IMAGE_COLUMNS.max(4 * width as usize);
@@ -189,7 +204,7 @@ impl Pipeline {
             "frame_duration {frame_duration} s is shorter than one hop ({} s)",
             hop / f64::from(sr)
         );
-        let spec = self.planned(sr)?.compute(&y, false)?;
+        let spec = self.planned_for(input.name(), sr)?.compute(&y, false)?;
         let reference = spec.data.iter().cloned().fold(0.0f32, f32::max);
         let duration = y.len() as f64 / f64::from(sr);
         let count = (duration / frame_duration - 1e-9).ceil().max(1.0) as usize;

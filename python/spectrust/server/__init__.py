@@ -1,6 +1,6 @@
 """``spectrust serve``: an upload API for web back ends and a live in-browser spectrogram.
 
-Needs the ``server`` extra (``pip install spectrust[server]``: FastAPI, uvicorn,
+Needs the ``server`` extra (``pip install ".[server]"`` from a checkout: FastAPI, uvicorn,
 python-multipart, websockets)::
 
     from spectrust.server import create_app, ServerSettings

@@ -34,6 +34,10 @@ impl Window {
     /// The `len` periodic window values (computed in f64, stored as f32 like librosa).
     pub fn values(&self, len: usize) -> Result<Vec<f32>> {
         let cosine = |a: &[f64]| -> Vec<f32> {
+            if len == 1 {
+                // scipy's windows of one sample are [1.] whatever the name (`_len_guards`).
+                return vec![1.0];
+            }
             (0..len)
                 .map(|n| {
                     let x = 2.0 * std::f64::consts::PI * n as f64 / len as f64;
@@ -117,6 +121,13 @@ mod tests {
         assert_eq!(got(PadMode::Symmetric), vec![3., 3., 2., 1., 1., 2., 3., 3., 2., 1., 1.]);
         assert_eq!(got(PadMode::Edge), vec![1., 1., 1., 1., 1., 2., 3., 3., 3., 3., 3.]);
         assert_eq!(got(PadMode::Constant), vec![0., 0., 0., 0., 1., 2., 3., 0., 0., 0., 0.]);
+    }
+
+    #[test]
+    fn a_window_of_one_sample_is_one_as_scipys() {
+        for w in [Window::Hann, Window::Hamming, Window::Blackman, Window::Boxcar] {
+            assert_eq!(w.values(1).unwrap(), vec![1.0]);
+        }
     }
 
     #[test]

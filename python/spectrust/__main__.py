@@ -1,0 +1,7 @@
+"""``python -m spectrust``: the ``spectrust`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

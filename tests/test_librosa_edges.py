@@ -1,0 +1,67 @@
+"""Regression tests of the places where spectrust and librosa 0.11 parted (issue 13), each
+compared with librosa itself."""
+
+import subprocess
+import sys
+import warnings
+
+import librosa
+import numpy as np
+import pytest
+import spectrust
+from conftest import EXAMPLES
+
+
+@pytest.mark.parametrize("window", ["hann", "hamming", "blackman", "boxcar"])
+def test_a_window_of_one_sample_is_scipys(window):
+    y = np.random.default_rng(0).standard_normal(4000).astype(np.float32)
+    kw = dict(sr=16000, n_fft=16, win_length=1, hop_length=8, window=window, n_mels=4, htk=True, norm=None)
+    ours = spectrust.melspectrogram(y=y, **kw)
+    ref = librosa.feature.melspectrogram(y=y, **kw)
+    assert ours.max() > 0
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6)
+
+
+def test_melspectrogram_of_s_takes_its_fft_length_from_s():
+    y, sr = spectrust.load(EXAMPLES / "music_mono22k_s16.wav")
+    S = np.abs(librosa.stft(y, n_fft=1024)) ** 2
+    ours = spectrust.melspectrogram(S=S, sr=sr)
+    ref = librosa.feature.melspectrogram(S=S, sr=sr)
+    assert ours.shape == ref.shape == (128, S.shape[1])
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-8 * ref.max())
+
+
+@pytest.mark.parametrize("top_db", [80.0, None])
+@pytest.mark.parametrize("ref", [1.0, np.max])
+def test_power_to_db_propagates_nan_as_librosa(top_db, ref):
+    S = np.array([[1, np.nan], [0.1, 0.01]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = librosa.power_to_db(S, ref=ref, top_db=top_db)
+    got = spectrust.power_to_db(S, ref=ref, top_db=top_db)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got[~np.isnan(got)], expected[~np.isnan(expected)], rtol=1e-6)
+    assert np.isnan(got).sum() in (1, 4)
+
+
+def test_python_dash_m_spectrust_and_spectrust_server_after_import():
+    p = subprocess.run([sys.executable, "-m", "spectrust", "--version"], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith("spectrust ")
+    code = "import sys, spectrust; assert 'fastapi' not in sys.modules; print(spectrust.server.create_app.__name__)"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.strip() == "create_app", p.stderr
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        spectrust.nonexistent  # noqa: B018
+
+
+def test_fmin_is_checked_against_each_files_own_rate(tmp_path):
+    spect = spectrust.Spectrogram(fmin=15000)  # fine for 44.1 kHz files, not for 22.05 kHz ones
+    assert spect.generate(EXAMPLES / "music_stereo44k_s16.wav", tmp_path / "a.png").ok
+    low = EXAMPLES / "music_mono22k_s16.wav"
+    result = spect.generate(low, tmp_path / "b.png")
+    assert isinstance(result.exception, spectrust.ParameterError) and not (tmp_path / "b.png").exists()
+    assert result.error == f"{low}: need 0 <= fmin < fmax, got fmin=15000 fmax=11025 (its sample rate is 22050 Hz)"
+    out = spectrust.melspectrogram_batch([EXAMPLES / "music.flac", low], fmin=15000, on_error="none")
+    assert out[0] is not None and out[1] is None
+    with pytest.raises(spectrust.ParameterError, match="fmin"):
+        spectrust.Spectrogram(fmin=300000)  # past any file's Nyquist frequency: refused at once
