@@ -238,3 +238,31 @@ def test_a_killed_batch_resumes_with_skip_existing_and_leaves_no_temporary_files
     assert not stale.exists() and live.exists()
     live.unlink()
     assert [p.name for p in out.rglob(".*")] == []
+
+
+def test_with_json_every_failure_prints_a_json_line_usage_errors_included(tmp_path):
+    cases = [
+        (["render", "--json", "--bogus", EXAMPLES / "music.mp3", tmp_path / "a.png"], 2, "unrecognized arguments"),
+        (["render", "--json", "--width", "-5", EXAMPLES / "music.mp3", tmp_path / "a.png"], 2, "width"),
+        (["render", "--json", EXAMPLES / "music.mp3", tmp_path / "a.txt"], 2, "a.txt"),
+        (["render", "--json", tmp_path / "missing.mp3", tmp_path / "a.png"], 1, "missing.mp3"),
+        (["features", "--json", tmp_path / "nowhere", tmp_path / "out"], 1, "nowhere"),
+    ]
+    for args, status, named in cases:
+        p = run(*args)
+        assert p.returncode == status, (args, p.stderr)
+        last = json.loads(p.stdout.splitlines()[-1])  # the README's helper reads this line
+        assert last["ok"] is False and named in last["error"], (args, last)
+        assert "Traceback" not in p.stderr
+
+
+def test_serve_answers_a_bad_or_busy_port_with_one_line(tmp_path):
+    import socket
+
+    p = run("serve", "--port", 99999)
+    assert p.returncode == 2 and p.stderr == "spectrust: error: --port must be 0 to 65535, got 99999\n"
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        p = run("serve", "--port", port)
+    assert p.returncode == 1 and p.stderr.startswith(f"spectrust: error: cannot listen on 127.0.0.1:{port}: ")
+    assert p.stderr.count("\n") == 1

@@ -65,3 +65,16 @@ def test_fmin_is_checked_against_each_files_own_rate(tmp_path):
     assert out[0] is not None and out[1] is None
     with pytest.raises(spectrust.ParameterError, match="fmin"):
         spectrust.Spectrogram(fmin=300000)  # past any file's Nyquist frequency: refused at once
+
+
+@pytest.mark.parametrize("n", [0, 100])
+def test_signals_shorter_than_n_fft_give_librosas_shape_and_warning(n):
+    y = np.zeros(n, np.float32)
+    with pytest.warns(UserWarning, match=f"n_fft=2048 is too large for input signal of length={n}"):
+        ours = spectrust.melspectrogram(y=y, sr=22050)
+    with pytest.warns(UserWarning, match="too large"):
+        ref = librosa.feature.melspectrogram(y=y, sr=22050)
+    assert ours.shape == ref.shape == (128, 1)
+    np.testing.assert_array_equal(ours, ref)
+    with pytest.warns(UserWarning, match="too large"):
+        assert spectrust.melspectrogram(y=np.zeros((2, 3, n), np.float32), sr=22050).shape == (2, 3, 128, 1)

@@ -81,7 +81,7 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spectrust",
         formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps --version's lines
         description="Audio files to spectrogram images, fast. "
@@ -351,6 +351,14 @@ def _add_serve(sub) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ParameterError(f"--port must be 0 to 65535, got {args.port}")
+    import socket
+
+    try:  # one line, not uvicorn's traceback, when the address cannot be had
+        socket.create_server((args.host, args.port)).close()
+    except OSError as e:
+        return _failure(False, f"cannot listen on {args.host}:{args.port}: {e.strerror or e}", 1)
     try:
         from .server import ServerSettings, run
     except ImportError as e:
@@ -377,21 +385,42 @@ def _with_shorthand(argv: Sequence[str]) -> list:
     return argv
 
 
+class _UsageError(Exception):
+    """A command line argparse refuses (its message; the usage is already on stderr)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+def _failure(json_output: bool, error: str, status: int) -> int:
+    """Reports a failure of the whole command: one line on stderr, and with ``--json`` one
+    JSON line on stdout too (so that a caller reading the last line always finds one)."""
+    print(f"spectrust: error: {error}", file=sys.stderr)
+    if json_output:
+        print(json.dumps({"ok": False, "error": error, "status": status}), flush=True)
+    return status
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``spectrust`` command; returns the exit status."""
-    args = _parser().parse_args(_with_shorthand(sys.argv[1:] if argv is None else argv))
+    argv = _with_shorthand(sys.argv[1:] if argv is None else argv)
+    json_output = "--json" in argv
+    try:
+        args = _parser().parse_args(argv)
+    except _UsageError as e:
+        return _failure(json_output, str(e), 2)
     try:
         commands = {"serve": _serve, "render": _render, "batch": _batch, "features": _features}
         return commands[args.command](args)
-    except (ParameterError, TypeError) as e:
-        print(f"spectrust: error: {e}", file=sys.stderr)
-        return 2
+    except (ParameterError, TypeError, ValueError) as e:
+        if isinstance(e, SpectrustError) and not isinstance(e, ParameterError):
+            return _failure(json_output, str(e), 1)  # a DecodeError is also a ValueError
+        return _failure(json_output, str(e), 2)
     except (SpectrustError, OSError) as e:
-        print(f"spectrust: error: {e}", file=sys.stderr)
-        return 1
-    except ValueError as e:
-        print(f"spectrust: error: {e}", file=sys.stderr)
-        return 2
+        return _failure(json_output, str(e), 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

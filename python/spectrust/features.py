@@ -7,6 +7,8 @@ is imported on first use, so that the image API and the command line start fast.
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
@@ -264,7 +266,10 @@ def melspectrogram(
     if y is None:
         raise ParameterError("melspectrogram needs y= (audio) or S= (a spectrogram)")
     y = _valid_audio(y)
-    rows = np.ascontiguousarray(y.reshape(-1, y.shape[-1]), dtype=np.float32)
+    if center and n_fft > y.shape[-1]:  # librosa's stft warns so (and pads)
+        warnings.warn(f"n_fft={n_fft} is too large for input signal of length={y.shape[-1]}", stacklevel=2)
+    # (rows, n) even for n = 0, where reshape(-1, 0) is ambiguous.
+    rows = np.ascontiguousarray(y.reshape(math.prod(y.shape[:-1]), y.shape[-1]), dtype=np.float32)
     out = _core.melspectrogram(rows, sr=float(sr), params=params, workers=opt_int(workers))
     return out.reshape(y.shape[:-1] + out.shape[1:])
 
