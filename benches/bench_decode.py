@@ -2,7 +2,7 @@
 
 Each decoder reads the whole file to float32 samples (all channels, native rate), warmed up
 once, best of 5, in one process. Inputs: the 15 s (10 s for s24/f32, 5 s for u8) clips of
-../shared/audio. Figures are seconds of audio decoded per second of wall time ("x real time",
+the repository's examples/. Figures are seconds of audio decoded per second of wall time ("x real time",
 higher is better) and spectrust's speed-up over each.
 
 Run: python3 benches/bench_decode.py
@@ -13,7 +13,7 @@ import numpy as np
 import soundfile as sf
 import spectrust
 from benchutil import best_of, wait_idle
-from make_data import SHARED
+from make_data import EXAMPLES
 
 FILES = [
     "music_mono22k_s16.wav",
@@ -50,7 +50,7 @@ def main() -> dict:
     print("decode: seconds of audio per second (x real time), best of 5")
     print(f"  {'file':26s} {'spectrust':>10s} {'soundfile':>10s} {'PyAV':>10s}   vs sf   vs av")
     for name in FILES:
-        path = SHARED / name
+        path = EXAMPLES / name
         y, sr = spectrust.load(path, mono=False)
         seconds = y.shape[-1] / sr
         row = {}

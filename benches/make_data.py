@@ -16,17 +16,29 @@ so running it again is cheap.
 - benches/data/music48k_opus/clip_000.opus ... and benches/data/music48k_webm/clip_000.webm ...:
   the same excerpts as browsers record them, Opus (libopus, 96 kb/s, 48 kHz stereo) in Ogg and
   in WebM.
-- benches/data/hour_stereo44k_s16.wav: ../shared/audio/music_stereo44k_s16.wav (15 s, 44.1 kHz
+- benches/data/hour_stereo44k_s16.wav: examples/music_stereo44k_s16.wav (15 s, 44.1 kHz
   stereo) repeated 240 times, 635 MB.
+
+The music comes from Wesnoth's soundtrack by default; any folder of audio (searched
+recursively; tracks of at least 20 s in a format libsndfile reads: Ogg, FLAC, WAV, MP3) can
+replace it: ``python3 benches/make_data.py --source DIR`` (or ``run_all.py --source DIR``, or
+the environment variable ``SPECTRUST_BENCH_SOURCE=DIR`` for a single benchmark). Clips made
+from another source are made again (benches/data/source.txt records it).
+
+Run: python3 benches/make_data.py [--source DIR]
 """
 
+import os
+import shutil
 import wave
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "audio"
+#: The repository's examples/: real clips under a free licence (examples/LICENSE.md).
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 #: A single real clip, for the benchmarks that time one file (frames, stages).
-SOURCE = SHARED / "music_mono22k_s16.wav"
-MUSIC = Path("/usr/share/games/wesnoth/1.16/data/core/music")
+SOURCE = EXAMPLES / "music_mono22k_s16.wav"
+#: Where the clips are cut from (``--source`` / ``SPECTRUST_BENCH_SOURCE``).
+MUSIC = Path(os.environ.get("SPECTRUST_BENCH_SOURCE", "/usr/share/games/wesnoth/1.16/data/core/music"))
 DATA = Path(__file__).resolve().parent / "data"
 CLIPS = DATA / "music22k"
 N_CLIPS = 100
@@ -36,7 +48,7 @@ HOUR = DATA / "hour_stereo44k_s16.wav"
 
 def make_hour() -> Path:
     """One hour of 44.1 kHz stereo 16-bit WAV (the 15 s stereo clip, 240 times)."""
-    with wave.open(str(SHARED / "music_stereo44k_s16.wav")) as src:
+    with wave.open(str(EXAMPLES / "music_stereo44k_s16.wav")) as src:
         params, frames = src.getparams(), src.readframes(src.getnframes())
     size = 44 + 240 * len(frames)
     if not (HOUR.is_file() and HOUR.stat().st_size == size):
@@ -60,10 +72,15 @@ def excerpts(n: int = N_CLIPS) -> list:
     distinct)."""
     import soundfile as sf
 
-    tracks = sorted(MUSIC.glob("*.ogg"))
+    lengths = {}
+    for track in sorted(p for p in MUSIC.rglob("*") if p.is_file()):
+        try:
+            lengths[track] = int(sf.info(track).duration)
+        except (RuntimeError, sf.LibsndfileError):  # not audio libsndfile reads
+            continue
+    tracks = [t for t, seconds in lengths.items() if seconds >= SECONDS + START]
     if not tracks:
-        raise SystemExit(f"make_data: no music in {MUSIC}: apt-get install wesnoth-1.16-music")
-    lengths = {t: int(sf.info(t).duration) for t in tracks}
+        raise SystemExit(f"make_data: no music in {MUSIC}: apt-get install wesnoth-1.16-music, or give --source DIR")
     for step in (STEP, 10, 5):
         every = [(t, s) for t in tracks for s in range(START, lengths[t] - SECONDS + 1, step)]
         if len(every) >= n:
@@ -88,6 +105,7 @@ def compressed_clips(kind: str, n: int = N_CLIPS) -> list:
     at the tracks' rate, but "wav", 16 kHz mono PCM as speech models take), made if missing."""
     import subprocess
 
+    check_source()
     codec, name = CODECS[kind]
     folder = DATA / (name if n == N_CLIPS else f"{name}_{n}")
     paths = [folder / f"clip_{i:03d}.{kind}" for i in range(n)]
@@ -118,7 +136,38 @@ def compressed_clips(kind: str, n: int = N_CLIPS) -> list:
     return paths
 
 
+def check_source() -> None:
+    """Makes the clips again if they were cut from another source."""
+    stamp = DATA / "source.txt"
+    if stamp.is_file() and stamp.read_text() != str(MUSIC.resolve()):
+        for folder in DATA.iterdir():
+            if folder.is_dir():
+                shutil.rmtree(folder)
+        print(f"make_data: the clips came from {stamp.read_text()}; making them from {MUSIC}")
+    DATA.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(str(MUSIC.resolve()))
+
+
+def use_source(folder) -> None:
+    """Cut the clips from ``folder`` (for this process and the benchmarks it runs)."""
+    global MUSIC
+    MUSIC = Path(folder)
+    os.environ["SPECTRUST_BENCH_SOURCE"] = str(MUSIC)
+
+
+def parse_source(argv=None) -> None:
+    """``--source DIR`` on the command line of a benchmark script."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="benchmark inputs")
+    parser.add_argument("--source", help="folder of music to cut the clips from (default: Wesnoth's soundtrack)")
+    args = parser.parse_args(argv)
+    if args.source:
+        use_source(args.source)
+
+
 def main() -> list:
+    check_source()
     size = 44 + SECONDS * RATE * 2
     todo = [(i, p) for i, p in enumerate(clip_paths()) if not (p.is_file() and p.stat().st_size == size)]
     if todo:
@@ -144,4 +193,5 @@ def main() -> list:
 
 
 if __name__ == "__main__":
+    parse_source()
     main()

@@ -41,6 +41,7 @@ def build_id() -> str:
 def main() -> dict:
     before = build_id()
     print(f"spectrust build: {before}")
+    make_data.parse_source()
     make_data.main()
     results = {
         "build": before,
