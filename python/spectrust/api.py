@@ -21,6 +21,18 @@ _DEFAULTS = {**IMAGE_OPTIONS, **{k: MEL_DEFAULTS[k] for k in IMAGE_MEL_OPTIONS}}
 class Result:
     """The outcome of turning one audio file into one image.
 
+    Made by :meth:`Spectrogram.generate` and :class:`Batchop`; its parameters are the
+    attributes below of the same names (``exception`` sets ``error`` to its message when
+    ``error`` is not given).
+
+    Parameters
+    ----------
+    input_file, output_file : str
+    error : str or None
+    exception : Exception or None
+    format : str or None
+    skipped : bool
+
     Attributes
     ----------
     input_file : str
@@ -189,6 +201,13 @@ class Spectrogram:
         ``path`` may also be the bytes of an audio file or a binary file object (read into
         memory and decoded there, see :func:`spectrust.load`); ``Result.input_file`` is then
         ``"<bytes>"`` or the file object's ``name``.
+
+        Parameters
+        ----------
+        path : str, os.PathLike, bytes, bytearray, memoryview or binary file object
+            The audio (any format :func:`spectrust.load` reads, found from the content).
+        outpath : str or os.PathLike
+            The image to write: ``.jpg``/``.jpeg`` (JPEG) or ``.png``.
 
         The format follows the suffix of ``outpath``: ``.jpg``/``.jpeg`` JPEG, ``.png`` PNG.
         The image is written to a temporary file beside ``outpath`` and renamed, so a failure

@@ -111,6 +111,16 @@ class Batchop:
         By default ``outpath/<uuid4>.jpg`` (unique even when inputs share names); with
         ``keep_names=True``, the input's path relative to the input folder with the image
         suffix. Override to choose other names.
+
+        Parameters
+        ----------
+        input_file : str or None
+            An input file (absolute, as :attr:`files` lists it); ``None`` for a random name.
+
+        Returns
+        -------
+        str
+            The image path.
         """
         if self._keep_names and input_file is not None:
             rel = Path(input_file).relative_to(self._root.resolve())

@@ -451,6 +451,25 @@ def mel_filters(
     Auditory Toolbox scale by default, HTK's with ``htk=True``), normalised by Slaney's
     constant-area rule ``2 / (f[i+2] - f[i])`` (``norm="slaney"``), a p-norm, or not at all.
 
+    Parameters
+    ----------
+    sr : float > 0
+        Sample rate of the audio in Hz.
+    n_fft : int > 0
+        FFT length in samples: the filters cover its ``1 + n_fft // 2`` bins.
+    n_mels : int > 0
+        Number of mel bands (default 128).
+    fmin : float >= 0
+        Lowest frequency in Hz (default 0).
+    fmax : float or None
+        Highest frequency in Hz (default ``None``: ``sr / 2``).
+    htk : bool
+        HTK's mel scale, ``2595 log10(1 + f / 700)`` (default ``False``: Slaney's, linear
+        below 1 kHz and logarithmic above).
+    norm : "slaney", float or None
+        ``"slaney"`` (default): divide each filter by its width in Hz (constant area); a
+        number ``p``: divide by its p-norm; ``None``: peaks at 1.
+
     Returns
     -------
     M : np.ndarray [shape=(n_mels, 1 + n_fft // 2), dtype=float32]
