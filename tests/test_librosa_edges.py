@@ -78,3 +78,26 @@ def test_signals_shorter_than_n_fft_give_librosas_shape_and_warning(n):
     np.testing.assert_array_equal(ours, ref)
     with pytest.warns(UserWarning, match="too large"):
         assert spectrust.melspectrogram(y=np.zeros((2, 3, n), np.float32), sr=22050).shape == (2, 3, 128, 1)
+
+
+def test_sizes_past_memory_are_parameter_errors_not_an_aborted_interpreter():
+    code = """
+import numpy as np, spectrust
+for kw in (dict(n_fft=2**34), dict(n_mels=2**40), dict(n_fft=2**25)):
+    try:
+        spectrust.melspectrogram(y=np.zeros(1000, np.float32), sr=22050, **kw)
+    except spectrust.ParameterError as e:
+        print(type(e).__name__, e)
+try:
+    spectrust.mel_filters(sr=22050, n_fft=2**34)
+except spectrust.ParameterError as e:
+    print(type(e).__name__, e)
+"""
+    # Under a 6 GB address-space limit, as the report had it.
+    p = subprocess.run(
+        ["bash", "-c", f"ulimit -v 6000000; {sys.executable} -c '{code}'"], capture_output=True, text=True
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    lines = p.stdout.splitlines()
+    assert len(lines) == 4 and all(line.startswith("ParameterError ") for line in lines), lines
+    assert "n_fft must be between 2 and 2**24" in lines[0] and "n_mels must be between 1 and 65536" in lines[1]

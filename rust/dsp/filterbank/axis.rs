@@ -136,7 +136,7 @@ impl FreqAxis {
 /// Checks `sr`, `n_fft` and `0 <= fmin < fmax <= sr / 2`; returns the FFT bin spacing and fmax.
 fn check_range(sr: f64, n_fft: usize, fmin: f64, fmax: Option<f64>) -> Result<(f64, f64)> {
     ensure_param!(sr > 0.0 && sr.is_finite(), "sr must be positive, got {sr}");
-    ensure_param!(n_fft >= 2, "n_fft must be at least 2, got {n_fft}");
+    crate::dsp::stft::check_n_fft(n_fft)?;
     let fmax = fmax.unwrap_or(sr / 2.0);
     ensure_param!(
         fmin >= 0.0 && fmin < fmax && fmax <= sr / 2.0,

@@ -72,12 +72,19 @@ pub struct MelParams {
     pub norm: MelNorm,
 }
 
+/// The most mel bands taken (a bound on memory: see [`crate::dsp::stft::MAX_N_FFT`]).
+pub const MAX_N_MELS: usize = 1 << 16;
+
 impl FilterBank {
     /// librosa's mel filterbank (`librosa.filters.mel`), `n_mels` x `1 + n_fft / 2`.
     pub fn mel(p: &MelParams) -> Result<Self> {
         ensure_param!(p.sr > 0.0 && p.sr.is_finite(), "sr must be positive, got {}", p.sr);
-        ensure_param!(p.n_mels >= 1, "n_mels must be positive, got {}", p.n_mels);
-        ensure_param!(p.n_fft >= 2, "n_fft must be at least 2, got {}", p.n_fft);
+        ensure_param!(
+            (1..=MAX_N_MELS).contains(&p.n_mels),
+            "n_mels must be between 1 and {MAX_N_MELS}, got {}",
+            p.n_mels
+        );
+        crate::dsp::stft::check_n_fft(p.n_fft)?;
         let fmax = p.fmax.unwrap_or(p.sr / 2.0);
         ensure_param!(
             p.fmin >= 0.0 && p.fmin < fmax && fmax.is_finite(),

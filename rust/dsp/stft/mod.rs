@@ -103,9 +103,20 @@ pub struct Scratch {
     power: Vec<f32>,
 }
 
+/// The largest FFT length taken (2^24 samples, 6.3 minutes at 44.1 kHz): longer ones would
+/// need more memory than a process can count on, and an allocation that fails aborts the
+/// process rather than raising.
+pub const MAX_N_FFT: usize = 1 << 24;
+
+/// `n_fft` between 2 and [`MAX_N_FFT`]: the one check of every stage that takes it.
+pub fn check_n_fft(n_fft: usize) -> Result<()> {
+    ensure_param!((2..=MAX_N_FFT).contains(&n_fft), "n_fft must be between 2 and 2**24 = {MAX_N_FFT}, got {n_fft}");
+    Ok(())
+}
+
 impl Stft {
     pub fn new(p: &StftParams) -> Result<Self> {
-        ensure_param!(p.n_fft >= 2, "n_fft must be at least 2, got {}", p.n_fft);
+        check_n_fft(p.n_fft)?;
         ensure_param!(p.hop_length >= 1, "hop_length must be positive, got {}", p.hop_length);
         ensure_param!(
             (1..=p.n_fft).contains(&p.win_length),
