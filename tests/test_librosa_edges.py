@@ -101,3 +101,20 @@ except spectrust.ParameterError as e:
     lines = p.stdout.splitlines()
     assert len(lines) == 4 and all(line.startswith("ParameterError ") for line in lines), lines
     assert "n_fft must be between 2 and 2**24" in lines[0] and "n_mels must be between 1 and 65536" in lines[1]
+
+
+@pytest.mark.parametrize("n", [300, 5000])
+def test_linear_ramp_padding_and_pad_mode_ignored_without_centring(n):
+    y = np.random.default_rng(1).standard_normal(n).astype(np.float32)
+    kw = dict(sr=8000, n_fft=512, hop_length=128, n_mels=20)
+    ours = spectrust.melspectrogram(y=y, pad_mode="linear_ramp", **kw)
+    ref = librosa.feature.melspectrogram(y=y, pad_mode="linear_ramp", **kw)
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6 * ref.max())
+    for mode in ("wrap", "mean", "anything") if n >= 512 else ():  # ignored when center=False
+        ours = spectrust.melspectrogram(y=y, center=False, pad_mode=mode, **kw)
+        ref = librosa.feature.melspectrogram(y=y, center=False, pad_mode=mode, **kw)
+        np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6 * ref.max())
+    with pytest.raises(spectrust.ParameterError, match="pad_mode"):
+        spectrust.melspectrogram(y=y, pad_mode="wrap", **kw)  # as librosa.stft refuses it
+    with pytest.raises(librosa.ParameterError):
+        librosa.feature.melspectrogram(y=y, pad_mode="wrap", **kw)

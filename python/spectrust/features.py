@@ -227,7 +227,9 @@ def melspectrogram(
     center : bool
         Centre frame ``t`` on sample ``t * hop_length`` (default ``True``).
     pad_mode : str
-        ``"constant"`` (zeros, default), ``"reflect"``, ``"edge"`` or ``"symmetric"``.
+        ``"constant"`` (zeros, default), ``"reflect"``, ``"edge"``, ``"symmetric"``,
+        ``"linear_ramp"`` or ``"empty"`` (padded with zeros): numpy's ``np.pad`` modes that
+        ``librosa.stft`` takes. Ignored when ``center`` is ``False``, as librosa ignores it.
     power : float > 0
         Exponent of the magnitude: 2 for power (default), 1 for energy.
     workers : int or None

@@ -119,7 +119,8 @@ impl MelArgs {
                 win_length,
                 window: self.window.window()?,
                 center: self.center,
-                pad_mode: PadMode::from_name(&self.pad_mode)?,
+                // librosa ignores pad_mode without centring.
+                pad_mode: if self.center { PadMode::from_name(&self.pad_mode)? } else { PadMode::Constant },
             },
             power: self.power,
             mel: MelParams {

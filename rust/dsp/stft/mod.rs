@@ -197,7 +197,7 @@ impl Stft {
             None => {
                 let start = self.start(t);
                 for (j, (f, &w)) in frame.iter_mut().zip(&self.window).enumerate() {
-                    *f = self.pad_mode.sample(y, start + j as isize) * w;
+                    *f = self.pad_mode.sample(y, start + j as isize, (self.n_fft / 2) as isize) * w;
                 }
             }
         }

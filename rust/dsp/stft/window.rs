@@ -68,25 +68,32 @@ pub enum PadMode {
     Reflect,
     Edge,
     Symmetric,
+    /// numpy's `linear_ramp` (to 0 at the outer end of the padding).
+    LinearRamp,
 }
 
 impl PadMode {
     pub fn from_name(name: &str) -> Result<Self> {
         Ok(match name {
-            "constant" => PadMode::Constant,
+            // numpy's "empty" leaves the padding undefined: zeros are one such padding.
+            "constant" | "empty" => PadMode::Constant,
             "reflect" => PadMode::Reflect,
             "edge" => PadMode::Edge,
             "symmetric" => PadMode::Symmetric,
+            "linear_ramp" => PadMode::LinearRamp,
             other => {
+                // librosa.stft refuses wrap, maximum, mean, median and minimum too.
                 return Err(Error::Parameter(format!(
-                    "unsupported pad_mode {other:?}; expected constant, reflect, edge or symmetric"
-                )))
+                    "unsupported pad_mode {other:?}; expected constant, edge, linear_ramp, reflect, symmetric or \
+                     empty (librosa.stft's)"
+                )));
             }
         })
     }
 
-    /// The sample at index `i` (which may be outside `0..y.len()`) of the extended signal.
-    pub(super) fn sample(self, y: &[f32], i: isize) -> f32 {
+    /// The sample at index `i` (which may be outside `0..y.len()`) of the signal extended by
+    /// `pad` samples on each side (`n_fft / 2`, as librosa pads its head and tail blocks).
+    pub(super) fn sample(self, y: &[f32], i: isize, pad: isize) -> f32 {
         let n = y.len() as isize;
         if (0..n).contains(&i) {
             return y[i as usize];
@@ -104,6 +111,15 @@ impl PadMode {
                 let j = i.rem_euclid(2 * n);
                 y[(if j >= n { 2 * n - 1 - j } else { j }) as usize]
             }
+            PadMode::LinearRamp => {
+                // np.linspace(0, edge, pad, endpoint=False) towards the signal on each side.
+                let (edge, distance) = if i < 0 { (y[0], -i) } else { (y[(n - 1) as usize], i - (n - 1)) };
+                if distance >= pad {
+                    0.0
+                } else {
+                    (f64::from(edge) * (pad - distance) as f64 / pad as f64) as f32
+                }
+            }
         }
     }
 }
@@ -115,12 +131,13 @@ mod tests {
     #[test]
     fn padding_matches_numpy() {
         let y = [1.0, 2.0, 3.0];
-        let got = |m: PadMode| (-4..7).map(|i| m.sample(&y, i)).collect::<Vec<_>>();
+        let got = |m: PadMode| (-4..7).map(|i| m.sample(&y, i, 4)).collect::<Vec<_>>();
         // np.pad([1,2,3], 4, mode=...)
         assert_eq!(got(PadMode::Reflect), vec![1., 2., 3., 2., 1., 2., 3., 2., 1., 2., 3.]);
         assert_eq!(got(PadMode::Symmetric), vec![3., 3., 2., 1., 1., 2., 3., 3., 2., 1., 1.]);
         assert_eq!(got(PadMode::Edge), vec![1., 1., 1., 1., 1., 2., 3., 3., 3., 3., 3.]);
         assert_eq!(got(PadMode::Constant), vec![0., 0., 0., 0., 1., 2., 3., 0., 0., 0., 0.]);
+        assert_eq!(got(PadMode::LinearRamp), vec![0., 0.25, 0.5, 0.75, 1., 2., 3., 2.25, 1.5, 0.75, 0.]);
     }
 
     #[test]
