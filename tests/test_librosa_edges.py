@@ -118,3 +118,22 @@ def test_linear_ramp_padding_and_pad_mode_ignored_without_centring(n):
         spectrust.melspectrogram(y=y, pad_mode="wrap", **kw)  # as librosa.stft refuses it
     with pytest.raises(librosa.ParameterError):
         librosa.feature.melspectrogram(y=y, pad_mode="wrap", **kw)
+
+
+@pytest.mark.parametrize("window", ["triang", "bartlett", "flattop", ("kaiser", 8.0), 8.0], ids=str)
+def test_any_window_librosa_takes(window):
+    import scipy.signal
+
+    y = np.random.default_rng(2).standard_normal(6000).astype(np.float32)
+    kw = dict(sr=16000, n_fft=512, win_length=400, hop_length=160, n_mels=40)
+    ours = spectrust.melspectrogram(y=y, window=window, **kw)
+    ref = librosa.feature.melspectrogram(y=y, window=window, **kw)
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6 * ref.max())
+    callable_ours = spectrust.melspectrogram(y=y, window=scipy.signal.windows.hann, **kw)
+    callable_ref = librosa.feature.melspectrogram(y=y, window=scipy.signal.windows.hann, **kw)
+    np.testing.assert_allclose(callable_ours, callable_ref, rtol=1e-4, atol=1e-6 * callable_ref.max())
+    for name in ("nonsense", "HANN", "hanning"):  # scipy's names only, as librosa
+        with pytest.raises(spectrust.ParameterError, match=f"window='{name}'"):
+            spectrust.melspectrogram(y=y, window=name, **kw)
+        with pytest.raises(ValueError):
+            librosa.feature.melspectrogram(y=y, window=name, **kw)

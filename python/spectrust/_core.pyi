@@ -18,6 +18,7 @@ __all__ = [
     "COLORMAPS",
     "IMAGE_FORMATS",
     "SCALES",
+    "WINDOWS",
     "Renderer",
     "StreamingSpectrogram",
     "build_info",
@@ -37,6 +38,7 @@ AUDIO_EXTENSIONS: tuple[str, ...]
 COLORMAPS: tuple[str, ...]
 IMAGE_FORMATS: tuple[str, ...]
 SCALES: tuple[str, ...]
+WINDOWS: tuple[str, ...]
 
 def load(
     path: _Input,

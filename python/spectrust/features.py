@@ -222,8 +222,12 @@ def melspectrogram(
         Samples between successive frames (default 512; ``None``: ``win_length // 4``).
     win_length : int <= n_fft or None
         Window length in samples (default ``n_fft``).
-    window : str or np.ndarray [shape=(win_length,)]
-        ``"hann"`` (default), ``"hamming"``, ``"blackman"``, ``"boxcar"``, or the values.
+    window : str, tuple, float, callable or np.ndarray [shape=(win_length,)]
+        Any window ``librosa.filters.get_window`` takes: ``"hann"`` (default),
+        ``"hamming"``, ``"blackman"`` and ``"boxcar"`` are computed in Rust; other scipy
+        names and specs (``"triang"``, ``("kaiser", 8.0)``, a number for Kaiser's beta) come
+        from ``scipy.signal.get_window(window, win_length, fftbins=True)``; a callable is
+        called with ``win_length``; an array gives the values.
     center : bool
         Centre frame ``t`` on sample ``t * hop_length`` (default ``True``).
     pad_mode : str
@@ -500,6 +504,27 @@ MEL_DEFAULTS = {
 }
 
 
+def _window(window, win_length: int) -> Union[str, list]:
+    """``window`` for the core: a name it computes, or the values of any other window as
+    ``librosa.filters.get_window`` gives them (a callable called with ``win_length``; a
+    string, tuple or number through ``scipy.signal.get_window(window, win_length,
+    fftbins=True)``, scipy imported only then; an array as it is)."""
+    if isinstance(window, str) and window in _core.WINDOWS:
+        return window
+    if callable(window):
+        return [float(w) for w in window(int(win_length))]
+    if isinstance(window, (str, tuple, float, int)):
+        try:
+            from scipy.signal import get_window
+        except ImportError as e:
+            raise ParameterError(f"window={window!r} needs scipy (pip install scipy): {e}") from None
+        try:
+            return [float(w) for w in get_window(window, int(win_length), fftbins=True)]
+        except ValueError as e:
+            raise ParameterError(f"window={window!r}: {e}") from None
+    return [float(w) for w in window]
+
+
 def mel_args(caller: str, **kwargs) -> MelArgs:
     """The mel spectrogram parameters for the core: ``kwargs`` (any of :data:`MEL_DEFAULTS`)
     over librosa's defaults. ``TypeError`` names ``caller`` for an unknown keyword."""
@@ -507,12 +532,12 @@ def mel_args(caller: str, **kwargs) -> MelArgs:
     if unknown:
         raise TypeError(f"{caller}() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     a = {**MEL_DEFAULTS, **kwargs}
-    window, norm = a["window"], a["norm"]
+    norm = a["norm"]
     return MelArgs(
         n_fft=int(a["n_fft"]),
         hop_length=opt_int(a["hop_length"]),
         win_length=opt_int(a["win_length"]),
-        window=window if isinstance(window, str) else [float(w) for w in window],
+        window=_window(a["window"], a["win_length"] or a["n_fft"]),
         center=bool(a["center"]),
         pad_mode=str(a["pad_mode"]),
         power=float(a["power"]),

@@ -132,6 +132,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<live::StreamingSpectrogram>()?;
     m.add("COLORMAPS", PyTuple::new(m.py(), Colormap::NAMES)?)?;
     m.add("SCALES", PyTuple::new(m.py(), FreqScale::NAMES)?)?;
+    m.add("WINDOWS", PyTuple::new(m.py(), crate::dsp::stft::Window::NAMES)?)?;
     m.add("IMAGE_FORMATS", PyTuple::new(m.py(), ImageFormat::SUFFIXES)?)?;
     m.add("AUDIO_EXTENSIONS", PyTuple::new(m.py(), EXTENSIONS)?)?;
     Ok(())

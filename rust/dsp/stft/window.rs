@@ -16,10 +16,14 @@ pub enum Window {
 }
 
 impl Window {
+    /// The names computed here (scipy's, with its aliases); others go through scipy.
+    pub const NAMES: [&'static str; 7] = ["hann", "hamming", "blackman", "boxcar", "ones", "rectangular", "rect"];
+
     /// Parses scipy's window names.
     pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name.to_ascii_lowercase().as_str() {
-            "hann" | "hanning" => Window::Hann,
+        // Exactly scipy's names (case-sensitive; scipy 1.13+ has no "hanning").
+        Ok(match name {
+            "hann" => Window::Hann,
             "hamming" => Window::Hamming,
             "blackman" => Window::Blackman,
             "boxcar" | "ones" | "rectangular" | "rect" => Window::Boxcar,
