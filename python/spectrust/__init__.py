@@ -28,6 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram, build_info, default_workers
 from .api import Result, Spectrogram
 from .batch import Batchop
+from .batches import melspectrogram_batch
 from .dataset import extract_features
 from .errors import (
     DecodeError,
@@ -38,7 +39,7 @@ from .errors import (
     TooLongError,
     UnsupportedFormatError,
 )
-from .features import load, mel_filters, melspectrogram, melspectrogram_batch, power_to_db, resample
+from .features import load, mel_filters, melspectrogram, power_to_db, resample
 from .mfcc import mfcc, mfcc_batch
 from .tfdata import tf_dataset
 from .whisper import log_mel_spectrogram, whisper_features

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Callable
 
 from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION
+from .batches import analyse_mel
 from .errors import ParameterError, SpectrustError
-from .features import analyse_mel, power_to_db
+from .features import power_to_db
 from .mfcc import analyse_mfcc
 from .whisper import SAMPLE_RATE, whisper_features
 

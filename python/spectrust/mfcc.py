@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Optional, Union
 from . import _core
 from ._inputs import AudioInput, run_batch
 from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
-from .features import _batch_results, _check_batch, mel_args, melspectrogram, power_to_db, read_args
+from .batches import _batch_results, _check_batch, read_args
+from .features import mel_args, melspectrogram, power_to_db
 
 if TYPE_CHECKING:
     import numpy as np
