@@ -137,3 +137,28 @@ def test_any_window_librosa_takes(window):
             spectrust.melspectrogram(y=y, window=name, **kw)
         with pytest.raises(ValueError):
             librosa.feature.melspectrogram(y=y, window=name, **kw)
+
+
+@pytest.mark.parametrize(
+    "kw, empty",
+    [
+        (dict(sr=8000, n_fft=128, n_mels=128), True),  # about as many bands as bins
+        (dict(sr=8000, n_fft=256, n_mels=128), False),
+        (dict(sr=22050, n_fft=2048, n_mels=128), False),  # librosa's defaults
+        (dict(sr=22050, n_fft=512, n_mels=256, fmin=20.0), True),
+        (dict(sr=4000, n_fft=64, n_mels=40, htk=True), True),
+    ],
+    ids=str,
+)
+def test_the_empty_filters_warning_comes_when_librosas_does(kw, empty):
+    def warned(fn, **extra) -> bool:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fn(**kw, **extra)
+        return any("Empty filters detected in mel frequency basis" in str(w.message) for w in caught)
+
+    expected = warned(librosa.filters.mel)
+    assert expected == empty and warned(spectrust.mel_filters) == expected
+    y = np.random.default_rng(3).standard_normal(4000).astype(np.float32)
+    mel = {k: v for k, v in kw.items() if k != "sr"}
+    assert warned(lambda **k: spectrust.melspectrogram(y=y, sr=k["sr"], **mel)) == expected

@@ -89,17 +89,22 @@ pub(crate) fn melspectrogram<'py>(
     let workers = check(fit_opt("workers", workers))?;
     let n = y.as_array().ncols();
     let rows: Vec<Vec<f32>> = y.as_array().outer_iter().map(|r| r.to_vec()).collect();
+    let first_at_zero = params.mel.fmin == 0.0;
     let result = py.detach(move || -> crate::dsp::Result<_> {
         let ms = MelSpectrogram::new(&params)?;
+        let empty = ms.bank().has_empty_filters(first_at_zero);
         let shape = (rows.len(), ms.n_bands(), ms.stft().n_frames(n)?);
         let specs = run_parallel(workers, &rows, |row| ms.compute(row, true))?;
         let mut data = Vec::with_capacity(shape.0 * shape.1 * shape.2);
         for spec in specs {
             data.extend_from_slice(&spec?.data);
         }
-        Ok((shape, data))
+        Ok((shape, data, empty))
     });
-    let (shape, data) = check(result)?;
+    let (shape, data, empty) = check(result)?;
+    if empty {
+        warn_empty_filters(py)?;
+    }
     Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
 }
 
@@ -175,8 +180,21 @@ pub(crate) fn mel_filters<'py>(
         let (n_fft, n_mels) = (fit("n_fft", n_fft)?, fit("n_mels", n_mels)?);
         FilterBank::mel(&MelParams { sr, n_fft, n_mels, fmin, fmax, htk, norm: mel_norm(norm)? })
     })())?;
+    if fb.has_empty_filters(fmin == 0.0) {
+        warn_empty_filters(py)?;
+    }
     let dense = Array2::from_shape_vec((fb.n_filters(), fb.n_bins()), fb.dense()).expect("shape matches");
     Ok(dense.into_pyarray(py).into_any())
+}
+
+/// librosa's warning for a mel filterbank with empty filters (a `UserWarning`, its words).
+fn warn_empty_filters(py: Python<'_>) -> PyResult<()> {
+    PyErr::warn(
+        py,
+        &py.get_type::<pyo3::exceptions::PyUserWarning>(),
+        c"Empty filters detected in mel frequency basis. Some channels will produce empty responses. Try increasing your sampling rate (and fmax) or reducing n_mels.",
+        2,
+    )
 }
 
 /// Audio as Python passes it to the front ends: a path, the bytes of a file, or samples.

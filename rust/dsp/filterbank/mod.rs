@@ -47,6 +47,14 @@ impl FilterBank {
         self.n_bins
     }
 
+    /// Whether a filter has no nonzero weight, as librosa's `filters.mel` warns ("Empty filters
+    /// detected"): any but a first one that starts at 0 Hz (`first_at_zero`), which librosa
+    /// lets be empty.
+    pub fn has_empty_filters(&self, first_at_zero: bool) -> bool {
+        let skip = usize::from(first_at_zero);
+        self.filters.iter().skip(skip).any(|f| f.weights.iter().all(|&w| w == 0.0))
+    }
+
     /// The dense `(n_filters, n_bins)` weight matrix, row-major.
     pub fn dense(&self) -> Vec<f32> {
         let mut out = vec![0.0; self.n_filters() * self.n_bins];
