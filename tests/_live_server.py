@@ -6,6 +6,7 @@ import time
 
 import uvicorn
 from spectrust.server import ServerSettings, create_app
+from spectrust.server.live import transport_max_size
 
 
 class LiveServer:
@@ -15,7 +16,7 @@ class LiveServer:
             host="127.0.0.1",
             port=0,
             log_level="warning",
-            ws_max_size=settings.ws_max_message_bytes,
+            ws_max_size=transport_max_size(settings),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -266,3 +266,19 @@ def test_serve_answers_a_bad_or_busy_port_with_one_line(tmp_path):
         p = run("serve", "--port", port)
     assert p.returncode == 1 and p.stderr.startswith(f"spectrust: error: cannot listen on 127.0.0.1:{port}: ")
     assert p.stderr.count("\n") == 1
+
+
+def test_every_option_of_the_table_is_a_cli_option(tmp_path):
+    # r, g, b as Spectrogram's: --g 0 --b 0 leaves only red; --max-duration none is no limit.
+    out = tmp_path / "red.png"
+    p = run("render", EXAMPLES / "music_mono22k_s16.wav", out, "--g", 0, "--b", 0, "--max-duration", "none")
+    assert p.returncode == 0, p.stderr
+    with Image.open(out) as im:
+        pixels = np.asarray(im.convert("RGB"))
+    assert pixels[..., 0].max() > 200 and pixels[..., 1:].max() == 0
+    p = run("render", EXAMPLES / "music_mono22k_s16.wav", out, "--max-duration", 1)
+    assert p.returncode == 1 and "longer than" in p.stderr, p.stderr
+    p = run("render", EXAMPLES / "music_mono22k_s16.wav", out, "--r", 300)
+    assert p.returncode == 1 and "r, g and b must be between 0 and 255" in p.stderr, p.stderr
+    p = run("render", EXAMPLES / "music_mono22k_s16.wav", out, "--max-duration", "soon")
+    assert p.returncode == 2 and "--max-duration: invalid seconds value: 'soon'" in p.stderr, p.stderr

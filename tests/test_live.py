@@ -244,10 +244,12 @@ def test_the_origin_is_checked(tmp_path):
     settings = ServerSettings(cache_dir=tmp_path, allowed_origins=("https://app.example",))
     with TestClient(create_app(settings)) as client:
         for origin in ("http://evil.example", "null", "http://testserver.evil.example"):
-            with pytest.raises(WebSocketDisconnect) as refused:
-                with client.websocket_connect("/ws/live", headers={"origin": origin}):
-                    pass
-            assert refused.value.code == 1008
+            with client.websocket_connect("/ws/live", headers={"origin": origin}) as ws:
+                error = ws.receive_json()
+                assert error["type"] == "error" and origin in error["message"]
+                with pytest.raises(WebSocketDisconnect) as refused:
+                    ws.receive_bytes()
+                assert refused.value.code == 1008
         for headers in ({"origin": "http://testserver"}, {"origin": "https://app.example"}, {}):
             with client.websocket_connect("/ws/live", headers=headers) as ws:
                 ws.send_text('{"sample_rate": 48000}')
@@ -297,6 +299,33 @@ def test_either_side_closes_cleanly(tmp_path):
         with connect(server.ws_url) as ws:
             ws.send("{}")
             assert json.loads(ws.recv(timeout=10))["type"] == "error"
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=10)
+            assert ws.close_code == 1008
+
+
+def test_a_real_server_says_why_it_closes_for_size_and_origin(tmp_path):
+    settings = ServerSettings(cache_dir=tmp_path, ws_max_message_bytes=4096)
+    with LiveServer(settings) as server:
+        with connect(server.ws_url, max_size=None) as ws:  # over the cap, under the WebSocket layer's
+            ws.send(json.dumps({"sample_rate": 48000}))
+            assert json.loads(ws.recv(timeout=10))["type"] == "config"
+            ws.send(bytes(3 * 4096))
+            error = json.loads(ws.recv(timeout=10))
+            assert error["type"] == "error" and "4096 bytes" in error["message"]
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=10)
+            assert ws.close_code == 1009
+        with connect(server.ws_url, max_size=None) as ws:  # past the WebSocket layer's own limit
+            ws.send(json.dumps({"sample_rate": 48000}))
+            json.loads(ws.recv(timeout=10))
+            ws.send(bytes(5 * 4096))
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=10)
+            assert ws.close_code == 1009
+        with connect(server.ws_url, origin="http://evil.example") as ws:
+            error = json.loads(ws.recv(timeout=10))
+            assert error["type"] == "error" and "evil.example" in error["message"]
             with pytest.raises(ConnectionClosed):
                 ws.recv(timeout=10)
             assert ws.close_code == 1008

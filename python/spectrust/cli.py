@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -36,10 +37,20 @@ from .features import MEL_DEFAULTS
 COMMANDS = ("render", "batch", "features", "serve")
 #: The defaults the options below show in their help (Spectrogram applies them).
 _DEFAULTS = {**IMAGE_OPTIONS, **MEL_DEFAULTS, "width": WIDTH, "height": HEIGHT}
+
+
+def seconds(text: str) -> float:  # argparse names the type in its errors: "invalid seconds value"
+    """A duration in seconds, or ``none`` (any case) for no limit (infinity to the core)."""
+    return math.inf if text.strip().lower() == "none" else float(text)
+
+
 #: The options of render and batch that are keywords of Spectrogram: (name, type, help).
 _IMAGE_OPTIONS = (
     ("width", int, "image width in pixels"),
     ("height", int, "image height in pixels"),
+    ("r", float, "scale of the red channel, 0-255"),
+    ("g", float, "scale of the green channel, 0-255"),
+    ("b", float, "scale of the blue channel, 0-255"),
     ("colormap", _core.COLORMAPS, "colour map"),
     ("scale", _core.SCALES, "frequency axis"),
     ("fmin", float, "lowest frequency in Hz (20 Hz when 0 with --scale log)"),
@@ -51,7 +62,7 @@ _IMAGE_OPTIONS = (
     ("hop_length", int, "hop in samples"),
     ("n_mels", int, "mel (or log) bands"),
     ("quality", int, "JPEG quality 1-100"),
-    ("max_duration", float, "fail inputs longer than this many seconds"),
+    ("max_duration", seconds, "fail inputs longer than this many seconds ('none': no limit)"),
 )
 
 

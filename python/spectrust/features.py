@@ -18,6 +18,7 @@ from .errors import ParameterError
 
 if TYPE_CHECKING:
     import numpy as np
+    from numpy.typing import DTypeLike
 
 __all__ = ["load", "mel_filters", "melspectrogram", "power_to_db", "resample"]
 
@@ -31,6 +32,7 @@ def load(
     duration: Optional[float] = None,
     max_duration: Optional[float] = DEFAULT_MAX_DURATION,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    dtype: DTypeLike = "float32",
 ) -> tuple[np.ndarray, int]:
     """Load an audio file as floating-point samples (``librosa.load``).
 
@@ -61,10 +63,12 @@ def load(
         is passed, so a small file claiming days of audio costs little.
     max_bytes : int
         The most bytes read from a file object (default 2 GiB).
+    dtype : numpy floating-point dtype
+        Type of ``y`` (default ``np.float32``, as librosa); decoded and resampled in float32.
 
     Returns
     -------
-    y : np.ndarray [shape=(n,) or (channels, n), dtype=float32]
+    y : np.ndarray [shape=(n,) or (channels, n), dtype=dtype]
         Samples scaled to [-1, 1) as libsndfile does (``x / 2**(bits-1)``). With
         ``mono=False`` it is, as in librosa, the transposed view of the file's interleaved
         samples (not C-contiguous; ``np.ascontiguousarray`` copies it if needed).
@@ -85,8 +89,10 @@ def load(
         ``path`` is not in a format that is read (e.g. a PNG, AC-3, HE-AAC); a subclass of
         ``DecodeError``. The message names the codec when it is known.
     ParameterError
-        ``offset`` < 0, ``duration`` < 0, ``max_duration`` <= 0 or ``sr`` <= 0.
+        ``offset`` < 0, ``duration`` < 0, ``max_duration`` <= 0, ``sr`` <= 0, or a ``dtype``
+        that is not floating-point.
     """
+    dtype = _float_dtype(dtype)
     y, sr_out = _core.load(
         source(path, max_bytes),
         sr=opt_int(sr),
@@ -95,10 +101,24 @@ def load(
         duration=opt_float(duration),
         max_duration=opt_float(max_duration),
     )
-    if mono:
-        return y, sr_out
-    # (channels, n) as librosa's; a mono file gives (n,), as librosa's (soundfile's) does.
-    return (y[:, 0] if y.shape[1] == 1 else y.T), sr_out
+    if not mono:
+        # (channels, n) as librosa's; a mono file gives (n,), as librosa's (soundfile's) does.
+        y = y[:, 0] if y.shape[1] == 1 else y.T
+    return y.astype(dtype, copy=False), sr_out
+
+
+def _float_dtype(dtype: DTypeLike):
+    """``dtype`` as a numpy floating-point dtype (the ``dtype=`` of :func:`load` and
+    :func:`mel_filters`), or a ParameterError."""
+    import numpy as np
+
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise ParameterError(f"dtype must be a numpy floating-point type, got {dtype!r}") from None
+    if not np.issubdtype(dt, np.floating):
+        raise ParameterError(f"dtype must be a numpy floating-point type, got {dt}")
+    return dt
 
 
 def resample(
@@ -244,8 +264,9 @@ def melspectrogram(
 
     Returns
     -------
-    S : np.ndarray [shape=(..., n_mels, t), dtype=float32]
-        Mel spectrogram; ``t = 1 + n // hop_length`` when ``center`` (even ``n_fft``), else
+    S : np.ndarray [shape=(..., n_mels, t)]
+        Mel spectrogram, float32 (float64 for float64 ``y``, as librosa; computed in float32);
+        ``t = 1 + n // hop_length`` when ``center`` (even ``n_fft``), else
         ``1 + (n - n_fft) // hop_length``.
 
     Raises
@@ -276,7 +297,8 @@ def melspectrogram(
     # (rows, n) even for n = 0, where reshape(-1, 0) is ambiguous.
     rows = np.ascontiguousarray(y.reshape(math.prod(y.shape[:-1]), y.shape[-1]), dtype=np.float32)
     out = _core.melspectrogram(rows, sr=float(sr), params=params, workers=opt_int(workers))
-    return out.reshape(y.shape[:-1] + out.shape[1:])
+    # Computed in float32; float64 for float64 audio, as librosa's (complex128) STFT gives.
+    return out.reshape(y.shape[:-1] + out.shape[1:]).astype(np.result_type(y.dtype, np.float32), copy=False)
 
 
 def power_to_db(
@@ -332,6 +354,7 @@ def mel_filters(
     fmax: Optional[float] = None,
     htk: bool = False,
     norm: Union[str, float, None] = "slaney",
+    dtype: DTypeLike = "float32",
 ) -> np.ndarray:
     """The mel filterbank, as ``librosa.filters.mel``.
 
@@ -357,16 +380,27 @@ def mel_filters(
     norm : "slaney", float or None
         ``"slaney"`` (default): divide each filter by its width in Hz (constant area); a
         number ``p``: divide by its p-norm; ``None``: peaks at 1.
+    dtype : numpy floating-point dtype
+        Type of the weights (default ``np.float32``, as librosa). They are computed as
+        librosa computes its float32 ones; other types hold those values.
 
     Returns
     -------
-    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2), dtype=float32]
+    M : np.ndarray [shape=(n_mels, 1 + n_fft // 2), dtype=dtype]
 
     Raises
     ------
     ParameterError
-        ``fmin``/``fmax`` out of range, or non-positive sizes.
+        ``fmin``/``fmax`` out of range, non-positive sizes, or a ``dtype`` that is not
+        floating-point.
+
+    Warns
+    -----
+    UserWarning
+        "Empty filters detected in mel frequency basis...", when a filter other than those
+        starting at 0 Hz has no nonzero weight (as librosa warns).
     """
+    dtype = _float_dtype(dtype)
     return _core.mel_filters(
         sr=float(sr),
         n_fft=int(n_fft),
@@ -375,14 +409,14 @@ def mel_filters(
         fmax=opt_float(fmax),
         htk=bool(htk),
         norm=norm,
-    )
+    ).astype(dtype, copy=False)
 
 
 #: librosa's mel spectrogram parameters and their defaults: the keyword arguments of
 #: :func:`melspectrogram` (the STFT's) and of :func:`mel_filters` (the filter bank's).
 MEL_DEFAULTS = {
     **{k: v for k, v in melspectrogram.__kwdefaults__.items() if k not in ("y", "sr", "S", "workers")},
-    **{k: v for k, v in mel_filters.__kwdefaults__.items()},
+    **{k: v for k, v in mel_filters.__kwdefaults__.items() if k != "dtype"},
 }
 
 

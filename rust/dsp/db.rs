@@ -10,6 +10,8 @@ pub fn power_to_db<T: Float>(s: &mut [T], ref_value: f64, amin: f64, top_db: Opt
     ensure_param!(amin > 0.0, "amin must be strictly positive, got {amin}");
     if let Some(t) = top_db {
         ensure_param!(t >= 0.0, "top_db must be non-negative, got {t}");
+        // librosa's log_spec.max() raises numpy's ValueError here.
+        ensure_param!(!s.is_empty(), "top_db={t} needs a non-empty S: an empty array has no maximum");
     }
     let ten = T::from(10.0).unwrap();
     let amin_t = T::from(amin).unwrap();

@@ -247,7 +247,7 @@ pub fn render_to_file(spec: &Matrix, p: &ImageParams, reference: Option<f32>, pa
     ImageFormat::from_path(path)?;
     BUFFERS.with_borrow_mut(|(canvas, encoded)| {
         let rgb = canvas.draw(spec, p, reference)?;
-        let written = write_image_with(path, rgb, p.width, p.height, p.quality, encoded);
+        let written = write_image_with(path, rgb, p.width, p.height, p.quality as u8, encoded); // validated: 1..=100
         if canvas.capacity() > KEEP_BUFFERS_UP_TO {
             (*canvas, *encoded) = Default::default();
         }
@@ -278,7 +278,7 @@ mod tests {
             for name in ["a.jpg", "a.png"] {
                 let (got, want) = (dir.path().join(format!("{i}{name}")), dir.path().join(format!("want{i}{name}")));
                 render_to_file(&m, &p, Some(20.0), &got).unwrap();
-                write_image(&want, &render_rgb_ref(&m, &p, Some(20.0)).unwrap(), w, h, p.quality).unwrap();
+                write_image(&want, &render_rgb_ref(&m, &p, Some(20.0)).unwrap(), w, h, p.quality as u8).unwrap();
                 assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&want).unwrap(), "{i} {name}");
             }
         }

@@ -16,10 +16,33 @@ use crate::dsp::stft::{PadMode, StftParams, Window};
 use crate::dsp::{Error, Result};
 
 /// A Python integer as the type a parameter has in the core; a value outside that type's
-/// range is a bad parameter (the core checks the rest).
-pub(crate) fn fit<T: TryFrom<i64>>(name: &str, value: i64) -> Result<T> {
-    T::try_from(value).map_err(|_| Error::Parameter(format!("{name} = {value} is out of range")))
+/// range is a bad parameter, named with the bound it crosses (the core checks the rest, with
+/// the parameter's own range).
+pub(crate) fn fit<T: TryFrom<i64> + IntBounds>(name: &str, value: i64) -> Result<T> {
+    T::try_from(value).map_err(|_| {
+        Error::Parameter(if i128::from(value) < T::MIN {
+            format!("{name} must be at least {}, got {value}", T::MIN)
+        } else {
+            format!("{name} must be at most {}, got {value}", T::MAX)
+        })
+    })
 }
+
+/// The range of an integer type the core's parameters have, for [`fit`]'s messages.
+pub(crate) trait IntBounds {
+    const MIN: i128;
+    const MAX: i128;
+}
+
+macro_rules! int_bounds {
+    ($($t:ty),*) => {
+        $(impl IntBounds for $t {
+            const MIN: i128 = <$t>::MIN as i128;
+            const MAX: i128 = <$t>::MAX as i128;
+        })*
+    };
+}
+int_bounds!(u8, u16, u32, u64, usize, i32);
 
 /// A sample rate given as a number of Hz: a whole, positive number that fits a u32.
 pub(crate) fn whole_hz(name: &str, value: f64) -> Result<u32> {
@@ -31,7 +54,7 @@ pub(crate) fn whole_hz(name: &str, value: f64) -> Result<u32> {
 }
 
 /// An optional count (`workers`, `sr`, ...), see [`fit`].
-pub(crate) fn fit_opt<T: TryFrom<i64>>(name: &str, value: Option<i64>) -> Result<Option<T>> {
+pub(crate) fn fit_opt<T: TryFrom<i64> + IntBounds>(name: &str, value: Option<i64>) -> Result<Option<T>> {
     value.map(|v| fit(name, v)).transpose()
 }
 

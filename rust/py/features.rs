@@ -89,10 +89,10 @@ pub(crate) fn melspectrogram<'py>(
     let workers = check(fit_opt("workers", workers))?;
     let n = y.as_array().ncols();
     let rows: Vec<Vec<f32>> = y.as_array().outer_iter().map(|r| r.to_vec()).collect();
-    let first_at_zero = params.mel.fmin == 0.0;
+    let from_zero = params.mel.filters_from_zero();
     let result = py.detach(move || -> crate::dsp::Result<_> {
         let ms = MelSpectrogram::new(&params)?;
-        let empty = ms.bank().has_empty_filters(first_at_zero);
+        let empty = ms.bank().has_empty_filters(from_zero);
         let shape = (rows.len(), ms.n_bands(), ms.stft().n_frames(n)?);
         let specs = run_parallel(workers, &rows, |row| ms.compute(row, true))?;
         let mut data = Vec::with_capacity(shape.0 * shape.1 * shape.2);
@@ -176,11 +176,12 @@ pub(crate) fn mel_filters<'py>(
     htk: bool,
     norm: Option<NormArg>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let fb = check((|| {
+    let (fb, from_zero) = check((|| {
         let (n_fft, n_mels) = (fit("n_fft", n_fft)?, fit("n_mels", n_mels)?);
-        FilterBank::mel(&MelParams { sr, n_fft, n_mels, fmin, fmax, htk, norm: mel_norm(norm)? })
+        let p = MelParams { sr, n_fft, n_mels, fmin, fmax, htk, norm: mel_norm(norm)? };
+        Ok((FilterBank::mel(&p)?, p.filters_from_zero()))
     })())?;
-    if fb.has_empty_filters(fmin == 0.0) {
+    if fb.has_empty_filters(from_zero) {
         warn_empty_filters(py)?;
     }
     let dense = Array2::from_shape_vec((fb.n_filters(), fb.n_bins()), fb.dense()).expect("shape matches");

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from .._inputs import read_all
 from ..errors import TooLongError
-from .live import live_session
+from .live import live_session, transport_max_size
 from .settings import ServerSettings
 from .upload import ApiError, SpectrogramCache, display_name, render, render_options
 
@@ -157,7 +157,7 @@ def run(
 
     settings = settings or ServerSettings()
     uvicorn.run(
-        create_app(settings), host=host, port=port, ws_max_size=settings.ws_max_message_bytes, log_level=log_level
+        create_app(settings), host=host, port=port, ws_max_size=transport_max_size(settings), log_level=log_level
     )
 
 

@@ -44,6 +44,14 @@ class ProtocolError(Exception):
         self.message = message
 
 
+def transport_max_size(settings: ServerSettings) -> int:
+    """The WebSocket layer's own message limit (uvicorn's ``ws_max_size``): four times
+    ``settings.ws_max_message_bytes``, so that a message over that limit (up to four times it)
+    reaches :func:`live_session`, which answers ``{"type": "error"}`` before closing with 1009;
+    a larger one is cut off by the WebSocket layer with a bare 1009."""
+    return 4 * settings.ws_max_message_bytes
+
+
 def origin_allowed(headers, settings: ServerSettings) -> bool:
     """True for the page's own origin, a configured one, or no Origin at all (not a browser)."""
     origin = headers.get("origin")
@@ -172,12 +180,13 @@ async def _receive(ws: WebSocket, settings: ServerSettings, timeout: Optional[fl
 
 async def live_session(ws: WebSocket, settings: ServerSettings) -> None:
     """Runs one live connection to its end."""
-    if not origin_allowed(ws.headers, settings):
-        await ws.close(code=POLICY_VIOLATION)  # before accept: an HTTP 403
-        return
     await ws.accept()
     sender: Optional[asyncio.Task] = None
     try:
+        if not origin_allowed(ws.headers, settings):
+            # Accepted only to say why: a browser sees this code and message, where a refused
+            # handshake (HTTP 403) reaches its page as a bare 1006. Nothing is read from it.
+            raise ProtocolError(POLICY_VIOLATION, f"the origin {ws.headers.get('origin')[:80]} may not connect")
         try:
             first = await _receive(ws, settings, timeout=settings.ws_config_timeout)
         except TimeoutError:

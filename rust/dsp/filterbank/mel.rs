@@ -72,6 +72,16 @@ pub struct MelParams {
     pub norm: MelNorm,
 }
 
+impl MelParams {
+    /// How many filters have their lower edge at exactly 0 Hz (`mel_f[i] == 0` in librosa,
+    /// which spares them its warning about empty filters): none unless `fmin` rounds to mel 0.
+    pub fn filters_from_zero(&self) -> usize {
+        let fmax = self.fmax.unwrap_or(self.sr / 2.0);
+        let mel_f = mel_frequencies(self.n_mels + 2, self.fmin, fmax, self.htk);
+        mel_f[..self.n_mels].iter().take_while(|&&f| f == 0.0).count()
+    }
+}
+
 /// The most mel bands taken (a bound on memory: see [`crate::dsp::stft::MAX_N_FFT`]).
 pub const MAX_N_MELS: usize = 1 << 16;
 

@@ -48,11 +48,10 @@ impl FilterBank {
     }
 
     /// Whether a filter has no nonzero weight, as librosa's `filters.mel` warns ("Empty filters
-    /// detected"): any but a first one that starts at 0 Hz (`first_at_zero`), which librosa
-    /// lets be empty.
-    pub fn has_empty_filters(&self, first_at_zero: bool) -> bool {
-        let skip = usize::from(first_at_zero);
-        self.filters.iter().skip(skip).any(|f| f.weights.iter().all(|&w| w == 0.0))
+    /// detected"): any but the first `from_zero` ones, whose lower edge is 0 Hz, which librosa
+    /// lets be empty (see [`MelParams::filters_from_zero`]).
+    pub fn has_empty_filters(&self, from_zero: usize) -> bool {
+        self.filters.iter().skip(from_zero).any(|f| f.weights.iter().all(|&w| w == 0.0))
     }
 
     /// The dense `(n_filters, n_bins)` weight matrix, row-major.

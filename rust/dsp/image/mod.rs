@@ -28,7 +28,7 @@ pub struct ImageParams {
     /// Dynamic range in dB shown from the darkest to the brightest colour.
     pub top_db: f64,
     /// JPEG quality 1..100.
-    pub quality: u8,
+    pub quality: u32,
     /// The noise filter of the seed script: levels below this percentile (0..100) of all the
     /// levels of the spectrogram are drawn in the lowest colour. `None`: off.
     pub noise_percentile: Option<f64>,

@@ -161,7 +161,14 @@ impl Stft {
                 "pad_mode={:?} needs a non-empty signal",
                 self.pad_mode
             );
-            Ok(1 + (n + 2 * (self.n_fft / 2) - self.n_fft) / self.hop_length)
+            // An odd n_fft pads an empty signal to n_fft - 1 samples: too short, as in librosa.
+            let padded = n + 2 * (self.n_fft / 2);
+            ensure_param!(
+                padded >= self.n_fft,
+                "input is too short (n={padded} once padded) for frame_length={}",
+                self.n_fft
+            );
+            Ok(1 + (padded - self.n_fft) / self.hop_length)
         } else {
             ensure_param!(
                 n >= self.n_fft,
@@ -195,11 +202,32 @@ impl Stft {
                 }
             }
             None => {
-                let start = self.start(t);
+                let (source, offset) = self.padded_source(y, t);
+                let start = self.start(t) - offset;
                 for (j, (f, &w)) in frame.iter_mut().zip(&self.window).enumerate() {
-                    *f = self.pad_mode.sample(y, start + j as isize, (self.n_fft / 2) as isize) * w;
+                    *f = self.pad_mode.sample(source, start + j as isize, (self.n_fft / 2) as isize) * w;
                 }
             }
+        }
+    }
+
+    /// The part of `y` that frame `t`, which reaches into the padding, is padded from, and
+    /// where that part starts in `y`. As librosa.stft (0.11) does at `center=True`, when its
+    /// head and tail frames do not overlap, the tail frames (from `tail_k` on) are cut from
+    /// `np.pad(y[s:], (0, n_fft // 2))` with `s = tail_k * hop_length - n_fft // 2`, not from
+    /// the padded whole: a reflection longer than that block bounces inside it. An odd result,
+    /// kept because librosa is what users compare with. (The head block always holds the
+    /// samples its reflection reaches, so it pads as the whole signal does.)
+    fn padded_source<'a>(&self, y: &'a [f32], t: usize) -> (&'a [f32], isize) {
+        let (n, hop, half) = (y.len() as isize, self.hop_length as isize, (self.n_fft / 2) as isize);
+        let start_k = (half + hop - 1) / hop;
+        let tail_k = (n + half - self.n_fft as isize).div_euclid(hop) + 1;
+        let s = tail_k * hop - half;
+        let split = self.center && tail_k > start_k && s + self.n_fft as isize <= n + half;
+        if split && t as isize >= tail_k {
+            (&y[s as usize..], s)
+        } else {
+            (y, 0)
         }
     }
 
@@ -349,10 +377,28 @@ mod tests {
     use crate::dsp::error::Error;
 
     #[test]
+    fn tail_frames_reflect_inside_librosas_tail_block() {
+        // librosa.stft(np.arange(64.), n_fft=8, hop_length=16, window="boxcar",
+        // pad_mode="reflect"): the last frame is np.pad(y[60:], (0, 4), "reflect")
+        // = [60, 61, 62, 63, 62, 61, 60, 61], where padding the whole signal gives ... 59.
+        let p = StftParams { hop_length: 16, window: Window::Boxcar, pad_mode: PadMode::Reflect, ..StftParams::new(8) };
+        let stft = Stft::new(&p).unwrap();
+        let y: Vec<f32> = (0..64).map(|i| i as f32).collect();
+        let mut frame = vec![0.0; 8];
+        stft.windowed(&y, 4, &mut frame);
+        assert_eq!(frame, [60., 61., 62., 63., 62., 61., 60., 61.]);
+        stft.windowed(&y, 0, &mut frame); // the head pads as the whole signal
+        assert_eq!(frame, [4., 3., 2., 1., 0., 1., 2., 3.]);
+    }
+
+    #[test]
     fn frame_counts_follow_librosa() {
         let s = Stft::new(&StftParams::new(2048)).unwrap();
         assert_eq!(s.n_frames(22050).unwrap(), 1 + 22050 / 512);
         assert_eq!(s.n_frames(0).unwrap(), 1);
+        let odd = Stft::new(&StftParams::new(15)).unwrap();
+        assert!(matches!(odd.n_frames(0), Err(Error::Parameter(_))));
+        assert_eq!(odd.n_frames(1).unwrap(), 1);
         let mut p = StftParams::new(2048);
         p.center = false;
         let s = Stft::new(&p).unwrap();
