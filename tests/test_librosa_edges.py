@@ -162,3 +162,82 @@ def test_the_empty_filters_warning_comes_when_librosas_does(kw, empty):
     y = np.random.default_rng(3).standard_normal(4000).astype(np.float32)
     mel = {k: v for k, v in kw.items() if k != "sr"}
     assert warned(lambda **k: spectrust.melspectrogram(y=y, sr=k["sr"], **mel)) == expected
+
+
+def test_the_tail_block_pads_as_librosas_does():
+    # librosa.stft pads its last frames from the tail block alone: a reflection longer than
+    # that block bounces inside it, unlike a reflection of the whole signal.
+    y = np.random.default_rng(1).standard_normal(64)
+    kw = dict(sr=44100, n_fft=8, hop_length=16, window=4.5, pad_mode="reflect", power=1.0, n_mels=8, htk=True)
+    np.testing.assert_allclose(
+        spectrust.melspectrogram(y=y, **kw), librosa.feature.melspectrogram(y=y, **kw), rtol=1e-4, atol=1e-7
+    )
+
+
+def test_float64_audio_gives_float64_and_dtype_is_taken():
+    y = np.random.default_rng(4).standard_normal(3000)
+    assert spectrust.melspectrogram(y=y, sr=22050).dtype == librosa.feature.melspectrogram(y=y, sr=22050).dtype
+    assert spectrust.mfcc(y=y, sr=22050).dtype == np.float64
+    for dtype in (np.float32, np.float64):
+        ours = spectrust.mel_filters(sr=22050, n_fft=512, n_mels=40, dtype=dtype)
+        ref = librosa.filters.mel(sr=22050, n_fft=512, n_mels=40, dtype=dtype)
+        assert ours.dtype == ref.dtype
+        np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-9)
+        y32, sr = spectrust.load(EXAMPLES / "music.flac", dtype=dtype)
+        assert y32.dtype == librosa.load(EXAMPLES / "music.flac", sr=None, dtype=dtype)[0].dtype
+    with pytest.raises(spectrust.ParameterError, match="dtype"):
+        spectrust.load(EXAMPLES / "music.flac", dtype=np.int16)
+
+
+def test_empty_signals_with_an_odd_fft_are_refused_as_by_librosa():
+    y = np.zeros(0, np.float32)
+    with pytest.raises(librosa.ParameterError, match="too short"):
+        librosa.feature.melspectrogram(y=y, sr=22050, n_fft=15)
+    with pytest.raises(spectrust.ParameterError, match="too short"):
+        spectrust.melspectrogram(y=y, sr=22050, n_fft=15)
+
+
+def test_an_fmin_at_mel_zero_spares_its_filter_the_warning():
+    # fmin > 0 is mel 0 in float64: the first filter starts at 0 Hz and is empty, unwarned.
+    kw = dict(sr=44100, n_fft=1244, n_mels=166, fmin=3.27e-76, htk=True, norm=np.inf)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ref = librosa.filters.mel(**kw)
+        ours = spectrust.mel_filters(**kw)
+    assert not ref[0].any() and not ours[0].any() and ours[1:].any(axis=1).all()
+    assert caught == []
+
+
+@pytest.mark.parametrize(
+    "call, named",
+    [
+        (lambda: spectrust.load(EXAMPLES / "music.flac", sr=-1), "sr"),
+        (lambda: spectrust.mel_filters(sr=22050, n_fft=512, n_mels=-1), "n_mels"),
+        (lambda: spectrust.mel_filters(sr=22050, n_fft=-4), "n_fft"),
+        (lambda: spectrust.Spectrogram(quality=500), "quality must be between 1 and 100"),
+        (lambda: spectrust.Spectrogram(-5, 300), "width"),
+        (lambda: spectrust.StreamingSpectrogram(16000).pull(-1), "max_columns"),
+        (lambda: spectrust.power_to_db(np.zeros(0)), "top_db"),
+        (lambda: spectrust.mfcc(y=np.ones(4000, np.float32), n_mels=1, n_mfcc=2, lifter=22), "lifter"),
+    ],
+)
+def test_bad_values_are_parameter_errors_naming_the_parameter(call, named):
+    with pytest.raises(spectrust.ParameterError, match=named) as raised:
+        call()
+    assert (
+        "-1" in str(raised.value)
+        or "500" in str(raised.value)
+        or "-5" in str(raised.value)
+        or named
+        in (
+            "top_db",
+            "lifter",
+            "n_fft",
+        )
+    )
+
+
+def test_negative_ref_from_a_callable_is_taken_as_librosa_takes_it():
+    S = np.array([-1.0, 0.5], np.float32)
+    np.testing.assert_allclose(spectrust.power_to_db(S, ref=np.min), librosa.power_to_db(S, ref=np.min))
+    np.testing.assert_allclose(spectrust.power_to_db(S, ref=-2.0), librosa.power_to_db(S, ref=-2.0))

@@ -53,3 +53,51 @@ def test_readme_snippet_runs(code, tmp_path, monkeypatch, capsys):
         assert len(names["table"]) == len(list((tmp_path / "examples").glob("*.*"))) - 2  # all audio there
     if "StreamingSpectrogram(" in code:
         assert names["columns"].ndim == 2 and np.isfinite(names["columns"]).all()
+
+
+SH_BLOCKS = re.findall(r"```sh\n(.*?)```", README.read_text(), re.S)
+#: Lines that install or build (what CI itself does before it runs this suite: .ci/run
+#: installs the packages and runs `make test`, which is `pip install -e ".[test]"` and the
+#: tests) and synopses, whose capitals and brackets stand for the user's values.
+NOT_RUN = re.compile(r"^(apt-get|pip|make) |\b[A-Z][A-Z_]+\b|\[-|\[options")
+
+
+def sh_commands(block: str) -> list:
+    """The commands of a shell block: continuation lines joined, comments and the install
+    step in front of `&&` left out."""
+    commands = []
+    for command in re.sub(r"\\\n\s*", " ", block).replace("|\n", "| ").splitlines():
+        command = re.sub(r"\s+#.*$", "", command).strip()
+        if command.startswith("pip install . && "):
+            command = command.split(" && ", 1)[1]
+        if command and not command.startswith("#") and not NOT_RUN.search(command):
+            commands.append(command)
+    return commands
+
+
+def test_every_shell_command_of_the_readme_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "examples").symlink_to(EXAMPLES)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    ran = []
+    with LiveServer(ServerSettings(cache_dir=tmp_path / "cache")) as server:
+        for block in SH_BLOCKS:
+            commands = sh_commands(block)
+            if not commands:
+                continue
+            script = "set -euo pipefail\n" + "\n".join(commands).replace("http://127.0.0.1:8000", server.url)
+            p = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+            assert p.returncode == 0, (script, p.stderr)
+            assert "Traceback" not in p.stderr
+            ran += commands
+            if "generate-spectrogram" in script:
+                reply = p.stdout.splitlines()[0]
+                assert '"success":true' in reply and '"audio_filename":"music.mp3"' in reply
+                assert (tmp_path / "spectrogram.png").read_bytes().startswith(b"\x89PNG")
+    assert any(c.startswith("spectrust batch examples out") for c in ran)
+    assert len(list((tmp_path / "out").iterdir())) >= 10 and (tmp_path / "music.png").is_file()
+    assert (tmp_path / "frames" / "frame_0000.png").is_file() and (tmp_path / "feats").is_dir()
+    assert len(ran) >= 9, ran

@@ -216,7 +216,13 @@ class Spectrogram:
         Returns
         -------
         Result
-            Never raises for a bad input or output file: ``Result.error`` says what went wrong.
+            ``Result.ok``, or ``Result.error`` saying what went wrong with the input or output
+            file (a bad file is never raised).
+
+        Raises
+        ------
+        TypeError
+            ``path`` or ``outpath`` is of none of the types above.
         """
         return self._render([(path, outpath)], workers=1)[0]
 

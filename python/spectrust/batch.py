@@ -121,6 +121,11 @@ class Batchop:
         -------
         str
             The image path.
+
+        Raises
+        ------
+        ValueError
+            ``input_file`` is not under the input folder (with ``keep_names=True``).
         """
         if self._keep_names and input_file is not None:
             rel = Path(input_file).relative_to(self._root.resolve())

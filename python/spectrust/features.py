@@ -341,8 +341,9 @@ def power_to_db(
         S = np.abs(S)
     if S.dtype != np.float32:
         S = S.astype(np.float64, copy=False)
-    ref_value = ref(S) if callable(ref) else ref
-    return _core.power_to_db(S, ref_value=float(np.abs(ref_value)), amin=float(amin), top_db=opt_float(top_db))
+    # As librosa: the magnitude of a number, what a callable returns as it is.
+    ref_value = ref(S) if callable(ref) else np.abs(ref)
+    return _core.power_to_db(S, ref_value=float(ref_value), amin=float(amin), top_db=opt_float(top_db))
 
 
 def mel_filters(

@@ -4,7 +4,7 @@ use num_traits::Float;
 
 use super::error::{ensure_param, Result};
 
-/// `10 log10(max(amin, S)) - 10 log10(max(amin, ref))`, then clipped to `max - top_db` when
+/// `10 log10(max(amin, S)) - 10 log10(max(amin, ref_value))`, then clipped to `max - top_db` when
 /// `top_db` is given; in place. Same arithmetic as librosa.
 pub fn power_to_db<T: Float>(s: &mut [T], ref_value: f64, amin: f64, top_db: Option<f64>) -> Result<()> {
     ensure_param!(amin > 0.0, "amin must be strictly positive, got {amin}");
@@ -15,20 +15,25 @@ pub fn power_to_db<T: Float>(s: &mut [T], ref_value: f64, amin: f64, top_db: Opt
     }
     let ten = T::from(10.0).unwrap();
     let amin_t = T::from(amin).unwrap();
-    // numpy's maximum(amin, ref) is NaN for a NaN reference (ref=np.max of S holding NaN).
-    let reference = if ref_value.is_nan() { f64::NAN } else { amin.max(ref_value.abs()) };
+    // numpy's maximum(amin, ref) is NaN for a NaN reference (ref=np.max of S holding NaN). The
+    // reference is taken as given: librosa takes the magnitude of a number, not of what a
+    // callable returns (the caller's part).
+    let reference = if ref_value.is_nan() { f64::NAN } else { amin.max(ref_value) };
     let offset = T::from(10.0 * reference.log10()).unwrap();
     // NaN propagates as numpy's maximum propagates it: a NaN bin stays NaN, and with top_db the
     // maximum is NaN, so every bin is (librosa's power_to_db).
     let mut max = T::neg_infinity();
     let mut nan = false;
     for x in s.iter_mut() {
+        if !x.is_nan() {
+            *x = ten * amin_t.max(*x).log10() - offset;
+        }
+        // (An infinite S over an infinite reference, ref=np.max, is NaN too.)
         if x.is_nan() {
             nan = true;
-            continue;
+        } else {
+            max = max.max(*x);
         }
-        *x = ten * amin_t.max(*x).log10() - offset;
-        max = max.max(*x);
     }
     if let Some(t) = top_db {
         if nan {

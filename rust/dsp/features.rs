@@ -107,6 +107,8 @@ impl WhisperLogMel {
 pub struct Dct {
     n_in: usize,
     n_out: usize,
+    /// The `n_mfcc` asked for (`n_out` is at most `n_in`).
+    n_asked: usize,
     /// `(n_out, n_in)`, row-major.
     matrix: Vec<f32>,
 }
@@ -117,6 +119,7 @@ impl Dct {
     pub fn new(dct_type: u8, n_in: usize, n_out: usize, ortho: bool) -> Result<Self> {
         ensure_param!((1..=3).contains(&dct_type), "dct_type must be 1, 2 or 3, got {dct_type}");
         ensure_param!(n_out >= 1, "n_mfcc must be positive, got {n_out}");
+        let n_asked = n_out;
         let n_out = n_out.min(n_in);
         let least = if dct_type == 1 { 2 } else { 1 };
         ensure_param!(n_in >= least, "a type {dct_type} DCT needs at least {least} mel bands, got {n_in}");
@@ -160,7 +163,7 @@ impl Dct {
             }
         };
         let matrix = (0..n_out).flat_map(|k| (0..n_in).map(move |j| weight(k, j) as f32)).collect();
-        Ok(Dct { n_in, n_out, matrix })
+        Ok(Dct { n_in, n_out, n_asked, matrix })
     }
 
     /// The coefficients of every column of `spec` (`(n_in, frames)`): `(n_out, frames)`, each
@@ -168,6 +171,13 @@ impl Dct {
     pub fn apply(&self, spec: &Matrix, lifter: f64) -> Result<Matrix> {
         ensure_param!(spec.rows == self.n_in, "{} mel bands for a DCT of {}", spec.rows, self.n_in);
         ensure_param!(lifter >= 0.0 && lifter.is_finite(), "MFCC lifter={lifter} must be a non-negative number");
+        // librosa's lifter has n_mfcc rows, which cannot scale the n_mels coefficients there are.
+        ensure_param!(
+            lifter == 0.0 || self.n_asked <= self.n_in,
+            "lifter={lifter} needs n_mfcc <= n_mels, got n_mfcc={} and n_mels={}",
+            self.n_asked,
+            self.n_in
+        );
         let cols = spec.cols;
         let mut out = vec![0.0f32; self.n_out * cols];
         for (k, (row, weights)) in out.chunks_exact_mut(cols).zip(self.matrix.chunks_exact(self.n_in)).enumerate() {

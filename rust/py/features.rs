@@ -89,10 +89,9 @@ pub(crate) fn melspectrogram<'py>(
     let workers = check(fit_opt("workers", workers))?;
     let n = y.as_array().ncols();
     let rows: Vec<Vec<f32>> = y.as_array().outer_iter().map(|r| r.to_vec()).collect();
-    let from_zero = params.mel.filters_from_zero();
     let result = py.detach(move || -> crate::dsp::Result<_> {
         let ms = MelSpectrogram::new(&params)?;
-        let empty = ms.bank().has_empty_filters(from_zero);
+        let empty = ms.bank().has_empty_filters(params.mel.filters_from_zero());
         let shape = (rows.len(), ms.n_bands(), ms.stft().n_frames(n)?);
         let specs = run_parallel(workers, &rows, |row| ms.compute(row, true))?;
         let mut data = Vec::with_capacity(shape.0 * shape.1 * shape.2);

@@ -115,8 +115,22 @@ impl StreamingSpectrogram {
         Ok(StreamingSpectrogram { inner: check(Inner::new(&params))?, scale: scale.to_owned() })
     }
 
-    /// Appends samples (shape ``(n,)``, float32 or float64, nominally in -1..1) to the stream
-    /// and computes the columns they complete. Returns the number of columns ready to pull.
+    /// Appends samples to the stream and computes the columns they complete.
+    ///
+    /// Parameters
+    /// ----------
+    /// samples : np.ndarray [shape=(n,), dtype=float32 or float64]
+    ///     Mono samples at ``sr``, nominally in -1..1 (any number, none included).
+    ///
+    /// Returns
+    /// -------
+    /// available : int
+    ///     The number of columns ready to pull.
+    ///
+    /// Raises
+    /// ------
+    /// TypeError
+    ///     ``samples`` is not a 1-D float32 or float64 numpy array.
     fn push(&mut self, py: Python<'_>, samples: &Bound<'_, PyAny>) -> PyResult<usize> {
         let samples: Vec<f32> = if let Ok(a) = samples.extract::<PyReadonlyArray1<'_, f32>>() {
             a.as_array().to_vec()
@@ -129,15 +143,38 @@ impl StreamingSpectrogram {
         check(py.detach(move || guarded(|| Ok(inner.push(&samples)))))
     }
 
-    /// Removes and returns up to ``max_columns`` of the oldest ready columns (all when
-    /// None): float32 dB, shape ``(columns, n_bins)``, oldest first.
+    /// Removes and returns the oldest ready columns.
+    ///
+    /// Parameters
+    /// ----------
+    /// max_columns : int >= 0 or None
+    ///     The most columns to take (default ``None``: all that are ready).
+    ///
+    /// Returns
+    /// -------
+    /// columns : np.ndarray [shape=(columns, n_bins), dtype=float32]
+    ///     Levels in dB re full scale, oldest column first.
+    ///
+    /// Raises
+    /// ------
+    /// ParameterError
+    ///     ``max_columns`` is negative.
     #[pyo3(signature = (max_columns=None))]
-    fn pull<'py>(&mut self, py: Python<'py>, max_columns: Option<usize>) -> Bound<'py, PyArray2<f32>> {
-        let (n, values) = self.inner.pull(max_columns);
-        Array2::from_shape_vec((n, self.inner.n_bins()), values).expect("shape matches").into_pyarray(py)
+    fn pull<'py>(&mut self, py: Python<'py>, max_columns: Option<i64>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let (n, values) = self.inner.pull(check(fit_opt("max_columns", max_columns))?);
+        Ok(Array2::from_shape_vec((n, self.inner.n_bins()), values).expect("shape matches").into_pyarray(py))
     }
 
-    /// Forgets every pushed sample and every column not yet pulled.
+    /// Forgets every pushed sample and every column not yet pulled; the next column is
+    /// column 0 of a new stream.
+    ///
+    /// Returns
+    /// -------
+    /// None
+    ///
+    /// Raises
+    /// ------
+    /// Nothing.
     fn reset(&mut self) {
         self.inner.reset();
     }

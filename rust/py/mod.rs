@@ -81,6 +81,10 @@ fn err_value(py: Python<'_>, err: Error) -> Bound<'_, PyAny> {
 ///     ``"optimized"`` (bool): whether the extension is a release build (a debug build is
 ///     many times slower).
 ///
+/// Raises
+/// ------
+/// Nothing.
+///
 /// Examples
 /// --------
 /// >>> spectrust.build_info()["jpeg_encoder"]
@@ -108,6 +112,11 @@ fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 /// Returns
 /// -------
 /// int
+///     The number of threads, at least 1.
+///
+/// Raises
+/// ------
+/// Nothing.
 #[pyfunction]
 fn default_workers() -> usize {
     crate::dsp::pool::default_workers()

@@ -33,7 +33,25 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 def create_app(settings: Optional[ServerSettings] = None) -> FastAPI:
-    """The application; ``settings`` bounds uploads, the cache and live connections."""
+    """The FastAPI application of ``spectrust serve``: the upload API, ``/ws/live`` and the page.
+
+    Parameters
+    ----------
+    settings : ServerSettings or None
+        Bounds on uploads, the image cache and live connections (default
+        ``ServerSettings()``).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The application, to serve with any ASGI server (its lifespan creates and prunes the
+        cache folder).
+
+    Raises
+    ------
+    ImportError
+        FastAPI is not installed (``pip install ".[server]"``).
+    """
     settings = settings or ServerSettings()
     cache = SpectrogramCache(settings)
     limiter = anyio.CapacityLimiter(max(1, settings.render_workers))
@@ -152,7 +170,30 @@ def _render_and_prune(
 def run(
     host: str = "127.0.0.1", port: int = 8000, settings: Optional[ServerSettings] = None, log_level: str = "info"
 ) -> None:
-    """Serves :func:`create_app` with uvicorn until interrupted."""
+    """Serves :func:`create_app` with uvicorn until interrupted.
+
+    Parameters
+    ----------
+    host : str
+        Address to listen on (default ``"127.0.0.1"``, this machine only).
+    port : int
+        TCP port (default 8000).
+    settings : ServerSettings or None
+        As for :func:`create_app`.
+    log_level : str
+        uvicorn's log level (default ``"info"``).
+
+    Returns
+    -------
+    None
+        When the server has stopped (Ctrl-C or SIGTERM).
+
+    Raises
+    ------
+    SystemExit
+        uvicorn cannot listen on ``host:port`` (it exits; ``spectrust serve`` reports it in
+        one line).
+    """
     import uvicorn
 
     settings = settings or ServerSettings()
