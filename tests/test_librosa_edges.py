@@ -183,7 +183,7 @@ def test_float64_audio_gives_float64_and_dtype_is_taken():
         ref = librosa.filters.mel(sr=22050, n_fft=512, n_mels=40, dtype=dtype)
         assert ours.dtype == ref.dtype
         np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-9)
-        y32, sr = spectrust.load(EXAMPLES / "music.flac", dtype=dtype)
+        y32, _ = spectrust.load(EXAMPLES / "music.flac", dtype=dtype)
         assert y32.dtype == librosa.load(EXAMPLES / "music.flac", sr=None, dtype=dtype)[0].dtype
     with pytest.raises(spectrust.ParameterError, match="dtype"):
         spectrust.load(EXAMPLES / "music.flac", dtype=np.int16)
