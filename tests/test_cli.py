@@ -279,6 +279,6 @@ def test_every_option_of_the_table_is_a_cli_option(tmp_path):
     p = run("render", EXAMPLES / "music_mono22k_s16.wav", out, "--max-duration", 1)
     assert p.returncode == 1 and "longer than" in p.stderr, p.stderr
     p = run("render", EXAMPLES / "music_mono22k_s16.wav", out, "--r", 300)
-    assert p.returncode == 1 and "r, g and b must be between 0 and 255" in p.stderr, p.stderr
+    assert p.returncode == 2 and "r, g and b must be between 0 and 255" in p.stderr, p.stderr  # a usage error
     p = run("render", EXAMPLES / "music_mono22k_s16.wav", out, "--max-duration", "soon")
     assert p.returncode == 2 and "--max-duration: invalid seconds value: 'soon'" in p.stderr, p.stderr
