@@ -1,5 +1,6 @@
 """Run every benchmark: make the data, then bench_batch, bench_features, bench_jpeg,
-bench_speech, bench_decode, bench_long, bench_frames, bench_server, bench_tf and bench_dataset.
+bench_speech, bench_decode, bench_long, bench_frames, bench_server, bench_tf and bench_dataset,
+and accuracy_resample (how close load(sr=16000) comes to librosa's).
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -14,6 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import accuracy_resample  # noqa: E402
 import bench_batch  # noqa: E402
 import bench_dataset  # noqa: E402
 import bench_decode  # noqa: E402
@@ -55,6 +57,7 @@ def main() -> dict:
         "server": bench_server.main(),
         "tf": bench_tf.main(),
         "dataset": bench_dataset.main(),
+        "accuracy_resample": accuracy_resample.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")

@@ -260,7 +260,7 @@ def melspectrogram(
     **kwargs
         The mel filterbank's parameters, as librosa: those of :func:`mel_filters` but ``sr``
         and ``n_fft`` (``n_mels=128``, ``fmin=0.0``, ``fmax=None``, ``htk=False``,
-        ``norm="slaney"``).
+        ``norm="slaney"``, ``dtype=np.float32``: a float64 bank makes the result float64).
 
     Returns
     -------
@@ -279,11 +279,13 @@ def melspectrogram(
     """
     import numpy as np
 
+    # librosa passes dtype on to filters.mel: the filter bank's type, which the result takes.
+    basis_dtype = _float_dtype(kwargs.pop("dtype", np.float32))
     if S is not None:
         S = np.asarray(S)
         if n_fft // 2 + 1 != S.shape[-2]:  # as librosa's _spectrogram: S's own FFT length
             n_fft = 2 * (S.shape[-2] - 1)
-        basis = mel_filters(sr=sr, n_fft=n_fft, **kwargs)
+        basis = mel_filters(sr=sr, n_fft=n_fft, dtype=basis_dtype, **kwargs)
         return np.einsum("...ft,mf->...mt", np.asarray(S), basis, optimize=True)
     params = mel_args(
         "melspectrogram", n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center,
@@ -298,7 +300,8 @@ def melspectrogram(
     rows = np.ascontiguousarray(y.reshape(math.prod(y.shape[:-1]), y.shape[-1]), dtype=np.float32)
     out = _core.melspectrogram(rows, sr=float(sr), params=params, workers=opt_int(workers))
     # Computed in float32; float64 for float64 audio, as librosa's (complex128) STFT gives.
-    return out.reshape(y.shape[:-1] + out.shape[1:]).astype(np.result_type(y.dtype, np.float32), copy=False)
+    dtype = np.result_type(y.dtype, np.float32, basis_dtype)
+    return out.reshape(y.shape[:-1] + out.shape[1:]).astype(dtype, copy=False)
 
 
 def power_to_db(

@@ -70,7 +70,8 @@ def mfcc(
     Raises
     ------
     ParameterError
-        A parameter out of range (``dct_type``, ``norm``, a negative ``lifter``, ...).
+        A parameter out of range (``dct_type``, ``norm``, a negative ``lifter``, ...), or
+        ``lifter > 0`` with ``n_mfcc > n_mels`` (librosa's lifter cannot broadcast then).
     """
     import numpy as np
 
