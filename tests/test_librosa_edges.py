@@ -209,32 +209,26 @@ def test_an_fmin_at_mel_zero_spares_its_filter_the_warning():
 
 
 @pytest.mark.parametrize(
-    "call, named",
+    "call, message",
     [
-        (lambda: spectrust.load(EXAMPLES / "music.flac", sr=-1), "sr"),
-        (lambda: spectrust.mel_filters(sr=22050, n_fft=512, n_mels=-1), "n_mels"),
-        (lambda: spectrust.mel_filters(sr=22050, n_fft=-4), "n_fft"),
-        (lambda: spectrust.Spectrogram(quality=500), "quality must be between 1 and 100"),
-        (lambda: spectrust.Spectrogram(-5, 300), "width"),
-        (lambda: spectrust.StreamingSpectrogram(16000).pull(-1), "max_columns"),
-        (lambda: spectrust.power_to_db(np.zeros(0)), "top_db"),
-        (lambda: spectrust.mfcc(y=np.ones(4000, np.float32), n_mels=1, n_mfcc=2, lifter=22), "lifter"),
+        (lambda: spectrust.load(EXAMPLES / "music.flac", sr=-1), "sr must be at least 0, got -1"),
+        (lambda: spectrust.mel_filters(sr=22050, n_fft=512, n_mels=-1), "n_mels must be at least 0, got -1"),
+        (lambda: spectrust.mel_filters(sr=22050, n_fft=-4), "n_fft must be at least 0, got -4"),
+        (lambda: spectrust.mel_filters(sr=22050, n_fft=0), "n_fft must be between 2 and 2**24"),
+        (lambda: spectrust.Spectrogram(quality=500), "quality must be between 1 and 100, got 500"),
+        (lambda: spectrust.Spectrogram(-5, 300), "width must be at least 0, got -5"),
+        (lambda: spectrust.StreamingSpectrogram(16000).pull(-1), "max_columns must be at least 0, got -1"),
+        (lambda: spectrust.power_to_db(np.zeros(0)), "top_db=80 needs a non-empty S"),
+        (
+            lambda: spectrust.mfcc(y=np.ones(4000, np.float32), n_mels=1, n_mfcc=2, lifter=22),
+            "lifter=22 needs n_mfcc <= n_mels, got n_mfcc=2 and n_mels=1",
+        ),
     ],
 )
-def test_bad_values_are_parameter_errors_naming_the_parameter(call, named):
-    with pytest.raises(spectrust.ParameterError, match=named) as raised:
+def test_bad_values_are_parameter_errors_naming_parameter_value_and_range(call, message):
+    with pytest.raises(spectrust.ParameterError) as raised:
         call()
-    assert (
-        "-1" in str(raised.value)
-        or "500" in str(raised.value)
-        or "-5" in str(raised.value)
-        or named
-        in (
-            "top_db",
-            "lifter",
-            "n_fft",
-        )
-    )
+    assert message in str(raised.value)
 
 
 def test_negative_ref_from_a_callable_is_taken_as_librosa_takes_it():
