@@ -235,3 +235,15 @@ def test_negative_ref_from_a_callable_is_taken_as_librosa_takes_it():
     S = np.array([-1.0, 0.5], np.float32)
     np.testing.assert_allclose(spectrust.power_to_db(S, ref=np.min), librosa.power_to_db(S, ref=np.min))
     np.testing.assert_allclose(spectrust.power_to_db(S, ref=-2.0), librosa.power_to_db(S, ref=-2.0))
+
+
+@pytest.mark.parametrize("res_type", ["soxr_vhq", "soxr_mq", "polyphase", "fft"])
+def test_other_resamplers_are_librosas(res_type):
+    y = np.random.default_rng(5).standard_normal((2, 5000)).astype(np.float32)
+    kw = dict(orig_sr=44100, target_sr=16000, res_type=res_type)
+    np.testing.assert_array_equal(spectrust.resample(y, **kw), librosa.resample(y, **kw))
+    path = EXAMPLES / "music.flac"
+    ours, sr = spectrust.load(path, sr=22050, res_type=res_type, mono=False, duration=2.0)
+    ref, ref_sr = librosa.load(path, sr=22050, res_type=res_type, mono=False, duration=2.0)
+    assert sr == ref_sr == 22050 and ours.shape == ref.shape and ours.dtype == ref.dtype
+    np.testing.assert_allclose(ours, ref, atol=1e-5)

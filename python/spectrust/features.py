@@ -33,6 +33,7 @@ def load(
     max_duration: Optional[float] = DEFAULT_MAX_DURATION,
     max_bytes: int = DEFAULT_MAX_BYTES,
     dtype: DTypeLike = "float32",
+    res_type: str = "soxr_hq",
 ) -> tuple[np.ndarray, int]:
     """Load an audio file as floating-point samples (``librosa.load``).
 
@@ -65,6 +66,9 @@ def load(
         The most bytes read from a file object (default 2 GiB).
     dtype : numpy floating-point dtype
         Type of ``y`` (default ``np.float32``, as librosa); decoded and resampled in float32.
+    res_type : str
+        How to resample (default ``"soxr_hq"``, spectrust's own); any other is
+        :func:`resample`'s, that is librosa's.
 
     Returns
     -------
@@ -93,9 +97,10 @@ def load(
         that is not floating-point.
     """
     dtype = _float_dtype(dtype)
+    elsewhere = res_type != "soxr_hq" and sr is not None  # decoded here, resampled by librosa
     y, sr_out = _core.load(
         source(path, max_bytes),
-        sr=opt_int(sr),
+        sr=None if elsewhere else opt_int(sr),
         mono=bool(mono),
         offset=float(offset),
         duration=opt_float(duration),
@@ -104,6 +109,8 @@ def load(
     if not mono:
         # (channels, n) as librosa's; a mono file gives (n,), as librosa's (soundfile's) does.
         y = y[:, 0] if y.shape[1] == 1 else y.T
+    if elsewhere:
+        y, sr_out = _librosa_resample(y, sr_out, sr, res_type), sr
     return y.astype(dtype, copy=False), sr_out
 
 
@@ -148,7 +155,9 @@ def resample(
     orig_sr, target_sr : number > 0
         Sample rates in Hz; whole numbers.
     res_type : str
-        ``"soxr_hq"`` (default), the only one: the filter described above.
+        ``"soxr_hq"`` (default): the filter described above. Any other type librosa takes
+        (``"soxr_vhq"``, ``"kaiser_best"``, ``"polyphase"``, ...) is ``librosa.resample``'s,
+        imported only then (with ``resampy`` or ``samplerate`` where librosa needs them).
     fix : bool
         ``True`` (default): the output has librosa's ``ceil(n * (target_sr / orig_sr))``
         samples, of which those past soxr's ``round(n * target_sr / orig_sr)`` are zero
@@ -168,14 +177,14 @@ def resample(
     Raises
     ------
     ParameterError
-        Rates that are not positive whole numbers of Hz, another ``res_type``, non-floating or
-        non-finite ``y``.
+        Rates that are not positive whole numbers of Hz, non-floating or non-finite ``y``,
+        or a ``res_type`` that librosa, or the library it needs, is missing for or refuses.
     """
     import numpy as np
 
-    if res_type != "soxr_hq":
-        raise ParameterError(f"res_type must be 'soxr_hq' (spectrust's only resampler), got {res_type!r}")
     y = _valid_audio(y)
+    if res_type != "soxr_hq":
+        return _librosa_resample(y, orig_sr, target_sr, res_type, fix=fix, scale=scale, axis=axis)
     if orig_sr == target_sr:
         return y
     moved = np.moveaxis(y, axis, -1)
@@ -187,6 +196,21 @@ def resample(
         out /= np.sqrt(float(target_sr) / float(orig_sr))
     out = out.reshape(moved.shape[:-1] + out.shape[-1:])
     return np.moveaxis(out, -1, axis).astype(y.dtype, copy=False)
+
+
+def _librosa_resample(y, orig_sr, target_sr, res_type: str, **kwargs):
+    """A ``res_type`` other than spectrust's own (soxr_hq): ``librosa.resample``, with the
+    library it calls for it (soxr, scipy, resampy, samplerate), imported only then."""
+    try:
+        import librosa
+    except ImportError:
+        raise ParameterError(
+            f"res_type={res_type!r} needs librosa (pip install librosa); spectrust computes only 'soxr_hq' itself"
+        ) from None
+    try:
+        return librosa.resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type=res_type, **kwargs)
+    except (ImportError, ValueError) as e:  # a missing resampy or samplerate; librosa's ParameterError
+        raise ParameterError(f"res_type={res_type!r}: {str(e).splitlines()[0]}") from None
 
 
 def _valid_audio(y) -> np.ndarray:
