@@ -20,16 +20,16 @@ import time
 from pathlib import Path
 
 import make_data
-from benchutil import wait_idle
+from benchutil import QUICK, wait_idle
 
 OUT = Path(__file__).resolve().parent / "out"
-RUNS = 3
+RUNS = 1 if QUICK else 3
 
 SPECTRUST = """
 import sys, spectrust
 workers = int(sys.argv[3]) if len(sys.argv) > 3 else None
 with spectrust.Batchop(sys.argv[1], sys.argv[2], 800, 600, workers=workers) as r:
-    assert len(r) == 100 and all(x.ok for x in r)
+    assert all(x.ok for x in r)
 """
 
 REFERENCE = """

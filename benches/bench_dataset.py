@@ -26,9 +26,9 @@ sys.path.insert(0, str(HERE))
 
 import make_data  # noqa: E402
 import spectrust  # noqa: E402
-from benchutil import wait_idle  # noqa: E402
+from benchutil import scaled, wait_idle  # noqa: E402
 
-N_CLIPS = 500
+N_CLIPS = scaled(500)
 FEATURE = dict(feature="log_mel", sr=16000)
 
 
@@ -73,7 +73,8 @@ def main() -> dict:
     sizes = bytes_per_clip(paths[:100])
     for (fmt, dtype), size in sizes.items():
         print(f"  {fmt:10s} {dtype}: {size / 1e3:7.1f} KB a clip")
-    return {"local_clips_per_s": N_CLIPS / local, "dask_clips_per_s": N_CLIPS / dask, "bytes": sizes}
+    bytes_per = {f"{fmt} {dtype}": size for (fmt, dtype), size in sizes.items()}  # JSON keys are strings
+    return {"local_clips_per_s": N_CLIPS / local, "dask_clips_per_s": N_CLIPS / dask, "bytes": bytes_per}
 
 
 if __name__ == "__main__":

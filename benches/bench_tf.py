@@ -34,9 +34,9 @@ import make_data  # noqa: E402
 import numpy as np  # noqa: E402
 import spectrust  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from benchutil import wait_idle  # noqa: E402
+from benchutil import scaled, wait_idle  # noqa: E402
 
-N_CLIPS, SR, SECONDS, BATCH = 200, 16000, 10.0, 32
+N_CLIPS, SR, SECONDS, BATCH = scaled(200), 16000, 10.0, 32
 MEL = dict(n_fft=512, hop_length=160, n_mels=80)
 FRAMES = 1 + int(SECONDS * SR) // MEL["hop_length"]
 

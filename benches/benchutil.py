@@ -1,7 +1,18 @@
-"""Small helpers shared by the benchmarks: wait for an idle machine, best-of-N timing."""
+"""Small helpers shared by the benchmarks: wait for an idle machine, best-of-N timing, and
+the quick mode."""
 
 import os
 import time
+
+#: ``SPECTRUST_BENCH_QUICK=1``: every benchmark on a few clips, each timing once, without
+#: waiting for an idle machine: a check that the scripts run as documented
+#: (tests/test_benches.py), not figures.
+QUICK = bool(os.environ.get("SPECTRUST_BENCH_QUICK"))
+
+
+def scaled(n: int) -> int:
+    """``n`` inputs, or 4 in a quick run."""
+    return 4 if QUICK else n
 
 
 def _cpu_times():
@@ -25,7 +36,7 @@ def wait_idle(threshold: float = 0.1, timeout: float = 600.0) -> float:
     run) holds a core. Returns the last busy fraction seen and warns if it never settled.
     With the environment variable BENCH_NO_WAIT set it does not wait (for trying a script).
     """
-    if os.environ.get("BENCH_NO_WAIT"):  # a quick functional run; figures not for the record
+    if os.environ.get("BENCH_NO_WAIT") or QUICK:  # a functional run; figures not for the record
         return 0.0
     deadline = time.monotonic() + timeout
     busy = busy_fraction()
@@ -38,7 +49,10 @@ def wait_idle(threshold: float = 0.1, timeout: float = 600.0) -> float:
 
 
 def best_of(fn, repeat: int = 3, warmup: int = 1) -> float:
-    """Best wall time in seconds of ``repeat`` calls of ``fn()`` after ``warmup`` calls."""
+    """Best wall time in seconds of ``repeat`` calls of ``fn()`` after ``warmup`` calls (one
+    call in a quick run)."""
+    if QUICK:
+        repeat, warmup = 1, 0
     for _ in range(warmup):
         fn()
     times = []

@@ -25,7 +25,8 @@ replace it: ``python3 benches/make_data.py --source DIR`` (or ``run_all.py --sou
 the environment variable ``SPECTRUST_BENCH_SOURCE=DIR`` for a single benchmark). Clips made
 from another source are made again (benches/data/source.txt records it).
 
-Run: python3 benches/make_data.py [--source DIR]
+Run: python3 benches/make_data.py [--source DIR]. ``SPECTRUST_BENCH_DATA=DIR`` puts the data
+elsewhere; ``SPECTRUST_BENCH_QUICK=1`` makes 4 clips and a minute (see benchutil.QUICK).
 """
 
 import os
@@ -33,15 +34,17 @@ import shutil
 import wave
 from pathlib import Path
 
+from benchutil import QUICK, scaled
+
 #: The repository's examples/: real clips under a free licence (examples/LICENSE.md).
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 #: A single real clip, for the benchmarks that time one file (frames, stages).
 SOURCE = EXAMPLES / "music_mono22k_s16.wav"
 #: Where the clips are cut from (``--source`` / ``SPECTRUST_BENCH_SOURCE``).
 MUSIC = Path(os.environ.get("SPECTRUST_BENCH_SOURCE", "/usr/share/games/wesnoth/1.16/data/core/music"))
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(os.environ.get("SPECTRUST_BENCH_DATA", Path(__file__).resolve().parent / "data"))
 CLIPS = DATA / "music22k"
-N_CLIPS = 100
+N_CLIPS = scaled(100)
 SECONDS, RATE, STEP, START = 15, 22050, 20, 5
 HOUR = DATA / "hour_stereo44k_s16.wav"
 
@@ -50,12 +53,13 @@ def make_hour() -> Path:
     """One hour of 44.1 kHz stereo 16-bit WAV (the 15 s stereo clip, 240 times)."""
     with wave.open(str(EXAMPLES / "music_stereo44k_s16.wav")) as src:
         params, frames = src.getparams(), src.readframes(src.getnframes())
-    size = 44 + 240 * len(frames)
+    repeats = 4 if QUICK else 240  # a minute in a quick run
+    size = 44 + repeats * len(frames)
     if not (HOUR.is_file() and HOUR.stat().st_size == size):
         DATA.mkdir(parents=True, exist_ok=True)
         with wave.open(str(HOUR), "wb") as out:
             out.setparams(params)
-            for _ in range(240):
+            for _ in range(repeats):
                 out.writeframes(frames)
         print(f"make_data: wrote {HOUR} ({HOUR.stat().st_size / 1e6:.0f} MB)")
     return HOUR

@@ -2,7 +2,8 @@
 //!
 //!     cargo run --release --example stages [-- FILE.wav [REPEAT]]
 //!
-//! Default file: benches/data/music22k/clip_000.wav (make_data.py). Each stage is timed best of
+//! Default file: benches/data/music22k/clip_000.wav (make_data.py; under SPECTRUST_BENCH_DATA
+//! when that is set). Each stage is timed best of
 //! REPEAT (default 50) with the settings of bench_batch: n_fft 2048, hop 512, 128 mels, an
 //! 800x600 image in the default colour map, JPEG quality 90. Last, the live view's work per
 //! 1024-sample block at 48 kHz (n_fft 4096, hop 512, 256 log bands: the page's settings) on
@@ -38,7 +39,9 @@ fn best<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 fn main() {
     let mut args = std::env::args().skip(1);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let input = args.next().map_or_else(|| root.join("benches/data/music22k/clip_000.wav"), PathBuf::from);
+    // make_data.py's folder: benches/data, or SPECTRUST_BENCH_DATA.
+    let data = std::env::var_os("SPECTRUST_BENCH_DATA").map_or_else(|| root.join("benches/data"), PathBuf::from);
+    let input = args.next().map_or_else(|| data.join("music22k/clip_000.wav"), PathBuf::from);
     let repeat: usize = args.next().map_or(50, |s| s.parse().expect("REPEAT is a number"));
     let out = tempfile::tempdir().expect("temporary folder");
     let (jpg, png) = (out.path().join("one.jpg"), out.path().join("one.png"));
