@@ -77,7 +77,7 @@ fn main() {
     let (t_jpeg_file, _) = best(repeat, || write_image(&jpg, &rgb, 800, 600, 90).expect("written"));
     let (t_png_file, _) = best(repeat, || write_image(&png, &rgb, 800, 600, 90).expect("written"));
     let (t_image, _) = best(repeat, || render_to_file(&spec, &image, None, &jpg).expect("written"));
-    let music44k = root.join("../shared/audio/music_stereo44k_s16.wav");
+    let music44k = root.join("examples/music_stereo44k_s16.wav");
     let y44 = load_audio(&music44k.as_path().into(), None, true, &Default::default()).expect("the 44.1 kHz clip");
     let (t_resample, y16) = best(repeat, || resample(&y44.samples, 1, 44100, 16000).expect("resampled"));
     let live = StreamingParams { hop_length: 512, ..StreamingParams::new(48000.0, 4096) };
