@@ -8,7 +8,7 @@ CARGO_TEST_ARGS := $(shell $(PY) scripts/build_backend.py)
 WHEEL_FEATURES := python,opus,libjpeg-turbo,pyo3/abi3-py39
 WHEEL_ARGS := --release --zig --compatibility manylinux_2_28 --features $(WHEEL_FEATURES) --out dist
 
-.PHONY: help install test test-rust test-python stubtest lint format bench clean wheel wheel-check
+.PHONY: help tools install test test-rust test-python stubtest lint format bench clean wheel wheel-check
 
 help:  ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,7 +22,13 @@ test-rust:  ## Run the Rust unit tests of the pure DSP core
 test-python: ## Run the Python tests (parity with librosa, API, CLI, server, browser, stubs)
 	$(PY) -m pytest -q
 
-test: install test-rust test-python  ## Install, then run every test (Rust and Python)
+test: tools install test-rust test-python  ## Install, then run every test (Rust and Python)
+
+# What the tests need beyond Python and Rust (README, Quick start): one line naming what is missing.
+TEST_TOOLS := chromium ffmpeg
+tools:
+	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then echo "make test needs$$missing: apt-get install$$missing (README, Quick start)"; exit 1; fi
 
 stubtest:  ## Check the stubs of the extension (python/spectrust/_core.pyi) against the built module
 	$(PY) -m pytest -q tests/test_stubs.py

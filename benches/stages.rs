@@ -9,7 +9,8 @@
 //! 1024-sample block at 48 kHz (n_fft 4096, hop 512, 256 log bands: the page's settings) on
 //! 20 s of a 1 kHz tone in noise, best of 5.
 //!
-//! Add `--features libjpeg-turbo` to time the JPEG encoder pip builds where NASM is.
+//! Add `$(python3 scripts/build_backend.py)` (the features pip builds here: `--features
+//! opus,libjpeg-turbo` where cmake and NASM are) to time the JPEG encoder users get.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
