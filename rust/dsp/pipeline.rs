@@ -8,28 +8,38 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::decode::{check_finite, Audio, AudioReader, Format, Input, ReadOptions};
+use super::decode::{check_finite, Audio, AudioReader, DecodeRequest, Format, Input, ReadOptions};
 use super::encode::{write_image_with, ImageFormat};
 use super::error::{ensure_param, Error, Result};
 use super::filterbank::{FreqAxis, FreqScale, MelParams, LOG_FMIN};
 use super::image::{Canvas, ImageParams};
 use super::long_file::pooled_mel;
-use super::resample::resample;
+use super::resample::{output_frames, resample};
 use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 
 /// Reads (the part `read` selects of) `input`, mixed to mono as it is read if asked (resampling
-/// is then cheaper too), and resamples it to `sr` Hz if given.
+/// is then cheaper too), and resamples it to `sr` Hz if given. The decoder is told so
+/// ([`DecodeRequest`]): where it can, it mixes to mono and lowers the rate itself.
 pub fn load_audio(input: &Input, sr: Option<u32>, mono: bool, read: &ReadOptions) -> Result<Audio> {
-    let reader = AudioReader::open_input(input, read)?;
+    let reader = AudioReader::open_input(input, read, &DecodeRequest::new(mono, sr, None))?;
     resampled(if mono { reader.read_all_mono()? } else { reader.read_all()? }, sr)
 }
 
-/// `audio` resampled to `sr` Hz, if given.
+/// `audio` resampled to `sr` Hz, if given, with as many frames as from a full decode (see
+/// [`Audio::source_frames`]).
 fn resampled(mut audio: Audio, sr: Option<u32>) -> Result<Audio> {
-    if let Some(sr) = sr.filter(|&sr| sr != audio.sample_rate) {
+    let Some(sr) = sr else { return Ok(audio) };
+    if sr != audio.sample_rate {
         audio.samples = resample(&audio.samples, audio.channels, audio.sample_rate, sr)?;
-        audio.sample_rate = sr;
     }
+    if audio.source_rate != audio.sample_rate {
+        // Decoded at a lower rate: the count differs from a full decode's by at most one.
+        let frames = output_frames(audio.source_frames, audio.source_rate, sr);
+        audio.samples.resize(frames as usize * audio.channels, 0.0);
+    }
+    audio.sample_rate = sr;
+    audio.source_rate = sr;
+    audio.source_frames = audio.frames() as u64;
     Ok(audio)
 }
 
@@ -112,9 +122,14 @@ impl Pipeline {
         Ok(m)
     }
 
+    /// What the pipeline uses of a file: mono, at its rate, up to its top frequency.
+    fn request(&self) -> DecodeRequest {
+        DecodeRequest::new(true, self.sr, self.params.mel.fmax)
+    }
+
     /// The mono signal of `input` and its rate; NaN or infinite samples are an error.
     pub fn load_mono(&self, input: &Input) -> Result<(Vec<f32>, u32)> {
-        self.mono(AudioReader::open_input(input, &self.read)?)
+        self.mono(AudioReader::open_input(input, &self.read, &self.request())?)
     }
 
     /// The rest of `reader` mixed to mono, resampled to the pipeline's rate and checked for
@@ -140,7 +155,7 @@ impl Pipeline {
     /// The spectrogram of `input` to draw `width` pixels wide (the whole spectrogram, or for a
     /// long file one reduced to a few columns per pixel while it is read) and its format.
     pub fn image_spectrogram(&self, input: &Input, width: u32) -> Result<(Matrix, Format)> {
-        let mut reader = AudioReader::open_input(input, &self.read)?;
+        let mut reader = AudioReader::open_input(input, &self.read, &self.request())?;
         let (rate, format) = (reader.sample_rate(), reader.format());
         let spectrogram = self.planned_for(input.name(), self.sr.unwrap_or(rate))?;
         let long = reader.expected_frames().is_none_or(|n| n > STREAM_ABOVE_SECONDS * u64::from(rate));

@@ -1,15 +1,26 @@
 //! Reading audio files into float samples, whole or block by block.
 //!
 //! The format is found from the content, never from the file name ([`probe`]): WAV files
-//! hound reads take the fast path of [`wav`]; everything else (MP3, Ogg Vorbis, AAC, AAC in
-//! MP4/M4A, FLAC, the WAV codecs hound lacks) goes to [`symphonia`](self::symphonia).
+//! hound reads take the fast path of [`wav`]; everything else (MP3, Ogg Vorbis, Opus, AAC,
+//! AAC in MP4/M4A, FLAC, the WAV codecs hound lacks) goes to symphonia's demuxers
+//! ([`symphonia`](self::symphonia)), and its packets to symphonia's decoders, but MP3's to
+//! [`mp3`] and Opus's to libopus.
+//!
+//! A [`DecodeRequest`] tells the reader what the caller does with the samples: where it mixes
+//! to mono, resamples to a lower rate or uses only low frequencies, the MP3 and Opus decoders
+//! leave out what would be thrown away (mono in the subband domain, fewer subbands, synthesis
+//! at a lower rate; Opus at the target rate). Offsets and durations still count at the file's
+//! rate, and [`Audio`] says what the samples stand for there, so that what comes out after
+//! resampling has the length a full decode would give.
 //!
 //! [`AudioReader`] delivers a file in blocks, so long files never sit in memory whole;
 //! [`read`] collects every block.
 
+mod mp3;
 #[cfg(feature = "opus")]
 mod opus;
 mod probe;
+mod request;
 mod source;
 mod symphonia;
 mod wav;
@@ -18,6 +29,7 @@ use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 pub use probe::{sniff, Format};
+pub use request::DecodeRequest;
 pub use source::Input;
 
 use super::error::{ensure_param, Error, Result};
@@ -32,6 +44,12 @@ pub struct Audio {
     pub channels: usize,
     /// Sample rate in Hz (at least 1).
     pub sample_rate: u32,
+    /// The file's rate, and the frames (at that rate) the samples stand for: `sample_rate`
+    /// and `frames()`, unless the decoder delivered a lower rate ([`DecodeRequest`]). A
+    /// signal resampled from them to `sr` has [`output_frames`](crate::dsp::resample::output_frames)`(source_frames,
+    /// source_rate, sr)` frames, as from a full decode.
+    pub source_rate: u32,
+    pub source_frames: u64,
 }
 
 impl Audio {
@@ -85,6 +103,12 @@ pub const EXTENSIONS: [&str; 15] = [
     ".weba", ".mka",
 ];
 
+/// Frames of `seconds` at `rate` Hz, truncated to whole frames, as librosa.load counts an
+/// offset or duration (`int(offset * sr)`).
+fn frames_at(seconds: f64, rate: u32) -> u64 {
+    (seconds * f64::from(rate)) as u64
+}
+
 /// How much of a file to read.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ReadOptions {
@@ -136,8 +160,10 @@ pub struct AudioReader {
     format: Format,
     channels: usize,
     sample_rate: u32,
-    /// The frames the container declares for the whole file, if it says; the file may hold
-    /// fewer (truncated) or more.
+    /// The file's rate over `sample_rate` (1 unless the decoder delivers a lower rate).
+    decimation: u32,
+    /// The frames the container declares for the whole file (at the rate delivered), if it
+    /// says; the file may hold fewer (truncated) or more.
     declared_frames: Option<u64>,
     source: Source,
     /// Frames decoded so far, including those skipped by the offset.
@@ -145,6 +171,9 @@ pub struct AudioReader {
     /// Frames still to skip (the offset) and to deliver (the duration).
     skip: u64,
     take: Option<u64>,
+    /// The offset and the duration in frames at the file's rate.
+    skip_full: u64,
+    take_full: Option<u64>,
     max_frames: Option<u64>,
     max_duration: f64,
     done: bool,
@@ -153,12 +182,12 @@ pub struct AudioReader {
 impl AudioReader {
     /// Opens a file and reads its header (and, for compressed formats, its first packet).
     pub fn open(path: &Path, options: &ReadOptions) -> Result<Self> {
-        Self::open_input(&Input::from(path), options)
+        Self::open_input(&Input::from(path), options, &DecodeRequest::ALL)
     }
 
-    /// Opens `input` (a file or bytes) and reads its header (and, for compressed formats, its
-    /// first packet).
-    pub fn open_input(input: &Input, options: &ReadOptions) -> Result<Self> {
+    /// Opens `input` (a file or bytes) to read what `request` asks, and reads its header
+    /// (and, for compressed formats, its first packet).
+    pub fn open_input(input: &Input, options: &ReadOptions, request: &DecodeRequest) -> Result<Self> {
         options.validate()?;
         let path = input.name();
         let mut stream = input.open()?;
@@ -166,34 +195,46 @@ impl AudioReader {
         (&mut stream.reader).take(HEAD as u64).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
         let known = sniff(&head);
         // hound reads RIFF WAVE only (not RF64).
-        let (source, format, channels, sample_rate, declared_frames) =
-            if known == Some(Format::Wav) && head.starts_with(b"RIFF") {
-                match wav::open(path, head, stream) {
-                    Ok(w) => (Source::Wav(w.wav), Format::Wav, w.channels, w.sample_rate, Some(w.frames)),
-                    // hound reads PCM and float32 only; symphonia also reads A-law, mu-law, f64.
-                    Err(wav::WavError::NotForHound(e)) => {
-                        symphonia_source(symphonia::open(path, known, input.open()?).map_err(|_| e)?)
-                    }
-                    Err(wav::WavError::Invalid(e)) => return Err(e),
+        let offset = options.offset;
+        let o = if known == Some(Format::Wav) && head.starts_with(b"RIFF") {
+            match wav::open(path, head, stream) {
+                Ok(w) => Opened {
+                    source: Source::Wav(w.wav),
+                    format: Format::Wav,
+                    channels: w.channels,
+                    sample_rate: w.sample_rate,
+                    decimation: 1,
+                    frames: Some(w.frames),
+                },
+                // hound reads PCM and float32 only; symphonia also reads A-law, mu-law, f64.
+                Err(wav::WavError::NotForHound(e)) => {
+                    symphonia::open(path, known, input.open()?, request, offset).map_err(|_| e)?.into()
                 }
-            } else {
-                stream.reader.rewind().map_err(|e| Error::io(path, e))?;
-                symphonia_source(symphonia::open(path, known, stream)?)
-            };
-        let rate = f64::from(sample_rate);
-        // Truncated to whole frames, as librosa.load does (`int(offset * sr)`).
-        let frames = |s: f64| (s * rate) as u64;
+                Err(wav::WavError::Invalid(e)) => return Err(e),
+            }
+        } else {
+            stream.reader.rewind().map_err(|e| Error::io(path, e))?;
+            symphonia::open(path, known, stream, request, offset)?.into()
+        };
+        // The offset and duration count at the file's rate. Where the decoder keeps one
+        // frame in `d`, it keeps those at the offset's phase (MP3): the first frame kept is
+        // then the one at the offset, and the duration's last one is covered.
+        let (d, full_rate) = (u64::from(o.decimation), o.sample_rate * o.decimation);
+        let (skip_full, take_full) = (frames_at(offset, full_rate), options.duration.map(|s| frames_at(s, full_rate)));
         Ok(AudioReader {
             path: path.to_path_buf(),
-            format,
-            channels,
-            sample_rate,
-            declared_frames,
-            source,
+            format: o.format,
+            channels: o.channels,
+            sample_rate: o.sample_rate,
+            decimation: o.decimation,
+            declared_frames: o.frames.map(|f| f.div_ceil(d)),
+            source: o.source,
             decoded: 0,
-            skip: frames(options.offset),
-            take: options.duration.map(frames),
-            max_frames: options.max_duration.map(|d| (d * rate).ceil() as u64),
+            skip: skip_full / d,
+            take: take_full.map(|t| t.div_ceil(d)),
+            skip_full,
+            take_full,
+            max_frames: options.max_duration.map(|s| (s * f64::from(o.sample_rate)).ceil() as u64),
             max_duration: options.max_duration.unwrap_or(f64::INFINITY),
             done: false,
         })
@@ -213,9 +254,27 @@ impl AudioReader {
         self.channels
     }
 
-    /// Sample rate in Hz (at least 1).
+    /// Sample rate in Hz of the samples delivered (at least 1): the file's, or a lower one
+    /// where the request let the decoder lower it.
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
+    }
+
+    /// The [`Audio`] of `samples` (`channels` per frame), all this reader delivered.
+    fn audio(&self, samples: Vec<f32>, channels: usize) -> Audio {
+        let frames = (samples.len() / channels) as u64;
+        let source_frames = match &self.source {
+            _ if self.decimation == 1 => frames,
+            // Stopped by the duration: it is what the samples stand for.
+            _ if self.take == Some(0) => self.take_full.unwrap_or(frames),
+            Source::Symphonia(s) => {
+                let total = s.full_frames().unwrap_or(frames * u64::from(self.decimation));
+                total.saturating_sub(self.skip_full).min(self.take_full.unwrap_or(u64::MAX))
+            }
+            Source::Wav(_) => frames,
+        };
+        let source_rate = self.sample_rate * self.decimation;
+        Audio { samples, channels, sample_rate: self.sample_rate, source_rate, source_frames }
     }
 
     /// Frames this reader will deliver at most, as far as the header tells.
@@ -228,7 +287,7 @@ impl AudioReader {
     pub fn read_all(mut self) -> Result<Audio> {
         let mut samples = Vec::with_capacity(self.frames_to_reserve() * self.channels);
         while self.read_block(&mut samples)? > 0 {}
-        Ok(Audio { samples, channels: self.channels, sample_rate: self.sample_rate })
+        Ok(self.audio(samples, self.channels))
     }
 
     /// Reads everything left mixed to mono (the mean of the channels), a block at a time: the
@@ -246,7 +305,7 @@ impl AudioReader {
             }
             mix_to_mono(&block, self.channels, &mut samples);
         }
-        Ok(Audio { samples, channels: 1, sample_rate: self.sample_rate })
+        Ok(self.audio(samples, 1))
     }
 
     /// Frames worth reserving for the rest of the file: as many as the header declares, but a
@@ -298,9 +357,27 @@ impl AudioReader {
     }
 }
 
-/// The fields of an [`AudioReader`] that symphonia opened.
-fn symphonia_source(s: symphonia::Opened) -> (Source, Format, usize, u32, Option<u64>) {
-    (Source::Symphonia(s.stream), s.format, s.channels, s.sample_rate, s.frames)
+/// An opened file, as the reader takes it (see [`symphonia::Opened`]).
+struct Opened {
+    source: Source,
+    format: Format,
+    channels: usize,
+    sample_rate: u32,
+    decimation: u32,
+    frames: Option<u64>,
+}
+
+impl From<symphonia::Opened> for Opened {
+    fn from(s: symphonia::Opened) -> Self {
+        Opened {
+            source: Source::Symphonia(s.stream),
+            format: s.format,
+            channels: s.channels,
+            sample_rate: s.sample_rate,
+            decimation: s.decimation,
+            frames: s.frames,
+        }
+    }
 }
 
 /// Reads a whole file (or the part `options` selects).

@@ -1,7 +1,9 @@
-//! Everything that is not a WAV file hound reads goes to symphonia: MP3, Ogg Vorbis, AAC
-//! (ADTS), AAC in MP4/M4A, FLAC, and the WAV codecs hound lacks. Encoder delay and padding
-//! are removed where the file records them (gapless MP3/MP4). symphonia on hostile input may
-//! panic (e.g. a rate of 0 in a header): that is a corrupt file, not a crash.
+//! Everything that is not a WAV file hound reads goes to symphonia's demuxers: MP3, Ogg
+//! Vorbis, AAC (ADTS), AAC in MP4/M4A, FLAC, Opus, and the WAV codecs hound lacks. Encoder
+//! delay and padding are removed where the file records them (gapless MP3/MP4). The packets
+//! are decoded by symphonia, but MP3 by [`mp3`](super::mp3) and Opus by libopus, which decode
+//! only what the [`DecodeRequest`] asks for. symphonia on hostile input may panic (e.g. a rate
+//! of 0 in a header): that is a corrupt file, not a crash.
 
 use std::io::ErrorKind;
 use std::path::Path;
@@ -15,7 +17,9 @@ use ::symphonia::core::formats::{FormatOptions, FormatReader};
 use ::symphonia::core::io::MediaSourceStream;
 use ::symphonia::core::meta::MetadataOptions;
 
+use super::mp3::{Frame, Mp3};
 use super::probe::Format;
+use super::request::DecodeRequest;
 use super::source::{Media, Stream};
 use crate::dsp::error::{catch_panic, Error, Result};
 
@@ -29,21 +33,38 @@ pub(super) struct Symphonia {
     pending: Vec<f32>,
 }
 
-/// An opened file: its stream, channels, rate, the frames its header declares (if it does,
-/// at the rate decoded) and its format (`known`, else guessed from the codec).
+/// An opened file: its stream, the channels and rate delivered, the file's rate over the
+/// rate delivered (1 unless the request let the decoder lower it), the frames its header
+/// declares (if it does, at the file's rate) and its format (`known`, else guessed from the
+/// codec).
 pub(super) struct Opened {
     pub stream: Box<Symphonia>,
     pub channels: usize,
     pub sample_rate: u32,
+    pub decimation: u32,
     pub frames: Option<u64>,
     pub format: Format,
 }
 
-/// The decoder of a track: symphonia's, or libopus for Opus (which symphonia lacks).
+/// The decoder of a track: symphonia's, ours for MP3, or libopus for Opus (which symphonia
+/// lacks).
 enum Codec {
     Symphonia(Box<dyn AudioDecoder>),
+    Mp3(Box<Mp3>),
     #[cfg(feature = "opus")]
     Opus(super::opus::Opus),
+}
+
+impl Codec {
+    /// The file's rate over the rate delivered.
+    fn decimation(&self) -> u32 {
+        match self {
+            Codec::Symphonia(_) => 1,
+            Codec::Mp3(mp3) => mp3.decimation(),
+            #[cfg(feature = "opus")]
+            Codec::Opus(opus) => opus.decimation(),
+        }
+    }
 }
 
 /// Consecutive undecodable packets after which a file is given up as corrupt.
@@ -53,13 +74,26 @@ fn decoder_panic(path: &Path) -> impl FnOnce(String) -> Error + '_ {
     move |msg| Error::decode(path, format!("corrupt stream ({msg})"))
 }
 
-/// Opens `stream` (whose first bytes are of `known` format, if any; `path` names it) and
-/// decodes up to its first audio.
-pub(super) fn open(path: &Path, known: Option<Format>, stream: Stream) -> Result<Opened> {
-    catch_panic(|| open_inner(path, known, stream), decoder_panic(path))
+/// Opens `stream` (whose first bytes are of `known` format, if any; `path` names it) to decode
+/// what `request` asks, for a reader that skips its first `offset` seconds, and decodes up to
+/// its first audio.
+pub(super) fn open(
+    path: &Path,
+    known: Option<Format>,
+    stream: Stream,
+    request: &DecodeRequest,
+    offset: f64,
+) -> Result<Opened> {
+    catch_panic(|| open_inner(path, known, stream, request, offset), decoder_panic(path))
 }
 
-fn open_inner(path: &Path, known: Option<Format>, stream: Stream) -> Result<Opened> {
+fn open_inner(
+    path: &Path,
+    known: Option<Format>,
+    stream: Stream,
+    request: &DecodeRequest,
+    offset: f64,
+) -> Result<Opened> {
     let stream = MediaSourceStream::new(Box::new(Media(stream)), Default::default());
     let format = ::symphonia::default::get_probe()
         .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
@@ -86,8 +120,12 @@ fn open_inner(path: &Path, known: Option<Format>, stream: Stream) -> Result<Open
         })
         .ok_or_else(|| Error::unsupported(path, "no audio track in a codec that is decoded (AC-3? DTS?)"))?;
     let decoder = match params.codec {
+        well_known::CODEC_ID_MP3 => {
+            let rate = params.sample_rate.filter(|&r| r > 0).ok_or_else(|| Error::decode(path, "a sample rate of 0 Hz"))?;
+            Codec::Mp3(Box::new(Mp3::new(request, rate, super::frames_at(offset, rate))))
+        }
         #[cfg(feature = "opus")]
-        well_known::CODEC_ID_OPUS => Codec::Opus(super::opus::Opus::new(path, params.extra_data.as_deref())?),
+        well_known::CODEC_ID_OPUS => Codec::Opus(super::opus::Opus::new(path, params.extra_data.as_deref(), request)?),
         _ => Codec::Symphonia(
             ::symphonia::default::get_codecs().make_audio_decoder(&params, &AudioDecoderOptions::default()).map_err(
                 |e| match e {
@@ -117,10 +155,12 @@ fn open_inner(path: &Path, known: Option<Format>, stream: Stream) -> Result<Open
         return Err(Error::decode(path, "a sample rate of 0 Hz"));
     }
     s.pending = first;
+    let decimation = s.decoder.decimation();
     Ok(Opened {
         channels,
         sample_rate: rate,
-        frames: declared.filter(|_| params.sample_rate == Some(rate)),
+        decimation,
+        frames: declared.filter(|_| params.sample_rate.map(u64::from) == Some(u64::from(rate) * u64::from(decimation))),
         format: known.unwrap_or_else(|| Format::of_codec(params.codec)),
         stream: Box::new(s),
     })
@@ -146,6 +186,17 @@ impl Symphonia {
         }
     }
 
+    /// Frames at the file's rate that the samples delivered so far stand for, where the
+    /// decoder delivers a lower rate (`None` otherwise: the frames delivered).
+    pub(super) fn full_frames(&self) -> Option<u64> {
+        match &self.decoder {
+            Codec::Mp3(mp3) if mp3.decimation() > 1 => Some(mp3.full_frames()),
+            #[cfg(feature = "opus")]
+            Codec::Opus(opus) if opus.decimation() > 1 => Some(opus.full_frames()),
+            _ => None,
+        }
+    }
+
     /// Decodes packets until one yields audio (appended to `out`); returns its (channels,
     /// rate), or `None` at the end of the stream.
     fn decode_next(&mut self, path: &Path, out: &mut Vec<f32>) -> Result<Option<(usize, u32)>> {
@@ -153,10 +204,10 @@ impl Symphonia {
         loop {
             let packet = match self.format.next_packet() {
                 Ok(Some(p)) => p,
-                Ok(None) => return Ok(None),
-                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => return Ok(None),
+                Ok(None) => return self.finish(path, out),
+                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => return self.finish(path, out),
                 // A chained stream (a new Ogg logical stream): the first one is the file.
-                Err(SymError::ResetRequired) => return Ok(None),
+                Err(SymError::ResetRequired) => return self.finish(path, out),
                 Err(e) => return Err(symphonia_error(path, e)),
             };
             if packet.track_id != self.track {
@@ -164,9 +215,19 @@ impl Symphonia {
             }
             let decoder = match &mut self.decoder {
                 Codec::Symphonia(decoder) => decoder,
+                Codec::Mp3(mp3) => match mp3.push(path, &packet, out)? {
+                    Some(Frame::Decoded { channels }) => return Ok(Some((channels, mp3.sample_rate()))),
+                    None => continue,
+                    // A corrupt frame is skipped, as below.
+                    Some(Frame::Corrupt) if bad < MAX_BAD_PACKETS => {
+                        bad += 1;
+                        continue;
+                    }
+                    Some(Frame::Corrupt) => return Err(Error::decode(path, "corrupt MP3 stream")),
+                },
                 #[cfg(feature = "opus")]
                 Codec::Opus(opus) => match opus.decode(&packet, out) {
-                    Ok(()) => return Ok(Some((opus.channels(), super::opus::SAMPLE_RATE))),
+                    Ok(()) => return Ok(Some((opus.channels(), opus.sample_rate()))),
                     // A corrupt packet is skipped, as below.
                     Err(_) if bad < MAX_BAD_PACKETS => {
                         bad += 1;
@@ -190,6 +251,18 @@ impl Symphonia {
                 Err(e) => return Err(symphonia_error(path, e)),
             }
         }
+    }
+}
+
+impl Symphonia {
+    /// The end of the stream: the MP3 frame read ahead is decoded, if any.
+    fn finish(&mut self, path: &Path, out: &mut Vec<f32>) -> Result<Option<(usize, u32)>> {
+        if let Codec::Mp3(mp3) = &mut self.decoder {
+            if let Some(Frame::Decoded { channels }) = mp3.finish(path, out)? {
+                return Ok(Some((channels, mp3.sample_rate())));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -263,7 +336,7 @@ mod tests {
     #[test]
     fn a_panic_inside_symphonia_is_a_decode_error_naming_the_file() {
         let stream = Stream { reader: Box::new(Hostile), len: 4096 };
-        let err = open(Path::new("voice.m4a"), Some(Format::M4a), stream).err().expect("an error");
+        let err = open(Path::new("voice.m4a"), Some(Format::M4a), stream, &DecodeRequest::ALL, 0.0).err().expect("an error");
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
         assert_eq!(
             err.to_string(),
