@@ -4,11 +4,11 @@
 
 CI uses it to run the tests as a newcomer whose machine has no cmake and no NASM would (the
 README's rule: the build and the tests then leave libjpeg-turbo, and in `cargo test` libopus,
-out). The PATH given to the command is one folder of links to every program on the current
-PATH but the named ones (the first of each name, as the shell finds it), so that
-``shutil.which``, ``command -v`` and cargo's build scripts all miss them. pip still installs
-cmake from PyPI inside its isolated build environment, as it does on such a machine. The exit
-status is the command's.
+out). On the PATH given to the command, each folder that holds one of the named programs is
+replaced by a folder of links to its other programs, so that ``shutil.which``, ``command -v``
+and cargo's build scripts all miss them (and a virtual environment's ``bin``, which holds
+none of them, stays as it is). pip still installs cmake from PyPI inside its isolated build
+environment, as it does on such a machine. The exit status is the command's.
 """
 
 from __future__ import annotations
@@ -20,19 +20,26 @@ import tempfile
 
 
 def path_without(hidden: set, folder: str) -> str:
-    """Fills ``folder`` with links to the programs on PATH but ``hidden``; returns it."""
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
+    """The PATH with ``hidden`` left out: each of its folders that holds one of them is replaced
+    by a folder (made under ``folder``) of links to its other programs; the others stay as they
+    are (a virtual environment's ``bin`` keeps working: its ``python`` finds its pyvenv.cfg)."""
+    path = []
+    for i, directory in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
         try:
             names = os.listdir(directory or ".")
         except OSError:
             continue
+        if not hidden.intersection(names):
+            path.append(directory)
+            continue
+        farm = os.path.join(folder, str(i))
+        os.mkdir(farm)
         for name in names:
             target = os.path.join(directory, name)
-            link = os.path.join(folder, name)
-            if name in hidden or os.path.lexists(link) or not os.access(target, os.X_OK) or os.path.isdir(target):
-                continue
-            os.symlink(os.path.abspath(target), link)
-    return folder
+            if name not in hidden and os.access(target, os.X_OK) and not os.path.isdir(target):
+                os.symlink(os.path.abspath(target), os.path.join(farm, name))
+        path.append(farm)
+    return os.pathsep.join(path)
 
 
 def main(argv: list) -> int:

@@ -121,7 +121,8 @@ fn open_inner(
         .ok_or_else(|| Error::unsupported(path, "no audio track in a codec that is decoded (AC-3? DTS?)"))?;
     let decoder = match params.codec {
         well_known::CODEC_ID_MP3 => {
-            let rate = params.sample_rate.filter(|&r| r > 0).ok_or_else(|| Error::decode(path, "a sample rate of 0 Hz"))?;
+            let rate =
+                params.sample_rate.filter(|&r| r > 0).ok_or_else(|| Error::decode(path, "a sample rate of 0 Hz"))?;
             Codec::Mp3(Box::new(Mp3::new(request, rate, super::frames_at(offset, rate))))
         }
         #[cfg(feature = "opus")]
@@ -336,7 +337,8 @@ mod tests {
     #[test]
     fn a_panic_inside_symphonia_is_a_decode_error_naming_the_file() {
         let stream = Stream { reader: Box::new(Hostile), len: 4096 };
-        let err = open(Path::new("voice.m4a"), Some(Format::M4a), stream, &DecodeRequest::ALL, 0.0).err().expect("an error");
+        let err =
+            open(Path::new("voice.m4a"), Some(Format::M4a), stream, &DecodeRequest::ALL, 0.0).err().expect("an error");
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
         assert_eq!(
             err.to_string(),

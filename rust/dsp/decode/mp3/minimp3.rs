@@ -100,6 +100,11 @@ impl State {
 #[derive(Clone)]
 struct Scratch {
     grbuf: [[f32; 576]; 2],
+    /// The mono mix of granule 0, kept while granule 1 is decoded; and the interleaved
+    /// output of their synthesis in one pass ([`mp3d_synth_granule_pair_mono`]). Not in
+    /// minimp3.
+    mono: [f32; 576],
+    pair: [f32; 1152],
     scf: [f32; 40],
     syn: [[f32; 4]; SYN_ROWS],
     ist_pos: [[u8; 39]; 2],
@@ -119,6 +124,8 @@ impl Mp3Dec {
             st: State::new(),
             scratch: Scratch {
                 grbuf: [[0.; 576]; 2],
+                mono: [0.; 576],
+                pair: [0.; 1152],
                 scf: [0.; 40],
                 syn: [[0.; 4]; SYN_ROWS],
                 ist_pos: [[0; 39]; 2],
@@ -283,8 +290,7 @@ impl Header {
     }
 
     pub fn frame_bytes(self, free_format_size: usize) -> usize {
-        let mut frame_bytes =
-            (self.frame_samples() * self.bitrate_kbps() * 125 / self.sample_rate_hz()) as usize;
+        let mut frame_bytes = (self.frame_samples() * self.bitrate_kbps() * 125 / self.sample_rate_hz()) as usize;
         if self.is_layer_1() {
             frame_bytes &= !3; // slot align
         }
@@ -375,11 +381,7 @@ fn l3_read_side_info(bs: &mut Bs, gr: &mut [GrInfo; 4], hdr: Header) -> i32 {
         gr.table_select[0] = (tables >> 10) as u8;
         gr.table_select[1] = ((tables >> 5) & 31) as u8;
         gr.table_select[2] = (tables & 31) as u8;
-        gr.preflag = if hdr.test_mpeg1() {
-            bs.get_bits(1) as u8
-        } else {
-            (gr.scalefac_compress >= 500) as u8
-        };
+        gr.preflag = if hdr.test_mpeg1() { bs.get_bits(1) as u8 } else { (gr.scalefac_compress >= 500) as u8 };
         gr.scalefac_scale = bs.get_bits(1) as u8;
         gr.count1_table = bs.get_bits(1) as u8;
         gr.scfsi = ((scfsi >> 12) & 15) as u8;
@@ -449,8 +451,8 @@ fn l3_decode_scalefactors(
     scf: &mut [f32; 40],
     ch: usize,
 ) {
-    let mut scf_partition: &[u8] = &L3_DECODE_SCALEFACTORS_G_SCM_PARTITIONS
-        [(gr.n_short_sfb != 0) as usize + (gr.n_long_sfb == 0) as usize];
+    let mut scf_partition: &[u8] =
+        &L3_DECODE_SCALEFACTORS_G_SCM_PARTITIONS[(gr.n_short_sfb != 0) as usize + (gr.n_long_sfb == 0) as usize];
     let mut scf_size = [0u8; 4];
     let mut iscf = [0u8; 40];
     let scf_shift = u32::from(gr.scalefac_scale) + 1;
@@ -515,9 +517,7 @@ fn l3_pow_43(mut x: i32) -> f32 {
     }
     let sign = (2 * x) & 64;
     let frac = ((x & 63) - sign) as f32 / ((x & !63) + sign) as f32;
-    G_POW43[(16 + ((x + sign) >> 6)) as usize]
-        * (1.0 + frac * ((4.0 / 3.0) + frac * (2.0 / 9.0)))
-        * mult as f32
+    G_POW43[(16 + ((x + sign) >> 6)) as usize] * (1.0 + frac * ((4.0 / 3.0) + frac * (2.0 / 9.0))) * mult as f32
 }
 
 /// The Huffman decoder's 32-bit look-ahead cache. Bytes past the end of the
@@ -564,13 +564,7 @@ impl BitCache<'_> {
 
 /// Decodes Huffman pairs for one scalefactor band of the big-values region.
 #[inline(always)]
-fn l3_huffman_pairs<const LINBITS: bool>(
-    out: &mut [f32],
-    br: &mut BitCache,
-    codebook: &[i16],
-    linbits: i32,
-    one: f32,
-) {
+fn l3_huffman_pairs<const LINBITS: bool>(out: &mut [f32], br: &mut BitCache, codebook: &[i16], linbits: i32, one: f32) {
     for pair in out.as_chunks_mut::<2>().0 {
         let mut w = 5;
         let mut leaf = i32::from(codebook[br.peek(w) as usize]);
@@ -602,14 +596,7 @@ fn l3_huffman_pairs<const LINBITS: bool>(
 /// a scalefactor band boundary, see [`huffman_limit`]) at least: decoding stops at the first
 /// band boundary at or past it, and the rest of the granule's bits are skipped (not in
 /// minimp3, which always decodes all; `limit` = 576 does too).
-fn l3_huffman(
-    dst: &mut [f32; 576],
-    bs: &mut Bs,
-    gr_info: &GrInfo,
-    scf: &[f32; 40],
-    layer3gr_limit: i32,
-    limit: usize,
-) {
+fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 40], layer3gr_limit: i32, limit: usize) {
     let mut one = 0.0f32;
     let mut ireg = 0;
     let mut big_val_cnt = i32::from(gr_info.big_values);
@@ -624,8 +611,7 @@ fn l3_huffman(
     }
     let start = (bs.pos / 8) as usize;
     let mut br = BitCache { buf: bs.buf, next: start + 4, cache: 0, sh: (bs.pos & 7) - 8 };
-    br.cache = (((br.byte(start) * 256 + br.byte(start + 1)) * 256 + br.byte(start + 2)) * 256
-        + br.byte(start + 3))
+    br.cache = (((br.byte(start) * 256 + br.byte(start + 1)) * 256 + br.byte(start + 2)) * 256 + br.byte(start + 3))
         << (bs.pos & 7);
 
     while big_val_cnt > 0 {
@@ -664,8 +650,7 @@ fn l3_huffman(
         }
     }
 
-    let codebook_count1: &[u8] =
-        if gr_info.count1_table != 0 { &L3_HUFFMAN_TAB33 } else { &L3_HUFFMAN_TAB32 };
+    let codebook_count1: &[u8] = if gr_info.count1_table != 0 { &L3_HUFFMAN_TAB33 } else { &L3_HUFFMAN_TAB32 };
     let mut np = 1 - big_val_cnt;
     'count1: loop {
         if d >= limit {
@@ -673,9 +658,7 @@ fn l3_huffman(
         }
         let mut leaf = i32::from(codebook_count1[br.peek(4) as usize]);
         if leaf & 8 == 0 {
-            leaf = i32::from(
-                codebook_count1[(leaf >> 3) as usize + (br.cache << 4 >> (32 - (leaf & 3))) as usize],
-            );
+            leaf = i32::from(codebook_count1[(leaf >> 3) as usize + (br.cache << 4 >> (32 - (leaf & 3))) as usize]);
         }
         br.flush(leaf & 7);
         if br.pos() > layer3gr_limit {
@@ -991,8 +974,7 @@ fn l3_restore_reservoir<'a>(
     let reserv_off = (h.reserv - main_data_begin).max(0) as usize;
     maindata[..bytes_have].copy_from_slice(&h.reserv_buf[reserv_off..reserv_off + bytes_have]);
     let frame_start = (bs.pos / 8) as usize;
-    maindata[bytes_have..bytes_have + frame_bytes]
-        .copy_from_slice(&bs.buf[frame_start..frame_start + frame_bytes]);
+    maindata[bytes_have..bytes_have + frame_bytes].copy_from_slice(&bs.buf[frame_start..frame_start + frame_bytes]);
     // Bounding the reader to the valid bytes makes Huffman over-reads on corrupt
     // streams see zeros without having to clear the buffer.
     let len = bytes_have + frame_bytes;
@@ -1031,8 +1013,7 @@ fn l3_channel_tail(
     nbands: usize,
 ) {
     let mut aa_bands = 31;
-    let n_long_bands: usize =
-        (if gr.mixed_block_flag != 0 { 2 } else { 0 }) << (hdr.get_my_sample_rate() == 2) as u32;
+    let n_long_bands: usize = (if gr.mixed_block_flag != 0 { 2 } else { 0 }) << (hdr.get_my_sample_rate() == 2) as u32;
 
     if gr.n_short_sfb != 0 {
         aa_bands = n_long_bands.saturating_sub(1);
@@ -1328,12 +1309,7 @@ const ZLIN: usize = 15 * 16;
 /// Rows of `lins` touched by one call to `mp3d_synth`.
 const SYNTH_ROWS: usize = ZLIN + 2 * 16;
 
-fn mp3d_synth<const NCH: usize>(
-    xl: &[f32],
-    xr: &[f32],
-    dst: &mut [f32],
-    lins: &mut [[f32; 4]; SYNTH_ROWS],
-) {
+fn mp3d_synth<const NCH: usize>(xl: &[f32], xr: &[f32], dst: &mut [f32], lins: &mut [[f32; 4]; SYNTH_ROWS]) {
     let xl: &[f32; 560] = xl[..560].try_into().unwrap();
     let xr: &[f32; 560] = xr[..560].try_into().unwrap();
     let dst = &mut dst[..64 * NCH];
@@ -1396,12 +1372,7 @@ fn mp3d_synth<const NCH: usize>(
     }
 }
 
-fn mp3d_synth_all<const NCH: usize>(
-    grbuf: &[f32],
-    nbands: usize,
-    pcm: &mut [f32],
-    lins: &mut [[f32; 4]; SYN_ROWS],
-) {
+fn mp3d_synth_all<const NCH: usize>(grbuf: &[f32], nbands: usize, pcm: &mut [f32], lins: &mut [[f32; 4]; SYN_ROWS]) {
     for i in (0..nbands).step_by(2) {
         mp3d_synth::<NCH>(
             &grbuf[i..],
@@ -1449,6 +1420,25 @@ fn mp3d_synth_granule(
     }
 }
 
+/// The stores of `mp3d_synth`: the DCT outputs of two time slots (`xl`, `xr`: columns of the
+/// channels' `grbuf`) into the rows of `lins` they go to. `mp3d_synth` interleaves them with
+/// the windowing; doing them first changes nothing, because no row is read before the store
+/// of the same call that writes it, nor written after a read of it in the same call. Not in
+/// minimp3.
+fn mp3d_synth_store(xl: &[f32], xr: &[f32], lins: &mut [[f32; 4]; SYNTH_ROWS]) {
+    let xl: &[f32; 560] = xl[..560].try_into().unwrap();
+    let xr: &[f32; 560] = xr[..560].try_into().unwrap();
+    lins[ZLIN + 15] = [xl[18 * 16], xr[18 * 16], xl[0], xr[0]];
+    lins[ZLIN + 31] = [xl[1 + 18 * 16], xr[1 + 18 * 16], xl[1], xr[1]];
+    for i in (0..15).rev() {
+        lins[ZLIN + i] = [xl[18 * (31 - i)], xr[18 * (31 - i)], xl[1 + 18 * (31 - i)], xr[1 + 18 * (31 - i)]];
+        lins[ZLIN + 16 + i][0] = xl[1 + 18 * (1 + i)];
+        lins[ZLIN + 16 + i][1] = xr[1 + 18 * (1 + i)];
+        lins[ZLIN - 16 + i][2] = xl[18 * (1 + i)];
+        lins[ZLIN - 16 + i][3] = xr[18 * (1 + i)];
+    }
+}
+
 /// `mp3d_synth` keeping only the output samples `n` (0 to 31 in each of the two time slots)
 /// with `n % d == phase`, written `32 / d` per slot: mpg123's 2:1 and 4:1 synthesis, which
 /// skips the windowing of the samples it drops. With `d = 1` it is `mp3d_synth`. Not in
@@ -1461,16 +1451,13 @@ fn mp3d_synth_decimated<const NCH: usize>(
     d: usize,
     phase: usize,
 ) {
-    let xl: &[f32; 560] = xl[..560].try_into().unwrap();
-    let xr: &[f32; 560] = xr[..560].try_into().unwrap();
     let per_slot = 32 / d;
     let dst = &mut dst[..2 * per_slot * NCH];
     let keep = |n: usize| n % d == phase;
     // Where output sample `n` of time slot `slot` goes (its first channel).
     let at = |slot: usize, n: usize| (slot * per_slot + n / d) * NCH;
 
-    lins[ZLIN + 15] = [xl[18 * 16], xr[18 * 16], xl[0], xr[0]];
-    lins[ZLIN + 31] = [xl[1 + 18 * 16], xr[1 + 18 * 16], xl[1], xr[1]];
+    mp3d_synth_store(xl, xr, lins);
 
     // Samples 0 and 16 of each slot (16 is kept with 0, d dividing 16).
     if keep(0) {
@@ -1485,12 +1472,6 @@ fn mp3d_synth_decimated<const NCH: usize>(
     }
 
     for i in (0..15).rev() {
-        lins[ZLIN + i] = [xl[18 * (31 - i)], xr[18 * (31 - i)], xl[1 + 18 * (31 - i)], xr[1 + 18 * (31 - i)]];
-        lins[ZLIN + 16 + i][0] = xl[1 + 18 * (1 + i)];
-        lins[ZLIN + 16 + i][1] = xr[1 + 18 * (1 + i)];
-        lins[ZLIN - 16 + i][2] = xl[18 * (1 + i)];
-        lins[ZLIN - 16 + i][3] = xr[18 * (1 + i)];
-
         // Samples 15 - i (a) and 17 + i (b) of each slot.
         let (keep_a, keep_b) = (keep(15 - i), keep(17 + i));
         if !keep_a && !keep_b {
@@ -1526,6 +1507,11 @@ fn mp3d_synth_decimated<const NCH: usize>(
     }
 }
 
+/// The window of `lins` a call of `mp3d_synth` on time slots `i` and `i + 1` uses.
+fn synth_rows(lins: &mut [[f32; 4]; SYN_ROWS], i: usize) -> &mut [[f32; 4]; SYNTH_ROWS] {
+    (&mut lins[16 * i..16 * i + SYNTH_ROWS]).try_into().unwrap()
+}
+
 /// `mp3d_synth_granule` for `nch` output channels (1: the mix in `grbuf[0]`) at `1 / d` of
 /// the rate (see [`mp3d_synth_decimated`]): `576 / d` samples per channel, interleaved. Not in
 /// minimp3.
@@ -1545,11 +1531,10 @@ fn mp3d_synth_granule_reduced(
     let grbuf = grbuf.as_flattened();
     for i in (0..18).step_by(2) {
         let dst = &mut pcm[32 / d * nch * i..];
-        let lins: &mut [[f32; 4]; SYNTH_ROWS] = (&mut lins[16 * i..16 * i + SYNTH_ROWS]).try_into().unwrap();
         if nch == 1 {
-            mp3d_synth_decimated::<1>(&grbuf[i..], &grbuf[i..], dst, lins, d, phase);
+            mp3d_synth_decimated::<1>(&grbuf[i..], &grbuf[i..], dst, synth_rows(lins, i), d, phase);
         } else {
-            mp3d_synth_decimated::<2>(&grbuf[i..], &grbuf[576 + i..], dst, lins, d, phase);
+            mp3d_synth_decimated::<2>(&grbuf[i..], &grbuf[576 + i..], dst, synth_rows(lins, i), d, phase);
         }
     }
     let tail = &lins.as_flattened()[18 * 64..18 * 64 + 15 * 64];
@@ -1559,6 +1544,52 @@ fn mp3d_synth_granule_reduced(
         }
     } else {
         qmf_state.copy_from_slice(tail);
+    }
+}
+
+/// [`mp3d_synth_granule_reduced`] of two mono granules in a row (an MPEG-1 frame's), `g0`
+/// then `g1`, in one pass: the mono synthesis uses only the left lanes of `lins` (lanes 0
+/// and 2), so granule 0 goes in the left lanes and granule 1 in the right ones, whose history
+/// is granule 0's end. That is the rows granule 0's pass leaves, which depend only on its
+/// stores ([`mp3d_synth_store`]): they are made by the stores alone first. The output is
+/// bit for bit that of the two granules one after the other, at the cost of one. `tmp` holds
+/// `2 * 576 / d` interleaved samples. Not in minimp3.
+#[allow(clippy::too_many_arguments)]
+fn mp3d_synth_granule_pair_mono(
+    qmf_state: &mut [f32; 960],
+    g0: &mut [f32; 576],
+    g1: &mut [f32; 576],
+    pcm: &mut [f32],
+    lins: &mut [[f32; 4]; SYN_ROWS],
+    tmp: &mut [f32],
+    d: usize,
+    phase: usize,
+) {
+    mp3d_dct_ii(g0, 18);
+    mp3d_dct_ii(g1, 18);
+    lins.as_flattened_mut()[..15 * 64].copy_from_slice(qmf_state);
+    for i in (0..18).step_by(2) {
+        mp3d_synth_store(&g0[i..], &g0[i..], synth_rows(lins, i));
+    }
+    // Rows 0..240 hold the history of the pass: granule 0's end (rows 288..528 of its own
+    // pass) in the right lanes. (Its stores also wrote the left lanes of rows 224..239, with
+    // the values the pass below stores there before reading them.)
+    for r in 0..15 * 16 {
+        let end = lins[18 * 16 + r];
+        lins[r][1] = end[0];
+        lins[r][3] = end[2];
+    }
+    let n = 576 / d;
+    for i in (0..18).step_by(2) {
+        mp3d_synth_decimated::<2>(&g0[i..], &g1[i..], &mut tmp[32 / d * 2 * i..], synth_rows(lins, i), d, phase);
+    }
+    for (k, pair) in tmp[..2 * n].as_chunks::<2>().0.iter().enumerate() {
+        pcm[k] = pair[0];
+        pcm[n + k] = pair[1];
+    }
+    let tail = &lins.as_flattened()[18 * 64..18 * 64 + 15 * 64];
+    for (q, l) in qmf_state.as_chunks_mut::<2>().0.iter_mut().zip(tail.as_chunks::<2>().0) {
+        q[0] = l[1];
     }
 }
 
@@ -1652,7 +1683,8 @@ pub fn mp3dec_decode_frame(
     info: &mut FrameInfo,
     red: &Reduction,
     next: Next,
-) -> usize {    let Mp3Dec { st: dec, scratch, maindata } = dec;
+) -> usize {
+    let Mp3Dec { st: dec, scratch, maindata } = dec;
     let mp3_bytes = mp3.len();
     let mut i = 0;
     let mut frame_size = 0;
@@ -1725,26 +1757,91 @@ pub fn mp3dec_decode_frame(
             }
         } else {
             let nch_out = if red.mono { 1 } else { nch };
-            for (igr, pcm) in pcm.chunks_exact_mut(576 / red.decimation * nch_out).take(granules).enumerate() {
+            let n = 576 / red.decimation * nch_out;
+            let after = |igr: usize| match igr + 1 < granules {
+                true => Next::Granule(BlockTypes::of(&gr_info[(igr + 1) * nch..], nch)),
+                false => next,
+            };
+            for igr in 0..granules {
                 scratch.grbuf = [[0.; 576]; 2];
-                let after = match igr + 1 < granules {
-                    true => Next::Granule(BlockTypes::of(&gr_info[(igr + 1) * nch..], nch)),
-                    false => next,
-                };
-                l3_decode_reduced(dec, scratch, &mut bs, &gr_info[igr * nch..], nch, red, after);
-                mp3d_synth_granule_reduced(
-                    &mut dec.qmf_state,
-                    &mut scratch.grbuf,
-                    nch_out,
-                    pcm,
-                    &mut scratch.syn,
-                    red.decimation,
-                    red.phase,
-                );
+                l3_decode_reduced(dec, scratch, &mut bs, &gr_info[igr * nch..], nch, red, after(igr));
+                if red.mono && granules == 2 {
+                    // Both granules' mono synthesis in one pass, once granule 1 is decoded.
+                    if igr == 0 {
+                        scratch.mono = scratch.grbuf[0];
+                        continue;
+                    }
+                    mp3d_synth_granule_pair_mono(
+                        &mut dec.qmf_state,
+                        &mut scratch.mono,
+                        &mut scratch.grbuf[0],
+                        &mut pcm[..2 * n],
+                        &mut scratch.syn,
+                        &mut scratch.pair,
+                        red.decimation,
+                        red.phase,
+                    );
+                } else {
+                    mp3d_synth_granule_reduced(
+                        &mut dec.qmf_state,
+                        &mut scratch.grbuf,
+                        nch_out,
+                        &mut pcm[igr * n..(igr + 1) * n],
+                        &mut scratch.syn,
+                        red.decimation,
+                        red.phase,
+                    );
+                }
             }
         }
     }
     l3_save_reservoir(dec, &bs);
     info.status = if success { Status::Decoded } else { Status::ReservoirUnavailable };
     success as usize * Header(dec.header).frame_samples() as usize / red.decimation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic noise in [-1, 1).
+    fn noise(seed: u64, n: usize) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_mono_granules_in_one_pass_are_the_two_one_after_the_other() {
+        for (d, phase) in [(1, 0), (2, 0), (2, 1), (4, 0), (4, 3)] {
+            let state: [f32; 960] = noise(1, 960).try_into().unwrap();
+            let granule = |seed| -> [f32; 576] {
+                noise(seed, 576).iter().map(|x| x * 1000.0).collect::<Vec<_>>().try_into().unwrap()
+            };
+            let (g0, g1) = (granule(2), granule(3));
+            let mut lins = [[0.0f32; 4]; SYN_ROWS];
+            // One after the other.
+            let mut q = state;
+            let mut want = vec![0.0; 2 * 576 / d];
+            for (k, g) in [g0, g1].into_iter().enumerate() {
+                let mut grbuf = [g, [0.0; 576]];
+                mp3d_synth_granule_reduced(&mut q, &mut grbuf, 1, &mut want[k * 576 / d..], &mut lins, d, phase);
+            }
+            // In one pass.
+            let mut q2 = state;
+            let (mut a, mut b) = (g0, g1);
+            let mut got = vec![0.0; 2 * 576 / d];
+            let mut tmp = [0.0; 1152];
+            mp3d_synth_granule_pair_mono(&mut q2, &mut a, &mut b, &mut got, &mut lins, &mut tmp, d, phase);
+            assert_eq!(got, want, "d {d} phase {phase}");
+            let left = |q: &[f32; 960]| q.as_chunks::<2>().0.iter().map(|p| p[0]).collect::<Vec<_>>();
+            assert_eq!(left(&q2), left(&q), "the state after, d {d}");
+        }
+    }
 }

@@ -117,8 +117,8 @@ impl Mp3 {
         let next = Held {
             data: packet.data.clone(),
             dur: packet.dur.get(),
-            trim_start: u64::from(packet.trim_start.get()),
-            trim_end: u64::from(packet.trim_end.get()),
+            trim_start: packet.trim_start.get(),
+            trim_end: packet.trim_end.get(),
         };
         let after = minimp3::l3_block_types(&next.data).map_or(Next::Unknown, Next::Granule);
         match self.held.replace(next) {
@@ -144,7 +144,14 @@ impl Mp3 {
             self.phased = true;
         }
         let mut info = FrameInfo::default();
-        let got = minimp3::mp3dec_decode_frame(&mut self.dec, &held.data, Some(&mut self.pcm), &mut info, &self.reduction, next);
+        let got = minimp3::mp3dec_decode_frame(
+            &mut self.dec,
+            &held.data,
+            Some(&mut self.pcm),
+            &mut info,
+            &self.reduction,
+            next,
+        );
         let channels = if self.reduction.mono { 1 } else { usize::from(info.channels) };
         let frames = match info.status {
             Status::Decoded => got,
@@ -217,7 +224,13 @@ mod tests {
         decode_packets(path, &packets, rate, reduction, skip)
     }
 
-    fn decode_packets(path: &Path, packets: &[Packet], rate: u32, reduction: Reduction, skip: u64) -> (Vec<f32>, usize) {
+    fn decode_packets(
+        path: &Path,
+        packets: &[Packet],
+        rate: u32,
+        reduction: Reduction,
+        skip: u64,
+    ) -> (Vec<f32>, usize) {
         let mut mp3 = Mp3::with(reduction, rate, skip);
         let (mut out, mut channels) = (Vec::new(), 0);
         for p in packets {
@@ -337,7 +350,8 @@ mod tests {
             let (full_rate, channels) = decode(&path, limited, 0);
             for (d, bands) in [(2, 16), (4, 8)] {
                 let limited = Reduction { bands, ..limited };
-                let (full_rate, _) = if bands == 16 { (full_rate.clone(), channels) } else { decode(&path, limited, 0) };
+                let (full_rate, _) =
+                    if bands == 16 { (full_rate.clone(), channels) } else { decode(&path, limited, 0) };
                 let frames = full_rate.len() / channels;
                 for skip in 0..d as u64 {
                     let (half, c) = decode(&path, Reduction { decimation: d, ..limited }, skip);

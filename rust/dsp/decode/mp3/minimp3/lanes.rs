@@ -8,13 +8,7 @@
 use core::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
 
 pub(crate) trait Lanes:
-    Copy
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<Output = Self>
-    + Neg<Output = Self>
-    + AddAssign
-    + SubAssign
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Neg<Output = Self> + AddAssign + SubAssign
 {
     fn splat(x: f32) -> Self;
     /// Loads the first `N` floats of `s`.
