@@ -198,6 +198,16 @@ impl Symphonia {
         }
     }
 
+    /// The end of the stream: the MP3 frame read ahead is decoded, if any.
+    fn finish(&mut self, out: &mut Vec<f32>) -> Option<(usize, u32)> {
+        if let Codec::Mp3(mp3) = &mut self.decoder {
+            if let Some(Frame::Decoded { channels }) = mp3.finish(out) {
+                return Some((channels, mp3.sample_rate()));
+            }
+        }
+        None
+    }
+
     /// Decodes packets until one yields audio (appended to `out`); returns its (channels,
     /// rate), or `None` at the end of the stream.
     fn decode_next(&mut self, path: &Path, out: &mut Vec<f32>) -> Result<Option<(usize, u32)>> {
@@ -205,10 +215,10 @@ impl Symphonia {
         loop {
             let packet = match self.format.next_packet() {
                 Ok(Some(p)) => p,
-                Ok(None) => return self.finish(path, out),
-                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => return self.finish(path, out),
+                Ok(None) => return Ok(self.finish(out)),
+                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => return Ok(self.finish(out)),
                 // A chained stream (a new Ogg logical stream): the first one is the file.
-                Err(SymError::ResetRequired) => return self.finish(path, out),
+                Err(SymError::ResetRequired) => return Ok(self.finish(out)),
                 Err(e) => return Err(symphonia_error(path, e)),
             };
             if packet.track_id != self.track {
@@ -216,7 +226,7 @@ impl Symphonia {
             }
             let decoder = match &mut self.decoder {
                 Codec::Symphonia(decoder) => decoder,
-                Codec::Mp3(mp3) => match mp3.push(path, &packet, out)? {
+                Codec::Mp3(mp3) => match mp3.push(&packet, out) {
                     Some(Frame::Decoded { channels }) => return Ok(Some((channels, mp3.sample_rate()))),
                     None => continue,
                     // A corrupt frame is skipped, as below.
@@ -252,18 +262,6 @@ impl Symphonia {
                 Err(e) => return Err(symphonia_error(path, e)),
             }
         }
-    }
-}
-
-impl Symphonia {
-    /// The end of the stream: the MP3 frame read ahead is decoded, if any.
-    fn finish(&mut self, path: &Path, out: &mut Vec<f32>) -> Result<Option<(usize, u32)>> {
-        if let Codec::Mp3(mp3) = &mut self.decoder {
-            if let Some(Frame::Decoded { channels }) = mp3.finish(path, out)? {
-                return Ok(Some((channels, mp3.sample_rate())));
-            }
-        }
-        Ok(None)
     }
 }
 

@@ -35,13 +35,10 @@
 
 mod minimp3;
 
-use std::path::Path;
-
 use symphonia::core::packet::Packet;
 
 use self::minimp3::{FrameInfo, Mp3Dec, Next, Reduction, Status};
 use super::request::DecodeRequest;
-use crate::dsp::error::{Error, Result};
 
 /// Samples of one frame at most: 1152 per channel, two channels.
 const MAX_SAMPLES_PER_FRAME: usize = 1152 * 2;
@@ -113,7 +110,7 @@ impl Mp3 {
 
     /// Takes `packet` and decodes the one before it (if any), appending its samples
     /// (interleaved, less the trims) to `out`: `None` where none was held.
-    pub(super) fn push(&mut self, path: &Path, packet: &Packet, out: &mut Vec<f32>) -> Result<Option<Frame>> {
+    pub(super) fn push(&mut self, packet: &Packet, out: &mut Vec<f32>) -> Option<Frame> {
         let next = Held {
             data: packet.data.clone(),
             dur: packet.dur.get(),
@@ -121,21 +118,16 @@ impl Mp3 {
             trim_end: packet.trim_end.get(),
         };
         let after = minimp3::l3_block_types(&next.data).map_or(Next::Unknown, Next::Granule);
-        match self.held.replace(next) {
-            Some(held) => self.decode(path, held, after, out).map(Some),
-            None => Ok(None),
-        }
+        self.held.replace(next).map(|held| self.decode(held, after, out))
     }
 
     /// Decodes the packet held back, at the end of the stream.
-    pub(super) fn finish(&mut self, path: &Path, out: &mut Vec<f32>) -> Result<Option<Frame>> {
-        match self.held.take() {
-            Some(held) => self.decode(path, held, Next::End, out).map(Some),
-            None => Ok(None),
-        }
+    pub(super) fn finish(&mut self, out: &mut Vec<f32>) -> Option<Frame> {
+        let held = self.held.take()?;
+        Some(self.decode(held, Next::End, out))
     }
 
-    fn decode(&mut self, path: &Path, held: Held, next: Next, out: &mut Vec<f32>) -> Result<Frame> {
+    fn decode(&mut self, held: Held, next: Next, out: &mut Vec<f32>) -> Frame {
         let d = self.reduction.decimation as u64;
         let kept = held.dur.saturating_sub(held.trim_end);
         if !self.phased && held.trim_start < kept {
@@ -162,10 +154,9 @@ impl Mp3 {
                 self.pcm[..frames * channels].fill(0.0);
                 frames
             }
-            Status::UnsupportedLayer => {
-                return Err(Error::unsupported(path, "MPEG Layer I or II audio in an MP3 stream cannot be decoded"))
-            }
-            Status::Corrupt | Status::NoFrame | Status::HeaderOnly => return Ok(Frame::Corrupt),
+            // A Layer I or II header inside a Layer III stream (symphonia's demuxer gives MP1
+            // and MP2 files to symphonia's decoders): junk the demuxer synced to.
+            Status::UnsupportedLayer | Status::Corrupt | Status::NoFrame | Status::HeaderOnly => return Frame::Corrupt,
         };
         // The frame's samples at the file's rate are n = phase + d m; those in
         // [trim_start, dur - trim_end) are kept.
@@ -176,7 +167,7 @@ impl Mp3 {
             out.extend_from_slice(&self.pcm[start as usize * channels..end as usize * channels]);
         }
         self.full_frames += kept.saturating_sub(held.trim_start);
-        Ok(Frame::Decoded { channels })
+        Frame::Decoded { channels }
     }
 }
 
@@ -191,6 +182,7 @@ pub(super) enum Frame {
 #[cfg(test)]
 mod tests {
     use std::fs::File;
+    use std::path::Path;
 
     use symphonia::core::codecs::audio::AudioDecoderOptions;
     use symphonia::core::formats::probe::Hint;
@@ -221,24 +213,18 @@ mod tests {
     /// `path` decoded with `reduction`, skipping `skip` frames: (samples, channels).
     fn decode(path: &Path, reduction: Reduction, skip: u64) -> (Vec<f32>, usize) {
         let (packets, rate) = packets(path);
-        decode_packets(path, &packets, rate, reduction, skip)
+        decode_packets(&packets, rate, reduction, skip)
     }
 
-    fn decode_packets(
-        path: &Path,
-        packets: &[Packet],
-        rate: u32,
-        reduction: Reduction,
-        skip: u64,
-    ) -> (Vec<f32>, usize) {
+    fn decode_packets(packets: &[Packet], rate: u32, reduction: Reduction, skip: u64) -> (Vec<f32>, usize) {
         let mut mp3 = Mp3::with(reduction, rate, skip);
         let (mut out, mut channels) = (Vec::new(), 0);
         for p in packets {
-            if let Some(Frame::Decoded { channels: c }) = mp3.push(path, p, &mut out).unwrap() {
+            if let Some(Frame::Decoded { channels: c }) = mp3.push(p, &mut out) {
                 channels = c;
             }
         }
-        mp3.finish(path, &mut out).unwrap();
+        mp3.finish(&mut out);
         (out, channels)
     }
 
@@ -326,17 +312,17 @@ mod tests {
             set_bits(&mut data, flag + 1, 3, [0b010, 0b100, 0b110][i % 3]); // type 1, 2, 3; not mixed
             p.data = data.into_boxed_slice();
         }
-        let (stereo, _) = decode_packets(&path, &packets, rate, Reduction::FULL, 0);
+        let (stereo, _) = decode_packets(&packets, rate, Reduction::FULL, 0);
         let want = mean_of_channels(&stereo);
         for bands in [32, 14] {
             let mono = Reduction { mono: true, bands, ..Reduction::FULL };
-            let (got, channels) = decode_packets(&path, &packets, rate, mono, 0);
+            let (got, channels) = decode_packets(&packets, rate, mono, 0);
             assert_eq!(channels, 1);
             if bands == 32 {
                 assert!(max_diff(&got, &want) < 1e-5, "{}", max_diff(&got, &want));
             }
             // Band-limited, in stereo and in mono: the same mean.
-            let (limited, _) = decode_packets(&path, &packets, rate, Reduction { mono: false, ..mono }, 0);
+            let (limited, _) = decode_packets(&packets, rate, Reduction { mono: false, ..mono }, 0);
             let want = mean_of_channels(&limited);
             assert!(max_diff(&got, &want) < 1e-5, "{bands}: {}", max_diff(&got, &want));
         }
