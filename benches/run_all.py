@@ -1,6 +1,7 @@
 """Run every benchmark: make the data, then bench_batch, bench_features, bench_jpeg,
 bench_speech, bench_decode, bench_long, bench_frames, bench_server, bench_tf and bench_dataset,
-and accuracy_resample (how close load(sr=16000) comes to librosa's).
+accuracy_resample (how close load(sr=16000) comes to librosa's) and accuracy_decode (how close
+reduced MP3 decoding comes to FFmpeg's full decode).
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -15,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import accuracy_decode  # noqa: E402
 import accuracy_resample  # noqa: E402
 import bench_batch  # noqa: E402
 import bench_dataset  # noqa: E402
@@ -58,6 +60,7 @@ def main() -> dict:
         "tf": bench_tf.main(),
         "dataset": bench_dataset.main(),
         "accuracy_resample": accuracy_resample.main(),
+        "accuracy_decode": accuracy_decode.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")

@@ -77,22 +77,41 @@ pub struct Pipeline {
     /// The frequency axis of the rows (mel: `params.mel`; log: `n_mels` bands from `fmin`, or
     /// [`LOG_FMIN`] if 0, to `fmax`; linear: the FFT bins between them).
     scale: FreqScale,
+    /// The highest frequency used, for the decoder (see [`DecodeRequest`]): images draw only
+    /// up to `fmax`, so what lies above it need not be decoded (`Some(fmax)`); features keep
+    /// librosa's numbers exactly (`None`: up to the analysis rate's Nyquist frequency). A
+    /// feature's edge frames would otherwise change: centred frames reflect the signal at its
+    /// ends, which folds frequencies above `fmax` into the bands below it.
+    decode_fmax: Option<f64>,
     planned: Mutex<HashMap<u64, Arc<MelSpectrogram>>>,
 }
 
 impl Pipeline {
-    /// `params.mel.sr` is ignored: files are analysed at `sr`, or at their own rate.
+    /// Mel spectrograms as features (librosa's numbers). `params.mel.sr` is ignored: files are
+    /// analysed at `sr`, or at their own rate.
     pub fn new(params: MelSpecParams, sr: Option<u32>, read: ReadOptions) -> Result<Self> {
-        Self::with_scale(params, sr, read, FreqScale::Mel)
+        Self::build(params, sr, read, FreqScale::Mel, false)
     }
 
-    /// A pipeline whose rows follow `scale` rather than the mel scale.
-    pub fn with_scale(mut params: MelSpecParams, sr: Option<u32>, read: ReadOptions, scale: FreqScale) -> Result<Self> {
+    /// Spectrograms to draw, with rows on `scale`: the decoder may leave out what lies above
+    /// `fmax`.
+    pub fn for_images(params: MelSpecParams, sr: Option<u32>, read: ReadOptions, scale: FreqScale) -> Result<Self> {
+        Self::build(params, sr, read, scale, true)
+    }
+
+    fn build(
+        mut params: MelSpecParams,
+        sr: Option<u32>,
+        read: ReadOptions,
+        scale: FreqScale,
+        image: bool,
+    ) -> Result<Self> {
         ensure_param!(sr != Some(0), "sr must be positive, got 0");
         if scale == FreqScale::Log && params.mel.fmin == 0.0 {
             params.mel.fmin = LOG_FMIN;
         }
-        let p = Pipeline { params, sr, read, scale, planned: Mutex::new(HashMap::new()) };
+        let decode_fmax = params.mel.fmax.filter(|_| image);
+        let p = Pipeline { params, sr, read, scale, decode_fmax, planned: Mutex::new(HashMap::new()) };
         // Check the parameters once, up front: at `sr`, or when each file keeps its own rate at
         // the highest rate a file may have, so that only what depends on a file's rate (`fmin`
         // or `fmax` past its Nyquist frequency) is left to be that file's error.
@@ -122,9 +141,9 @@ impl Pipeline {
         Ok(m)
     }
 
-    /// What the pipeline uses of a file: mono, at its rate, up to its top frequency.
+    /// What the pipeline uses of a file: mono, at its rate (up to `fmax` for images).
     fn request(&self) -> DecodeRequest {
-        DecodeRequest::new(true, self.sr, self.params.mel.fmax)
+        DecodeRequest::new(true, self.sr, self.decode_fmax)
     }
 
     /// The mono signal of `input` and its rate; NaN or infinite samples are an error.

@@ -215,6 +215,6 @@ pub(crate) struct SourceArgs {
 impl SourceArgs {
     pub(crate) fn pipeline(self, params: MelSpecParams) -> Result<Pipeline> {
         let read = ReadOptions { max_duration: self.max_duration, ..Default::default() };
-        Pipeline::with_scale(params, fit_opt("sr", self.sr)?, read, FreqScale::from_name(&self.scale)?)
+        Pipeline::for_images(params, fit_opt("sr", self.sr)?, read, FreqScale::from_name(&self.scale)?)
     }
 }
