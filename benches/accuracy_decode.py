@@ -16,7 +16,6 @@ change.
 """
 
 import subprocess
-from pathlib import Path
 
 import make_data
 import numpy as np
@@ -32,12 +31,9 @@ def reference(path, sr: int = 16000) -> np.ndarray:
     soxr VHQ."""
     import soxr
 
+    fields = ["-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels", "-of", "csv=p=0"]
     probe = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels"]
-        + ["-of", "csv=p=0", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
+        ["ffprobe", "-v", "error", *fields, str(path)], capture_output=True, text=True, check=True
     ).stdout.strip()
     rate, channels = (int(v) for v in probe.split(",")[:2])
     raw = subprocess.run(
@@ -95,9 +91,9 @@ def main() -> dict:
         result[name] = summary(np.concatenate(low), np.concatenate(high))
         r = result[name]
         print(
-            f"accuracy_decode ({name.replace('_', ' ')}, {len(paths)} MP3s): below 0.9 Nyquist median {r['low_median_db']:.4f} dB, "
-            f"p99 {r['low_p99_db']:.4f} dB (targets 0.05, 0.1); above: median {r['high_median_db']:.3f}, p99 "
-            f"{r['high_p99_db']:.3f}, max {r['high_max_db']:.3f} dB (target 1)"
+            f"accuracy_decode ({name.replace('_', ' ')}, {len(paths)} MP3s): below 0.9 Nyquist median "
+            f"{r['low_median_db']:.4f} dB, p99 {r['low_p99_db']:.4f} dB (targets 0.05, 0.1); above: median "
+            f"{r['high_median_db']:.3f}, p99 {r['high_p99_db']:.3f}, max {r['high_max_db']:.3f} dB (target 1)"
         )
     return result
 
