@@ -2,11 +2,11 @@
 //! make_data.py (44.1 kHz stereo, 128 kb/s) to mono 16 kHz samples, each way timed best of
 //! REPEAT (default 3) over all the files.
 //!
-//!     cargo run --release --example decode_reductions [-- FOLDER [REPEAT]]
+//!     cargo run --release --example decode_reductions [$(python3 scripts/build_backend.py)] [-- FOLDER [REPEAT]]
 //!
 //! Default folder: benches/data/music44k_mp3 (written by `python3 benches/run_all.py` or
-//! `bench_speech.py`; under SPECTRUST_BENCH_DATA when that is set; music44k_mp3_4, 4 clips,
-//! with SPECTRUST_BENCH_QUICK). The
+//! `bench_speech.py`, 4 clips in their quick mode; under SPECTRUST_BENCH_DATA when that is
+//! set). The
 //! ways, each decoding, mixing to mono and resampling to 16 kHz:
 //!
 //! 1. symphonia's MP3 decoder (what spectrust used before), all channels at 44.1 kHz;
@@ -65,9 +65,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = std::env::var_os("SPECTRUST_BENCH_DATA").map_or_else(|| root.join("benches/data"), PathBuf::from);
-    // make_data.py's 100 MP3s, or the 4 of the quick mode (SPECTRUST_BENCH_QUICK).
-    let clips = if std::env::var_os("SPECTRUST_BENCH_QUICK").is_some() { "music44k_mp3_4" } else { "music44k_mp3" };
-    let folder = args.next().map_or_else(|| data.join(clips), PathBuf::from);
+    let folder = args.next().map_or_else(|| data.join("music44k_mp3"), PathBuf::from);
     let repeat: usize = args.next().map_or(3, |s| s.parse().expect("REPEAT is a number"));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
         .unwrap_or_else(|e| panic!("{}: {e} (run python3 benches/make_data.py)", folder.display()))
