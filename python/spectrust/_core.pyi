@@ -29,6 +29,7 @@ __all__ = [
     "mel_filters",
     "melspectrogram",
     "melspectrogram_files",
+    "mfcc",
     "mfcc_files",
     "power_to_db",
     "resample",
@@ -49,24 +50,48 @@ def load(
     duration: Optional[float],
     max_duration: Optional[float],
 ) -> Tuple[npt.NDArray[np.float32], int]: ...  # (n,) when mono, else (n, channels)
+
+# Rows: (rows, n) float32 or float64, any strides; the result float64 when float64.
 def resample(
-    y: npt.NDArray[np.float32], *, orig_sr: float, target_sr: float, workers: Optional[int]
-) -> npt.NDArray[np.float32]: ...  # (rows, ceil(n * (target_sr / orig_sr))), librosa's length
+    y: npt.NDArray[np.floating[Any]], *, orig_sr: float, target_sr: float, workers: Optional[int], float64: bool
+) -> npt.NDArray[np.floating[Any]]: ...  # (rows, ceil(n * (target_sr / orig_sr))), librosa's length
 def melspectrogram(
-    y: npt.NDArray[np.float32], *, sr: float, params: MelArgs, workers: Optional[int]
-) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames)
+    y: npt.NDArray[np.floating[Any]], *, sr: float, params: MelArgs, workers: Optional[int], float64: bool
+) -> npt.NDArray[np.floating[Any]]: ...  # (rows, n_mels, frames)
 def melspectrogram_files(
     paths: Sequence[_Input], *, params: MelArgs, sr: Optional[int], workers: Optional[int], read: ReadArgs
 ) -> list[Union[Tuple[npt.NDArray[np.float32], int, int], BaseException]]: ...  # (array, sr, samples)
-def power_to_db(s: npt.NDArray[Any], *, ref_value: float, amin: float, top_db: Optional[float]) -> npt.NDArray[Any]: ...
+def power_to_db(
+    s: npt.NDArray[Any], *, ref_value: Optional[float], amin: float, top_db: Optional[float]
+) -> npt.NDArray[Any]: ...  # ref_value None: the maximum of s
 def mel_filters(
     *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
 def build_info() -> dict[str, Any]: ...
 def default_workers() -> int: ...
 def dct(
-    s: npt.NDArray[np.float32], *, dct_type: int, n_mfcc: int, norm: Optional[str], lifter: float
-) -> npt.NDArray[np.float32]: ...  # (rows, n_mels, frames) -> (rows, n_mfcc, frames)
+    s: npt.NDArray[np.floating[Any]],
+    *,
+    n_mels: int,
+    dct_type: int,
+    n_mfcc: int,
+    norm: Optional[str],
+    lifter: float,
+    workers: Optional[int],
+    float64: bool,
+) -> npt.NDArray[np.floating[Any]]: ...  # (rows, n_mels * frames) -> (rows, n_mfcc, frames)
+def mfcc(
+    y: npt.NDArray[np.floating[Any]],
+    *,
+    sr: float,
+    params: MelArgs,
+    workers: Optional[int],
+    dct_type: int,
+    n_mfcc: int,
+    norm: Optional[str],
+    lifter: float,
+    float64: bool,
+) -> npt.NDArray[np.floating[Any]]: ...  # (rows, n) -> (rows, n_mfcc, frames)
 def mfcc_files(
     paths: Sequence[_Input],
     *,

@@ -182,14 +182,18 @@ def resample(
     """
     import numpy as np
 
-    y = _valid_audio(y)
     if res_type != "soxr_hq":
-        return _librosa_resample(y, orig_sr, target_sr, res_type, fix=fix, scale=scale, axis=axis)
+        return _librosa_resample(_valid_audio(y), orig_sr, target_sr, res_type, fix=fix, scale=scale, axis=axis)
+    y = _valid_audio(y, finite=False)  # the core checks each row as it reads it
     if orig_sr == target_sr:
+        if not np.isfinite(y).all():
+            raise ParameterError("audio buffer is not finite everywhere")
         return y
     moved = np.moveaxis(y, axis, -1)
-    rows = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]), dtype=np.float32)
-    out = _core.resample(rows, orig_sr=float(orig_sr), target_sr=float(target_sr), workers=opt_int(workers))
+    out = _core.resample(
+        _rows(moved), orig_sr=float(orig_sr), target_sr=float(target_sr), workers=opt_int(workers),
+        float64=y.dtype == np.float64,
+    )  # fmt: skip
     if not fix:
         out = out[:, : int(moved.shape[-1] * float(target_sr) / float(orig_sr) + 0.5)]
     if scale:
@@ -213,8 +217,10 @@ def _librosa_resample(y, orig_sr, target_sr, res_type: str, **kwargs):
         raise ParameterError(f"res_type={res_type!r}: {str(e).splitlines()[0]}") from None
 
 
-def _valid_audio(y) -> np.ndarray:
-    """``y`` as an array, checked as librosa's ``util.valid_audio`` checks audio."""
+def _valid_audio(y, finite: bool = True) -> np.ndarray:
+    """``y`` as an array, checked as librosa's ``util.valid_audio`` checks audio. ``finite``:
+    here that every sample is finite; where the core reads the samples (:func:`_rows`), it
+    checks them there, row by row, in parallel, with the same error."""
     import numpy as np
 
     y = np.asarray(y)
@@ -222,9 +228,19 @@ def _valid_audio(y) -> np.ndarray:
         raise ParameterError(f"audio data must be floating-point, got {y.dtype}")
     if y.ndim == 0:
         raise ParameterError("audio data must have at least one dimension")
-    if not np.isfinite(y).all():
+    if finite and not np.isfinite(y).all():
         raise ParameterError("audio buffer is not finite everywhere")
     return y
+
+
+def _rows(y: np.ndarray) -> np.ndarray:
+    """``y`` as the core's rows, ``(rows, n)`` along its last axis: a view where numpy can
+    make one (the core reads any strides, float32 or float64, in parallel, each row by the task
+    that transforms it); other floating types as float32."""
+    import numpy as np
+
+    rows = y.reshape(math.prod(y.shape[:-1]), y.shape[-1])  # (rows, n) even for n = 0
+    return rows if rows.dtype in (np.float32, np.float64) else rows.astype(np.float32)
 
 
 def melspectrogram(
@@ -303,29 +319,37 @@ def melspectrogram(
     """
     import numpy as np
 
-    # librosa passes dtype on to filters.mel: the filter bank's type, which the result takes.
-    basis_dtype = _float_dtype(kwargs.pop("dtype", np.float32))
     if S is not None:
+        # librosa passes dtype on to filters.mel: the filter bank's type, which the result takes.
+        basis_dtype = _float_dtype(kwargs.pop("dtype", np.float32))
         S = np.asarray(S)
         if n_fft // 2 + 1 != S.shape[-2]:  # as librosa's _spectrogram: S's own FFT length
             n_fft = 2 * (S.shape[-2] - 1)
         basis = mel_filters(sr=sr, n_fft=n_fft, dtype=basis_dtype, **kwargs)
         return np.einsum("...ft,mf->...mt", np.asarray(S), basis, optimize=True)
-    params = mel_args(
-        "melspectrogram", n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center,
-        pad_mode=pad_mode, power=power, **kwargs,
-    )  # fmt: skip
+    stft = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center)
+    y, params, float64 = mel_rows("melspectrogram", y, {**stft, "pad_mode": pad_mode, "power": power, **kwargs})
+    out = _core.melspectrogram(_rows(y), sr=float(sr), params=params, workers=opt_int(workers), float64=float64)
+    return out.reshape(y.shape[:-1] + out.shape[1:])
+
+
+def mel_rows(caller: str, y, kwargs: dict) -> tuple:
+    """What the core's mel spectrogram of audio takes, as :func:`melspectrogram` and
+    :func:`spectrust.mfcc` call it: ``(y`` checked, the parameters (``kwargs``: any of
+    :data:`MEL_DEFAULTS` and ``dtype``), whether the result is float64``)``: as librosa, for
+    float64 audio (its complex128 STFT) or a float64 filter bank (``dtype``); computed in
+    float32 all the same. Warns, as librosa's stft, where a centred frame is longer than ``y``."""
+    import numpy as np
+
+    # librosa passes dtype on to filters.mel: the filter bank's type, which the result takes.
+    basis_dtype = _float_dtype(kwargs.pop("dtype", np.float32))
+    params = mel_args(caller, **kwargs)
     if y is None:
-        raise ParameterError("melspectrogram needs y= (audio) or S= (a spectrogram)")
-    y = _valid_audio(y)
-    if center and n_fft > y.shape[-1]:  # librosa's stft warns so (and pads)
-        warnings.warn(f"n_fft={n_fft} is too large for input signal of length={y.shape[-1]}", stacklevel=2)
-    # (rows, n) even for n = 0, where reshape(-1, 0) is ambiguous.
-    rows = np.ascontiguousarray(y.reshape(math.prod(y.shape[:-1]), y.shape[-1]), dtype=np.float32)
-    out = _core.melspectrogram(rows, sr=float(sr), params=params, workers=opt_int(workers))
-    # Computed in float32; float64 for float64 audio, as librosa's (complex128) STFT gives.
-    dtype = np.result_type(y.dtype, np.float32, basis_dtype)
-    return out.reshape(y.shape[:-1] + out.shape[1:]).astype(dtype, copy=False)
+        raise ParameterError(f"{caller} needs y= (audio) or S= (a spectrogram)")
+    y = _valid_audio(y, finite=False)  # the core checks each row as it reads it
+    if params["center"] and params["n_fft"] > y.shape[-1]:
+        warnings.warn(f"n_fft={params['n_fft']} is too large for input signal of length={y.shape[-1]}", stacklevel=3)
+    return y, params, np.result_type(y.dtype, np.float32, basis_dtype) == np.float64
 
 
 def power_to_db(
@@ -368,9 +392,13 @@ def power_to_db(
         S = np.abs(S)
     if S.dtype != np.float32:
         S = S.astype(np.float64, copy=False)
-    # As librosa: the magnitude of a number, what a callable returns as it is.
-    ref_value = ref(S) if callable(ref) else np.abs(ref)
-    return _core.power_to_db(S, ref_value=float(ref_value), amin=float(amin), top_db=opt_float(top_db))
+    # As librosa: the magnitude of a number, what a callable returns as it is; np.max (of a
+    # non-empty S: of nothing it is numpy's error) found by the core, in parallel.
+    if ref is np.max and S.size:
+        ref_value = None
+    else:
+        ref_value = float(ref(S) if callable(ref) else np.abs(ref))
+    return _core.power_to_db(S, ref_value=ref_value, amin=float(amin), top_db=opt_float(top_db))
 
 
 def mel_filters(

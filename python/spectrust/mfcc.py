@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
@@ -9,7 +10,7 @@ from . import _core
 from ._inputs import AudioInput, run_batch
 from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
 from .batches import _batch_results, _check_batch, read_args
-from .features import mel_args, melspectrogram, power_to_db
+from .features import _rows, mel_args, mel_rows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -75,12 +76,18 @@ def mfcc(
     """
     import numpy as np
 
+    dct = dict(dct_type=int(dct_type), n_mfcc=int(n_mfcc), norm=norm, lifter=float(lifter), workers=opt_int(workers))
     if S is None:
-        S = power_to_db(melspectrogram(y=y, sr=sr, norm=mel_norm, workers=workers, **kwargs))
+        # The mel spectrogram, its dB and the DCT in the core, two passes of a task per row.
+        y, params, float64 = mel_rows("mfcc", y, {"norm": mel_norm, **kwargs})
+        out = _core.mfcc(_rows(y), sr=float(sr), params=params, float64=float64, **dct)
+        return out.reshape(y.shape[:-1] + out.shape[1:])
     S = np.asarray(S)
-    rows = np.ascontiguousarray(S.reshape((-1, *S.shape[-2:])), dtype=np.float32)
-    out = _core.dct(rows, dct_type=int(dct_type), n_mfcc=int(n_mfcc), norm=norm, lifter=float(lifter))
-    return out.reshape(S.shape[:-2] + out.shape[1:]).astype(np.result_type(S.dtype, np.float32), copy=False)
+    if S.dtype not in (np.float32, np.float64):
+        S = S.astype(np.float32)
+    rows = S.reshape(math.prod(S.shape[:-2]), S.shape[-2] * S.shape[-1])
+    out = _core.dct(rows, n_mels=S.shape[-2], float64=S.dtype == np.float64, **dct)
+    return out.reshape(S.shape[:-2] + out.shape[1:])
 
 
 def mfcc_batch(

@@ -1,18 +1,96 @@
 //! Decibels: `librosa.power_to_db`.
 
 use num_traits::Float;
+use rayon::prelude::*;
 
 use super::error::{ensure_param, Result};
 
 /// `10 log10(max(amin, S)) - 10 log10(max(amin, ref_value))`, then clipped to `max - top_db` when
 /// `top_db` is given; in place. Same arithmetic as librosa.
 pub fn power_to_db<T: Float>(s: &mut [T], ref_value: f64, amin: f64, top_db: Option<f64>) -> Result<()> {
+    check(amin, top_db, s.is_empty())?;
+    let peak = to_db(s, ref_value, amin);
+    if let Some(t) = top_db {
+        clip(s, peak, t);
+    }
+    Ok(())
+}
+
+/// Values of S a task takes in [`power_to_db_into`].
+const CHUNK: usize = 1 << 16;
+
+/// [`power_to_db`] of `src` into `dst` (the same length), in chunks across the current rayon
+/// pool: the copy, the dB values and their peak in one pass, the clipping in a second.
+/// `ref_value` `None` is the largest value of `src` (`ref=np.max`, NaN where `src` holds one),
+/// found in a first pass.
+pub fn power_to_db_into<T: Float + Send + Sync>(
+    src: &[T],
+    dst: &mut [T],
+    ref_value: Option<f64>,
+    amin: f64,
+    top_db: Option<f64>,
+) -> Result<()> {
+    check(amin, top_db, src.is_empty())?;
+    ensure_param!(src.len() == dst.len(), "{} values into {}", src.len(), dst.len());
+    let ref_value = match ref_value {
+        Some(r) => r,
+        None => {
+            let max = src
+                .par_chunks(CHUNK)
+                .map(|c| c.iter().fold(Peak::none(), |p, &x| p.max(Peak(x))))
+                .reduce(Peak::none, Peak::max);
+            max.0.to_f64().unwrap_or(f64::NAN)
+        }
+    };
+    let peak = dst
+        .par_chunks_mut(CHUNK)
+        .zip(src.par_chunks(CHUNK))
+        .map(|(d, s)| {
+            d.copy_from_slice(s);
+            to_db(d, ref_value, amin)
+        })
+        .reduce(Peak::none, Peak::max);
+    if let Some(t) = top_db {
+        dst.par_chunks_mut(CHUNK).for_each(|d| clip(d, peak, t));
+    }
+    Ok(())
+}
+
+/// The checks of [`power_to_db`]'s parameters (`empty`: whether S is empty).
+pub fn check(amin: f64, top_db: Option<f64>, empty: bool) -> Result<()> {
     ensure_param!(amin > 0.0, "amin must be strictly positive, got {amin}");
     if let Some(t) = top_db {
         ensure_param!(t >= 0.0, "top_db must be non-negative, got {t}");
         // librosa's log_spec.max() raises numpy's ValueError here.
-        ensure_param!(!s.is_empty(), "top_db={t} needs a non-empty S: an empty array has no maximum");
+        ensure_param!(!empty, "top_db={t} needs a non-empty S: an empty array has no maximum");
     }
+    Ok(())
+}
+
+/// The largest dB value of a part of S, or NaN where the part holds one (numpy's maximum
+/// propagates NaN): what [`clip`] takes. Combine parts' peaks with [`Peak::max`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Peak<T>(pub T);
+
+impl<T: Float> Peak<T> {
+    /// The peak of nothing.
+    pub fn none() -> Self {
+        Peak(T::neg_infinity())
+    }
+
+    /// The peak of two parts.
+    pub fn max(self, other: Self) -> Self {
+        if self.0.is_nan() || other.0.is_nan() {
+            Peak(T::nan())
+        } else {
+            Peak(self.0.max(other.0))
+        }
+    }
+}
+
+/// `10 log10(max(amin, S)) - 10 log10(max(amin, ref_value))` in place (the parameters
+/// checked); returns the peak.
+pub fn to_db<T: Float>(s: &mut [T], ref_value: f64, amin: f64) -> Peak<T> {
     let ten = T::from(10.0).unwrap();
     let amin_t = T::from(amin).unwrap();
     // numpy's maximum(amin, ref) is NaN for a NaN reference (ref=np.max of S holding NaN). The
@@ -35,15 +113,21 @@ pub fn power_to_db<T: Float>(s: &mut [T], ref_value: f64, amin: f64, top_db: Opt
             max = max.max(*x);
         }
     }
-    if let Some(t) = top_db {
-        if nan {
-            s.iter_mut().for_each(|x| *x = T::nan());
-        } else {
-            let floor = max - T::from(t).unwrap();
-            s.iter_mut().for_each(|x| *x = x.max(floor));
-        }
+    if nan {
+        Peak(T::nan())
+    } else {
+        Peak(max)
     }
-    Ok(())
+}
+
+/// Clips dB values to `peak - top_db` (all NaN where the peak is: librosa's power_to_db).
+pub fn clip<T: Float>(s: &mut [T], peak: Peak<T>, top_db: f64) {
+    if peak.0.is_nan() {
+        s.iter_mut().for_each(|x| *x = T::nan());
+    } else {
+        let floor = peak.0 - T::from(top_db).unwrap();
+        s.iter_mut().for_each(|x| *x = x.max(floor));
+    }
 }
 
 /// `10 log10(x)` for a positive normal `x` (at least `f32::MIN_POSITIVE`, finite), within

@@ -170,18 +170,39 @@ impl Dct {
     /// coefficient `k` scaled by `1 + lifter / 2 * sin(pi (k + 1) / lifter)` when `lifter > 0`.
     pub fn apply(&self, spec: &Matrix, lifter: f64) -> Result<Matrix> {
         ensure_param!(spec.rows == self.n_in, "{} mel bands for a DCT of {}", spec.rows, self.n_in);
+        let mut out = vec![0.0f32; self.n_out * spec.cols];
+        self.apply_into(&spec.data, spec.cols, lifter, &mut out)?;
+        Ok(Matrix { rows: self.n_out, cols: spec.cols, data: out })
+    }
+
+    /// The coefficients kept: `min(n_mfcc, n_in)`.
+    pub fn n_out(&self) -> usize {
+        self.n_out
+    }
+
+    /// Checks `lifter` (a number >= 0; librosa's lifter has n_mfcc rows, which cannot scale the
+    /// n_mels coefficients there are when more are asked for).
+    pub fn check_lifter(&self, lifter: f64) -> Result<()> {
         ensure_param!(lifter >= 0.0 && lifter.is_finite(), "MFCC lifter={lifter} must be a non-negative number");
-        // librosa's lifter has n_mfcc rows, which cannot scale the n_mels coefficients there are.
         ensure_param!(
             lifter == 0.0 || self.n_asked <= self.n_in,
             "lifter={lifter} needs n_mfcc <= n_mels, got n_mfcc={} and n_mels={}",
             self.n_asked,
             self.n_in
         );
-        let cols = spec.cols;
-        let mut out = vec![0.0f32; self.n_out * cols];
-        for (k, (row, weights)) in out.chunks_exact_mut(cols).zip(self.matrix.chunks_exact(self.n_in)).enumerate() {
-            for (&w, band) in weights.iter().zip(spec.data.chunks_exact(cols)) {
+        Ok(())
+    }
+
+    /// [`apply`](Self::apply) of `spec`, `(n_in, cols)` row-major, into `out`, which holds
+    /// `(n_out, cols)` zeros (a slot of a stacked output).
+    pub fn apply_into(&self, spec: &[f32], cols: usize, lifter: f64, out: &mut [f32]) -> Result<()> {
+        ensure_param!(spec.len() == self.n_in * cols, "{} values for {} mel bands", spec.len(), self.n_in);
+        ensure_param!(out.len() == self.n_out * cols, "{} values for {} coefficients", out.len(), self.n_out);
+        self.check_lifter(lifter)?;
+        for (k, (row, weights)) in
+            out.chunks_exact_mut(cols.max(1)).zip(self.matrix.chunks_exact(self.n_in)).enumerate()
+        {
+            for (&w, band) in weights.iter().zip(spec.chunks_exact(cols.max(1))) {
                 row.iter_mut().zip(band).for_each(|(o, &x)| *o += w * x);
             }
             if lifter > 0.0 {
@@ -189,7 +210,7 @@ impl Dct {
                 row.iter_mut().for_each(|o| *o *= scale);
             }
         }
-        Ok(Matrix { rows: self.n_out, cols, data: out })
+        Ok(())
     }
 }
 

@@ -25,18 +25,20 @@ where
 }
 
 /// As [`run_parallel`], but item `i` writes its result into `out[i * chunk..(i + 1) * chunk]`:
-/// a batch's stacked output in one allocation, rather than one per item and a copy.
-pub fn run_parallel_into<I, O, F>(
+/// a batch's stacked output in one allocation, rather than one per item and a copy (`f` may
+/// return something more, such as the item's peak).
+pub fn run_parallel_into<I, O, T, F>(
     workers: Option<usize>,
     items: &[I],
     out: &mut [O],
     chunk: usize,
     f: F,
-) -> Result<Vec<Result<()>>>
+) -> Result<Vec<Result<T>>>
 where
     I: Sync,
     O: Send,
-    F: Fn(&I, &mut [O]) -> Result<()> + Sync,
+    T: Send,
+    F: Fn(&I, &mut [O]) -> Result<T> + Sync,
 {
     assert_eq!(out.len(), items.len() * chunk, "one slot of {chunk} for each item");
     let pool = pool(workers)?;

@@ -88,15 +88,25 @@ impl MelSpectrogram {
     /// The `(n_bands, n_frames)` spectrogram of `y`. With `parallel`, frames are split
     /// across the current rayon pool; otherwise everything runs on the calling thread.
     pub fn compute(&self, y: &[f32], parallel: bool) -> Result<Matrix> {
+        let (rows, cols) = (self.n_bands(), self.stft.n_frames(y.len())?);
+        let mut data = vec![0.0f32; rows * cols];
+        self.compute_into(y, parallel, &mut data)?;
+        Ok(Matrix { rows, cols, data })
+    }
+
+    /// [`compute`](Self::compute) into `out`, which holds `n_bands * n_frames` values (a slot
+    /// of a batch's stacked output).
+    pub fn compute_into(&self, y: &[f32], parallel: bool, out: &mut [f32]) -> Result<()> {
         let n_frames = self.stft.n_frames(y.len())?;
         let n_mels = self.n_bands();
-        let mut data = vec![0.0f32; n_mels * n_frames];
+        ensure_param!(out.len() == n_mels * n_frames, "{} values for {n_mels} x {n_frames}", out.len());
         // About four tasks a thread, each a whole number of blocks: blocks (and so the pairs
         // of frames) then start at the same frames as in one pass, and the numbers are equal.
         let per_task =
             n_frames.div_ceil(4 * rayon::current_num_threads()).next_multiple_of(BLOCK).max(MIN_FRAMES_PER_TASK);
         if parallel && n_frames > per_task {
-            // Each task fills its own (n_mels, frames) matrix; they are copied into place after.
+            // Each task fills its own (n_mels, frames) matrix; they are copied into place after,
+            // a band per task.
             let tasks: Vec<usize> = (0..n_frames).step_by(per_task).collect();
             let parts: Vec<Vec<f32>> = tasks
                 .into_par_iter()
@@ -107,16 +117,16 @@ impl MelSpectrogram {
                     part
                 })
                 .collect();
-            for (i, part) in parts.iter().enumerate() {
-                let (first, len) = (i * per_task, part.len() / n_mels);
-                for (row, src) in data.chunks_exact_mut(n_frames).zip(part.chunks_exact(len)) {
-                    row[first..first + len].copy_from_slice(src);
+            out.par_chunks_mut(n_frames.max(1)).enumerate().for_each(|(m, row)| {
+                for (i, part) in parts.iter().enumerate() {
+                    let (first, len) = (i * per_task, part.len() / n_mels);
+                    row[first..first + len].copy_from_slice(&part[m * len..(m + 1) * len]);
                 }
-            }
+            });
         } else {
-            self.frames(y, 0..n_frames, &mut data, n_frames);
+            self.frames(y, 0..n_frames, out, n_frames);
         }
-        Ok(Matrix { rows: n_mels, cols: n_frames, data })
+        Ok(())
     }
 
     /// Mel spectra of `frames` into `out[m * stride + (t - frames.start)]`, a block of

@@ -2,21 +2,22 @@
 //! `mel_filters`. Conversion only; the work runs in `crate::dsp` with the GIL released.
 
 use numpy::ndarray::{Array1, Array2, Array3, ArrayD};
-use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArray2, PyReadonlyArrayDyn};
+use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use std::borrow::Cow;
 
 use super::args::{fit, fit_opt, input, inputs, mel_norm, whole_hz, MelArgs, NormArg, ReadArgs};
+use super::arrays::{map_rows, Rows};
 use super::{check, err_value};
-use crate::dsp::db;
+use crate::dsp::db::{self, Peak};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
-use crate::dsp::features::{mfcc, whisper, Dct, WhisperLogMel};
+use crate::dsp::features::{self as fronts, whisper, Dct, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Analysed, Pipeline};
-use crate::dsp::pool::{run_parallel, run_parallel_into};
+use crate::dsp::pool::{default_workers, pool, run_parallel, run_parallel_into};
 use crate::dsp::resample::{output_frames, resample as dsp_resample};
-use crate::dsp::spectrogram::{Matrix, MelSpectrogram};
+use crate::dsp::spectrogram::MelSpectrogram;
 
 /// Decodes `path` (a path or bytes, see `args::input`) from `offset` for `duration` seconds
 /// (resampled to `sr` if given): `(samples, sr)`, samples `(n,)` when `mono`, else
@@ -48,63 +49,58 @@ pub(crate) fn load<'py>(
     Ok((array, sr))
 }
 
-/// The rows of `y` (`(rows, n)` float32) resampled from `orig_sr` to `target_sr` Hz:
-/// `(rows, ceil(n * (target_sr / orig_sr)))`, librosa's length.
+/// The rows of `y` (`(rows, n)` float32 or float64, any strides) resampled from `orig_sr` to
+/// `target_sr` Hz: `(rows, ceil(n * (target_sr / orig_sr)))`, librosa's length, float64 when
+/// `float64`; each row read, resampled and written in place by its own task.
 #[pyfunction]
-#[pyo3(signature = (y, *, orig_sr, target_sr, workers))]
+#[pyo3(signature = (y, *, orig_sr, target_sr, workers, float64))]
 pub(crate) fn resample<'py>(
     py: Python<'py>,
-    y: PyReadonlyArray2<'py, f32>,
+    y: Rows<'py>,
     orig_sr: f64,
     target_sr: f64,
     workers: Option<i64>,
+    float64: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (sr_in, sr_out) = check(whole_hz("orig_sr", orig_sr).and_then(|i| Ok((i, whole_hz("target_sr", target_sr)?))))?;
     let workers = check(fit_opt("workers", workers))?;
-    let rows: Vec<Vec<f32>> = y.as_array().outer_iter().map(|r| r.to_vec()).collect();
-    let (n_rows, n) = (rows.len(), y.as_array().ncols() as u64);
-    let length = output_frames(n, sr_in, sr_out) as usize;
-    let data = check(py.detach(move || -> crate::dsp::Result<Vec<f32>> {
-        let done = run_parallel(workers, &rows, |row| dsp_resample(row, 1, sr_in, sr_out))?;
-        let mut data = Vec::with_capacity(n_rows * length);
-        for row in done {
-            data.extend_from_slice(&row?);
-        }
-        Ok(data)
-    }))?;
-    Ok(Array2::from_shape_vec((n_rows, length), data).expect("shape matches").into_pyarray(py).into_any())
+    let rows = y.view();
+    let (n_rows, n) = rows.dim();
+    let length = output_frames(n as u64, sr_in, sr_out) as usize;
+    map_rows(py, &rows, workers, length, vec![n_rows, length], float64, |row, out| {
+        out.copy_from_slice(&dsp_resample(row, 1, sr_in, sr_out)?);
+        Ok(())
+    })
 }
 
-/// Mel spectrograms of the rows of `y` (`(rows, n)` float32): `(rows, n_mels, frames)`.
+/// Mel spectrograms of the rows of `y` (`(rows, n)` float32 or float64, any strides): `(rows,
+/// n_mels, frames)`, float64 when `float64`. Each row is read, transformed and written in
+/// place by its own task (a row split across the threads when there are fewer rows than
+/// threads).
 #[pyfunction]
-#[pyo3(signature = (y, *, sr, params, workers))]
+#[pyo3(signature = (y, *, sr, params, workers, float64))]
 pub(crate) fn melspectrogram<'py>(
     py: Python<'py>,
-    y: PyReadonlyArray2<'py, f32>,
+    y: Rows<'py>,
     sr: f64,
     params: MelArgs,
     workers: Option<i64>,
+    float64: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let params = check(params.params(sr))?;
     let workers = check(fit_opt("workers", workers))?;
-    let n = y.as_array().ncols();
-    let rows: Vec<Vec<f32>> = y.as_array().outer_iter().map(|r| r.to_vec()).collect();
-    let result = py.detach(move || -> crate::dsp::Result<_> {
-        let ms = MelSpectrogram::new(&params)?;
-        let empty = ms.bank().has_empty_filters(params.mel.filters_from_zero());
-        let shape = (rows.len(), ms.n_bands(), ms.stft().n_frames(n)?);
-        let specs = run_parallel(workers, &rows, |row| ms.compute(row, true))?;
-        let mut data = Vec::with_capacity(shape.0 * shape.1 * shape.2);
-        for spec in specs {
-            data.extend_from_slice(&spec?.data);
-        }
-        Ok((shape, data, empty))
-    });
-    let (shape, data, empty) = check(result)?;
-    if empty {
+    let rows = y.view();
+    let (n_rows, n) = rows.dim();
+    let ms = check(MelSpectrogram::new(&params))?;
+    let (bands, frames) = (ms.n_bands(), check(ms.stft().n_frames(n))?);
+    let split = n_rows < workers.unwrap_or_else(default_workers);
+    let out = map_rows(py, &rows, workers, bands * frames, vec![n_rows, bands, frames], float64, |row, out| {
+        ms.compute_into(row, split, out)
+    })?;
+    if ms.bank().has_empty_filters(params.mel.filters_from_zero()) {
         warn_empty_filters(py)?;
     }
-    Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
+    Ok(out)
 }
 
 /// Mel spectrograms of whole files (paths or bytes): a list with, per input, `(array
@@ -131,26 +127,32 @@ pub(crate) fn melspectrogram_files<'py>(
     results.into_iter().map(|r| analysed_or_error(py, r)).collect()
 }
 
-fn db_array<'py, T: Element + num_traits::Float>(
+fn db_array<'py, T: Element + num_traits::Float + Send + Sync>(
     py: Python<'py>,
     s: PyReadonlyArrayDyn<'py, T>,
-    ref_value: f64,
+    ref_value: Option<f64>,
     amin: f64,
     top_db: Option<f64>,
 ) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
-    let mut owned: ArrayD<T> = s.as_array().as_standard_layout().into_owned();
-    let slice = owned.as_slice_mut().expect("standard layout is contiguous");
-    check(py.detach(|| db::power_to_db(slice, ref_value, amin, top_db)))?;
-    Ok(owned.into_pyarray(py))
+    let view = s.as_array();
+    let shape = view.shape().to_vec();
+    // A C-ordered array is read where it lies; any other is first put in order (numpy's).
+    let ordered = view.as_standard_layout();
+    let src = ordered.as_slice().expect("standard layout is contiguous");
+    let mut out = vec![T::zero(); src.len()];
+    check(py.detach(|| pool(None)?.install(|| db::power_to_db_into(src, &mut out, ref_value, amin, top_db))))?;
+    let array = ArrayD::from_shape_vec(shape, out).map_err(|e| crate::dsp::Error::Internal(format!("{e}")));
+    Ok(check(array)?.into_pyarray(py))
 }
 
-/// `power_to_db` on a float32 or float64 array (same dtype out).
+/// `power_to_db` on a float32 or float64 array (same dtype out), in parallel; `ref_value`
+/// None: the array's maximum (`ref=np.max`).
 #[pyfunction]
 #[pyo3(signature = (s, *, ref_value, amin, top_db))]
 pub(crate) fn power_to_db<'py>(
     py: Python<'py>,
     s: &Bound<'py, PyAny>,
-    ref_value: f64,
+    ref_value: Option<f64>,
     amin: f64,
     top_db: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -299,30 +301,112 @@ fn mfcc_dct(dct_type: i64, n_mels: usize, n_mfcc: i64, norm: Option<&str>) -> cr
     Dct::new(fit("dct_type", dct_type)?, n_mels, fit("n_mfcc", n_mfcc)?, ortho)
 }
 
-/// The DCT of librosa's `mfcc` along the bands of `s` (`(rows, n_mels, frames)` float32, in
-/// dB), liftered: `(rows, min(n_mfcc, n_mels), frames)`.
+/// The DCT of librosa's `mfcc` along the bands of `s` (`(rows, n_mels * frames)`: each row a
+/// `(n_mels, frames)` spectrogram in dB, float32 or float64), liftered: `(rows, min(n_mfcc,
+/// n_mels), frames)`, float64 when `float64`; a row per task.
 #[pyfunction]
-#[pyo3(signature = (s, *, dct_type, n_mfcc, norm, lifter))]
+#[pyo3(signature = (s, *, n_mels, dct_type, n_mfcc, norm, lifter, workers, float64))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn dct<'py>(
     py: Python<'py>,
-    s: numpy::PyReadonlyArray3<'py, f32>,
+    s: Rows<'py>,
+    n_mels: usize,
     dct_type: i64,
     n_mfcc: i64,
     norm: Option<&str>,
     lifter: f64,
+    workers: Option<i64>,
+    float64: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (rows, n_mels, cols) = s.as_array().dim();
     let dct = check(mfcc_dct(dct_type, n_mels, n_mfcc, norm))?;
-    let data: Vec<f32> = s.as_array().iter().copied().collect();
-    let out = check(py.detach(move || -> crate::dsp::Result<Vec<f32>> {
-        let mut out = Vec::new();
-        for row in data.chunks_exact(n_mels * cols) {
-            out.extend(dct.apply(&Matrix { rows: n_mels, cols, data: row.to_vec() }, lifter)?.data);
-        }
-        Ok(out)
+    check(dct.check_lifter(lifter))?;
+    let workers = check(fit_opt("workers", workers))?;
+    let rows = s.view();
+    let (n_rows, size) = rows.dim();
+    let cols = size / n_mels.max(1);
+    let shape = vec![n_rows, dct.n_out(), cols];
+    map_rows(py, &rows, workers, dct.n_out() * cols, shape, float64, |spec, out| {
+        dct.apply_into(spec, cols, lifter, out)
+    })
+}
+
+/// librosa's `mfcc` of the rows of `y` (`(rows, n)` float32 or float64, any strides): the mel
+/// spectrogram, `power_to_db` (ref 1, amin 1e-10, top_db 80 below the peak of all the rows,
+/// in float64 for float64 audio, as librosa), the DCT: `(rows, min(n_mfcc, n_mels), frames)`,
+/// float64 when `float64`. Two passes over the rows, each a task per row: the mel spectrogram
+/// in dB and its peak, then the floor and the DCT.
+#[pyfunction]
+#[pyo3(signature = (y, *, sr, params, workers, dct_type, n_mfcc, norm, lifter, float64))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mfcc<'py>(
+    py: Python<'py>,
+    y: Rows<'py>,
+    sr: f64,
+    params: MelArgs,
+    workers: Option<i64>,
+    dct_type: i64,
+    n_mfcc: i64,
+    norm: Option<&str>,
+    lifter: f64,
+    float64: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let params = check(params.params(sr))?;
+    let dct = check(mfcc_dct(dct_type, params.mel.n_mels, n_mfcc, norm))?;
+    check(dct.check_lifter(lifter))?;
+    let workers = check(fit_opt("workers", workers))?;
+    let rows = y.view();
+    let (n_rows, n) = rows.dim();
+    let ms = check(MelSpectrogram::new(&params))?;
+    let (bands, frames) = (ms.n_bands(), check(ms.stft().n_frames(n))?);
+    let split = n_rows < workers.unwrap_or_else(default_workers);
+    let items: Vec<usize> = (0..n_rows).collect();
+    let mut db = vec![0.0f32; n_rows * bands * frames];
+    let peaks = check(py.detach(|| -> crate::dsp::Result<Vec<f64>> {
+        run_parallel_into(workers, &items, &mut db, bands * frames, |&i, slot| {
+            let mut buf = Vec::new();
+            ms.compute_into(rows.row(i, &mut buf)?, split, slot)?;
+            Ok(db_in_place(slot, float64))
+        })?
+        .into_iter()
+        .collect()
     }))?;
-    let n_out = out.len() / (rows * cols).max(1);
-    Ok(Array3::from_shape_vec((rows, n_out, cols), out).expect("shape matches").into_pyarray(py).into_any())
+    let peak = peaks.into_iter().fold(Peak::none(), |a, b| a.max(Peak(b)));
+    check(db::check(1e-10, Some(MFCC_TOP_DB), db.is_empty()))?;
+    // The floor at float64 precision for float64 audio, then rounded: max() commutes with it.
+    let floor = if float64 { (peak.0 - MFCC_TOP_DB) as f32 } else { peak.0 as f32 - MFCC_TOP_DB as f32 };
+    let spectra: Vec<&[f32]> = db.chunks(bands * frames).collect();
+    let out = map_rows(
+        py,
+        &spectra[..],
+        workers,
+        dct.n_out() * frames,
+        vec![n_rows, dct.n_out(), frames],
+        float64,
+        |spec, out| {
+            let clipped: Vec<f32> = spec.iter().map(|&x| x.max(floor)).collect();
+            dct.apply_into(&clipped, frames, lifter, out)
+        },
+    )?;
+    if ms.bank().has_empty_filters(params.mel.filters_from_zero()) {
+        warn_empty_filters(py)?;
+    }
+    Ok(out)
+}
+
+/// librosa's `mfcc` dB range below the peak.
+const MFCC_TOP_DB: f64 = 80.0;
+
+/// `power_to_db(S)` (ref 1, amin 1e-10, not yet clipped) of a mel spectrogram in place, in
+/// float64 when `float64` (then rounded back to float32): its peak.
+fn db_in_place(s: &mut [f32], float64: bool) -> f64 {
+    if float64 {
+        let mut wide: Vec<f64> = s.iter().map(|&x| f64::from(x)).collect();
+        let peak = db::to_db(&mut wide, 1.0, 1e-10);
+        s.iter_mut().zip(&wide).for_each(|(x, &w)| *x = w as f32);
+        peak.0
+    } else {
+        f64::from(db::to_db(s, 1.0, 1e-10).0)
+    }
 }
 
 /// MFCCs of whole files (paths or bytes; librosa's `mfcc` of each file's mel spectrogram): per
@@ -351,7 +435,7 @@ pub(crate) fn mfcc_files<'py>(
         let pipeline = Pipeline::new(params, sr, read)?;
         run_parallel(workers, &inputs, |input| {
             let a = pipeline.mel_file(input)?;
-            Ok(Analysed { spectrogram: mfcc(a.spectrogram, &dct, lifter)?, ..a })
+            Ok(Analysed { spectrogram: fronts::mfcc(a.spectrogram, &dct, lifter)?, ..a })
         })
     }))?;
     results.into_iter().map(|r| analysed_or_error(py, r)).collect()

@@ -5,6 +5,7 @@
 //! `Renderer`, `live` the `StreamingSpectrogram`.
 
 mod args;
+mod arrays;
 mod features;
 mod images;
 mod live;
@@ -131,6 +132,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::log_mel_spectrogram, m)?)?;
     m.add_function(wrap_pyfunction!(features::whisper_features, m)?)?;
     m.add_function(wrap_pyfunction!(features::dct, m)?)?;
+    m.add_function(wrap_pyfunction!(features::mfcc, m)?)?;
     m.add_function(wrap_pyfunction!(features::mfcc_files, m)?)?;
     m.add_function(wrap_pyfunction!(features::melspectrogram_files, m)?)?;
     m.add_function(wrap_pyfunction!(features::power_to_db, m)?)?;
