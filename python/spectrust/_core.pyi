@@ -33,6 +33,7 @@ __all__ = [
     "mfcc_files",
     "power_to_db",
     "resample",
+    "stacked_files",
     "whisper_features",
 ]
 AUDIO_EXTENSIONS: tuple[str, ...]
@@ -61,6 +62,15 @@ def melspectrogram(
 def melspectrogram_files(
     paths: Sequence[_Input], *, params: MelArgs, sr: Optional[int], workers: Optional[int], read: ReadArgs
 ) -> list[Union[Tuple[npt.NDArray[np.float32], int, int], BaseException]]: ...  # (array, sr, samples)
+def stacked_files(
+    paths: Sequence[_Input],
+    *,
+    params: MelArgs,
+    sr: int,
+    workers: Optional[int],
+    read: ReadArgs,
+    dct: Optional[Tuple[int, int, Optional[str], float]],
+) -> npt.NDArray[np.float32]: ...  # (len(paths), n_mels or n_mfcc, frames)
 def power_to_db(
     s: npt.NDArray[Any], *, ref_value: Optional[float], amin: float, top_db: Optional[float]
 ) -> npt.NDArray[Any]: ...  # ref_value None: the maximum of s

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Optional
 
 from . import _core
-from ._inputs import AudioInput, run_batch
+from ._inputs import AudioInput, run_batch, source
 from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, ReadArgs, opt_float, opt_int
-from .errors import ParameterError
+from .errors import DecodeError, ParameterError
 from .features import mel_args
 
 __all__ = ["melspectrogram_batch"]
@@ -81,7 +81,29 @@ def melspectrogram_batch(
     """
     _check_batch(on_error, stack)
     read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
+    if stack:
+        stacked = stacked_batch(paths, mel_args("melspectrogram_batch", **kwargs), None, sr=sr, workers=workers, **read)
+        if stacked is not None:
+            return stacked
     return _batch_results(analyse_mel(paths, sr=sr, workers=workers, **read, **kwargs), on_error, stack)
+
+
+def stacked_batch(paths, params, dct, *, sr, workers, offset, duration, max_duration, max_bytes):
+    """A ``stack=True`` batch stacked by the core as it is computed, each file into its slot of
+    one array (mel spectrograms, or MFCCs with ``dct``: ``(dct_type, n_mfcc, norm, lifter)``),
+    where the files have one shape by construction (``duration`` and ``sr`` given); else None,
+    as where a file object cannot be read (the list's path then raises the first error in
+    order)."""
+    if duration is None or sr is None or not paths:
+        return None
+    sources = []
+    for audio in paths:
+        try:
+            sources.append(source(audio, max_bytes))
+        except (OSError, DecodeError):
+            return None
+    read = read_args(offset, duration, max_duration)
+    return _core.stacked_files(sources, params=params, sr=int(sr), workers=opt_int(workers), read=read, dct=dct)
 
 
 def analyse_mel(

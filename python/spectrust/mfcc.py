@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional, Union
 from . import _core
 from ._inputs import AudioInput, run_batch
 from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
-from .batches import _batch_results, _check_batch, read_args
+from .batches import _batch_results, _check_batch, read_args, stacked_batch
 from .features import _rows, mel_args, mel_rows
 
 if TYPE_CHECKING:
@@ -137,6 +137,12 @@ def mfcc_batch(
     """
     _check_batch(on_error, stack)
     read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
+    if stack:
+        params = mel_args("mfcc_batch", norm=mel_norm, **kwargs)
+        dct = (int(dct_type), int(n_mfcc), norm, float(lifter))
+        stacked = stacked_batch(paths, params, dct, sr=sr, workers=workers, **read)
+        if stacked is not None:
+            return stacked
     dct = dict(n_mfcc=n_mfcc, dct_type=dct_type, norm=norm, lifter=lifter, mel_norm=mel_norm)
     return _batch_results(analyse_mfcc(paths, sr=sr, workers=workers, **read, **dct, **kwargs), on_error, stack)
 

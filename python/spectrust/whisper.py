@@ -25,17 +25,18 @@ Audio = Union[AudioInput, "np.ndarray"]
 
 
 def _audio(audio: Audio, max_bytes: int):
-    """Samples as a 1-D float32 array, or an input as the core takes it (see ``_inputs``)."""
+    """Samples as a 1-D float32 or float64 array (read where it lies, and checked, by the core's
+    task that uses it), or an input as the core takes it (see ``_inputs``)."""
     if is_input(audio):
         return source(audio, max_bytes)
     import numpy as np
 
-    y = _valid_audio(audio)
+    y = _valid_audio(audio, finite=False)
     if y.ndim != 1:
         from .errors import ParameterError
 
         raise ParameterError(f"audio must be mono samples at 16 kHz, shape (n,), got shape {y.shape}")
-    return np.ascontiguousarray(y, dtype=np.float32)
+    return y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
 
 
 def log_mel_spectrogram(

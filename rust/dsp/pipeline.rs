@@ -163,6 +163,22 @@ impl Pipeline {
         Ok((audio.samples, audio.sample_rate))
     }
 
+    /// The shape every file's spectrogram has, `(rows, frames)`, where the pipeline gives them
+    /// one: with a rate (`sr`) and a `duration` (every signal padded or cut to it).
+    pub fn fixed_shape(&self) -> Result<Option<(usize, usize)>> {
+        let (Some(sr), Some(duration)) = (self.sr, self.read.duration) else { return Ok(None) };
+        let planned = self.planned(sr)?;
+        let samples = (duration * f64::from(sr)) as usize;
+        Ok(Some((planned.n_bands(), planned.stft().n_frames(samples)?)))
+    }
+
+    /// The power spectrogram of `input` into `out`, a slot of [`Self::fixed_shape`]'s size (a
+    /// batch stacked as it is computed).
+    pub fn mel_file_into(&self, input: &Input, out: &mut [f32]) -> Result<()> {
+        let (y, sr) = self.load_mono(input)?;
+        self.planned_for(input.name(), sr)?.compute_into(&y, false, out)
+    }
+
     /// The `(n_mels, frames)` power mel spectrogram of `input`, and the signal's rate and
     /// length.
     pub fn mel_file(&self, input: &Input) -> Result<Analysed> {

@@ -8,8 +8,10 @@
 //! that writes to the array meanwhile races with the read (Rust code cannot: the array is
 //! borrowed read-only).
 
+use std::borrow::Cow;
+
 use numpy::ndarray::{ArrayD, ArrayView2, Axis};
-use numpy::{IntoPyArray, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use super::check;
@@ -42,6 +44,30 @@ impl Rows<'_> {
     }
 }
 
+/// A 1-D array of samples, float32 or float64: one row.
+pub(crate) enum Samples<'py> {
+    F32(PyReadonlyArray1<'py, f32>),
+    F64(PyReadonlyArray1<'py, f64>),
+}
+
+impl<'py> Samples<'py> {
+    /// `obj` where it is a 1-D float32 or float64 array.
+    pub(crate) fn extract(obj: &Bound<'py, PyAny>) -> Option<Self> {
+        if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, f32>>() {
+            return Some(Samples::F32(a));
+        }
+        obj.extract::<PyReadonlyArray1<'py, f64>>().ok().map(Samples::F64)
+    }
+
+    /// The samples as a one-row [`RowsView`].
+    pub(crate) fn view(&self) -> RowsView<'_> {
+        match self {
+            Samples::F32(a) => RowsView::F32(a.as_array().insert_axis(Axis(0))),
+            Samples::F64(a) => RowsView::F64(a.as_array().insert_axis(Axis(0))),
+        }
+    }
+}
+
 /// The rows of a [`Rows`], readable from any thread.
 #[derive(Clone, Copy)]
 pub(crate) enum RowsView<'a> {
@@ -49,13 +75,34 @@ pub(crate) enum RowsView<'a> {
     F64(ArrayView2<'a, f64>),
 }
 
-impl RowsView<'_> {
+impl<'a> RowsView<'a> {
     /// `(rows, samples per row)`.
     pub(crate) fn dim(&self) -> (usize, usize) {
         match self {
             RowsView::F32(a) => a.dim(),
             RowsView::F64(a) => a.dim(),
         }
+    }
+
+    /// Row `i` as float32, borrowed where it is contiguous float32, else converted (or
+    /// gathered). Non-finite samples are librosa's error.
+    pub(crate) fn row_cow(&self, i: usize) -> Result<Cow<'a, [f32]>> {
+        let mut buf = Vec::new();
+        let borrowed = match self {
+            RowsView::F32(a) => a.index_axis_move(Axis(0), i).to_slice(),
+            RowsView::F64(_) => None,
+        };
+        let row = match borrowed {
+            Some(s) => Cow::Borrowed(s),
+            None => {
+                self.row(i, &mut buf)?;
+                return Ok(Cow::Owned(buf));
+            }
+        };
+        if !crate::dsp::decode::all_finite(&row) {
+            return Err(not_finite());
+        }
+        Ok(row)
     }
 
     /// Row `i` as float32: the row itself where it is contiguous float32, else converted (or
@@ -77,10 +124,15 @@ impl RowsView<'_> {
             }
         };
         if !crate::dsp::decode::all_finite(row) {
-            return Err(Error::Parameter("audio buffer is not finite everywhere".into()));
+            return Err(not_finite());
         }
         Ok(row)
     }
+}
+
+/// librosa's error for audio holding NaN or infinity (`util.valid_audio`).
+fn not_finite() -> Error {
+    Error::Parameter("audio buffer is not finite everywhere".into())
 }
 
 /// An element of an output array: float32, or float64 (what a float64 input gives, as librosa;

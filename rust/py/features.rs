@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use std::borrow::Cow;
 
 use super::args::{fit, fit_opt, input, inputs, mel_norm, whole_hz, MelArgs, NormArg, ReadArgs};
-use super::arrays::{map_rows, Rows};
+use super::arrays::{map_rows, Rows, RowsView, Samples};
 use super::{check, err_value};
 use crate::dsp::db::{self, Peak};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
@@ -127,6 +127,55 @@ pub(crate) fn melspectrogram_files<'py>(
     results.into_iter().map(|r| analysed_or_error(py, r)).collect()
 }
 
+/// Mel spectrograms (or, with `dct`, MFCCs: `(dct_type, n_mfcc, norm, lifter)`, as
+/// [`mfcc_files`]) of whole files, read with a `duration` and resampled to `sr` so that they
+/// have one shape: `(len(paths), rows, frames)`, each file computed into its slot by its own
+/// task (`stack=True`); the first failure is raised.
+#[pyfunction]
+#[pyo3(signature = (paths, *, params, sr, workers, read, dct))]
+pub(crate) fn stacked_files<'py>(
+    py: Python<'py>,
+    paths: Vec<Bound<'py, PyAny>>,
+    params: MelArgs,
+    sr: i64,
+    workers: Option<i64>,
+    read: ReadArgs,
+    dct: Option<(i64, i64, Option<String>, f64)>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let params = check(params.params(0.0))?;
+    let dct = match &dct {
+        Some((dct_type, n_mfcc, norm, lifter)) => {
+            let d = check(mfcc_dct(*dct_type, params.mel.n_mels, *n_mfcc, norm.as_deref()))?;
+            check(d.check_lifter(*lifter))?;
+            Some((d, *lifter))
+        }
+        None => None,
+    };
+    let (sr, workers) = (check(fit("sr", sr))?, check(fit_opt("workers", workers))?);
+    let (read, inputs) = (read.options(), inputs(&paths)?);
+    let (shape, data) = check(py.detach(|| -> crate::dsp::Result<_> {
+        let pipeline = Pipeline::new(params, Some(sr), read)?;
+        let (bands, frames) = pipeline
+            .fixed_shape()?
+            .ok_or_else(|| crate::dsp::Error::Parameter("stacked files need a duration and sr".into()))?;
+        let rows = dct.as_ref().map_or(bands, |(d, _)| d.n_out());
+        let mut data = vec![0.0f32; inputs.len() * rows * frames];
+        run_parallel_into(workers, &inputs, &mut data, rows * frames, |input, out| match &dct {
+            None => pipeline.mel_file_into(input, out),
+            Some((d, lifter)) => {
+                let mut mel = vec![0.0f32; bands * frames];
+                pipeline.mel_file_into(input, &mut mel)?;
+                db::power_to_db(&mut mel, 1.0, 1e-10, Some(MFCC_TOP_DB))?;
+                d.apply_into(&mel, frames, *lifter, out)
+            }
+        })?
+        .into_iter()
+        .collect::<crate::dsp::Result<()>>()?;
+        Ok(((inputs.len(), rows, frames), data))
+    }))?;
+    Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
+}
+
 fn db_array<'py, T: Element + num_traits::Float + Send + Sync>(
     py: Python<'py>,
     s: PyReadonlyArrayDyn<'py, T>,
@@ -199,27 +248,43 @@ fn warn_empty_filters(py: Python<'_>) -> PyResult<()> {
     )
 }
 
-/// Audio as Python passes it to the front ends: a path, the bytes of a file, or samples.
-enum AudioArg {
+/// Audio as Python passes it to the front ends: a path, the bytes of a file, or samples (a
+/// 1-D float32 or float64 array, read where it lies by the task that uses it).
+enum AudioArg<'py> {
     Input(Input),
-    Samples(Vec<f32>),
+    Samples(Samples<'py>),
 }
 
-impl AudioArg {
-    /// A 1-D float32 array, or an input as [`input`] takes it (the Python layer converts).
-    fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(samples) = obj.extract::<numpy::PyReadonlyArray1<'_, f32>>() {
-            return Ok(AudioArg::Samples(samples.as_array().to_vec()));
+impl<'py> AudioArg<'py> {
+    /// A 1-D float array, or an input as [`input`] takes it (the Python layer converts).
+    fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        match Samples::extract(obj) {
+            Some(samples) => Ok(AudioArg::Samples(samples)),
+            None => Ok(AudioArg::Input(input(obj)?)),
         }
-        Ok(AudioArg::Input(input(obj)?))
     }
 
+    fn view(&self) -> AudioView<'_> {
+        match self {
+            AudioArg::Input(input) => AudioView::Input(input),
+            AudioArg::Samples(samples) => AudioView::Samples(samples.view()),
+        }
+    }
+}
+
+/// An [`AudioArg`] readable from any thread.
+enum AudioView<'a> {
+    Input(&'a Input),
+    Samples(RowsView<'a>),
+}
+
+impl AudioView<'_> {
     /// The mono signal at 16 kHz: decoded and resampled (the first 30.1 s only when `chunk`:
     /// the resampler's filter reaches a few ms past the 30 s kept), or the samples as given.
     fn whisper_samples(&self, chunk: bool, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
         match self {
-            AudioArg::Samples(y) => Ok(Cow::Borrowed(y)),
-            AudioArg::Input(input) => {
+            AudioView::Samples(rows) => rows.row_cow(0),
+            AudioView::Input(input) => {
                 let read = ReadOptions { duration: chunk.then_some(30.1), max_duration, ..Default::default() };
                 let audio = load_audio(input, Some(whisper::SAMPLE_RATE), true, &read)?;
                 check_finite(input.name(), &audio.samples)?;
@@ -241,8 +306,9 @@ pub(crate) fn log_mel_spectrogram<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let (n_mels, padding) = (check(fit("n_mels", n_mels))?, check(fit("padding", padding))?);
     let audio = AudioArg::extract(audio)?;
-    let m = check(py.detach(move || {
-        guarded(|| WhisperLogMel::new(n_mels)?.compute(&audio.whisper_samples(false, max_duration)?, padding))
+    let view = audio.view();
+    let m = check(py.detach(|| {
+        guarded(|| WhisperLogMel::new(n_mels)?.compute(&view.whisper_samples(false, max_duration)?, padding))
     }))?;
     Ok(Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any())
 }
@@ -260,12 +326,13 @@ pub(crate) fn whisper_features<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let (n_mels, workers) = (check(fit("n_mels", n_mels))?, check(fit_opt("workers", workers))?);
     let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
+    let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
     let count = inputs.len();
-    let data = check(py.detach(move || -> crate::dsp::Result<Vec<f32>> {
+    let data = check(py.detach(|| -> crate::dsp::Result<Vec<f32>> {
         let front = WhisperLogMel::new(n_mels)?;
         let size = n_mels * whisper::N_FRAMES;
         let mut data = vec![0.0; count * size];
-        run_parallel_into(workers, &inputs, &mut data, size, |audio, out| {
+        run_parallel_into(workers, &views, &mut data, size, |audio, out| {
             front.chunk_into(&audio.whisper_samples(true, max_duration)?, out)
         })?
         .into_iter()

@@ -135,6 +135,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::mfcc, m)?)?;
     m.add_function(wrap_pyfunction!(features::mfcc_files, m)?)?;
     m.add_function(wrap_pyfunction!(features::melspectrogram_files, m)?)?;
+    m.add_function(wrap_pyfunction!(features::stacked_files, m)?)?;
     m.add_function(wrap_pyfunction!(features::power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(features::mel_filters, m)?)?;
     m.add_function(wrap_pyfunction!(build_info, m)?)?;
