@@ -72,7 +72,7 @@ def stacked_files(
     dct: Optional[Tuple[int, int, Optional[str], float]],
 ) -> npt.NDArray[np.float32]: ...  # (len(paths), n_mels or n_mfcc, frames)
 def power_to_db(
-    s: npt.NDArray[Any], *, ref_value: Optional[float], amin: float, top_db: Optional[float]
+    s: npt.NDArray[Any], *, ref_value: Optional[float], amin: float, top_db: Optional[float], workers: Optional[int]
 ) -> npt.NDArray[Any]: ...  # ref_value None: the maximum of s
 def mel_filters(
     *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]

@@ -358,6 +358,7 @@ def power_to_db(
     ref: Union[float, Callable[[np.ndarray], float]] = 1.0,
     amin: float = 1e-10,
     top_db: Optional[float] = 80.0,
+    workers: Optional[int] = None,
 ) -> np.ndarray:
     """Convert a power spectrogram to decibels, as ``librosa.power_to_db``.
 
@@ -374,6 +375,8 @@ def power_to_db(
         Floor on ``S`` and ``ref`` (default 1e-10).
     top_db : float >= 0 or None
         Dynamic range kept below the peak, in dB (default 80).
+    workers : int or None
+        Threads to use (default: one per core).
 
     Returns
     -------
@@ -398,7 +401,9 @@ def power_to_db(
         ref_value = None
     else:
         ref_value = float(ref(S) if callable(ref) else np.abs(ref))
-    return _core.power_to_db(S, ref_value=ref_value, amin=float(amin), top_db=opt_float(top_db))
+    return _core.power_to_db(
+        S, ref_value=ref_value, amin=float(amin), top_db=opt_float(top_db), workers=opt_int(workers)
+    )
 
 
 def mel_filters(

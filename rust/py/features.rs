@@ -182,6 +182,7 @@ fn db_array<'py, T: Element + num_traits::Float + Send + Sync>(
     ref_value: Option<f64>,
     amin: f64,
     top_db: Option<f64>,
+    workers: Option<usize>,
 ) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
     let view = s.as_array();
     let shape = view.shape().to_vec();
@@ -189,7 +190,7 @@ fn db_array<'py, T: Element + num_traits::Float + Send + Sync>(
     let ordered = view.as_standard_layout();
     let src = ordered.as_slice().expect("standard layout is contiguous");
     let mut out = vec![T::zero(); src.len()];
-    check(py.detach(|| pool(None)?.install(|| db::power_to_db_into(src, &mut out, ref_value, amin, top_db))))?;
+    check(py.detach(|| pool(workers)?.install(|| db::power_to_db_into(src, &mut out, ref_value, amin, top_db))))?;
     let array = ArrayD::from_shape_vec(shape, out).map_err(|e| crate::dsp::Error::Internal(format!("{e}")));
     Ok(check(array)?.into_pyarray(py))
 }
@@ -197,18 +198,20 @@ fn db_array<'py, T: Element + num_traits::Float + Send + Sync>(
 /// `power_to_db` on a float32 or float64 array (same dtype out), in parallel; `ref_value`
 /// None: the array's maximum (`ref=np.max`).
 #[pyfunction]
-#[pyo3(signature = (s, *, ref_value, amin, top_db))]
+#[pyo3(signature = (s, *, ref_value, amin, top_db, workers))]
 pub(crate) fn power_to_db<'py>(
     py: Python<'py>,
     s: &Bound<'py, PyAny>,
     ref_value: Option<f64>,
     amin: f64,
     top_db: Option<f64>,
+    workers: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let workers = check(fit_opt("workers", workers))?;
     if let Ok(a) = s.extract::<PyReadonlyArrayDyn<'py, f32>>() {
-        Ok(db_array(py, a, ref_value, amin, top_db)?.into_any())
+        Ok(db_array(py, a, ref_value, amin, top_db, workers)?.into_any())
     } else {
-        Ok(db_array(py, s.extract::<PyReadonlyArrayDyn<'py, f64>>()?, ref_value, amin, top_db)?.into_any())
+        Ok(db_array(py, s.extract::<PyReadonlyArrayDyn<'py, f64>>()?, ref_value, amin, top_db, workers)?.into_any())
     }
 }
 
