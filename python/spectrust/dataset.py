@@ -173,8 +173,19 @@ def extract_features(
             on_shard(records)
 
     if client is None:
-        for k in todo:
-            finished(run_shard(job, k))
+        # Shard k is written (numpy, pyarrow: the GIL mostly released) while shard k + 1 is
+        # computed (Rust, without the GIL): the cores stay busy between shards.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="spectrust-writer") as writer:
+            pending = None
+            for k in todo:
+                results = compute_shard(job, k)
+                if pending is not None:
+                    finished(pending.result())
+                pending = writer.submit(write_shard, job, k, results)
+            if pending is not None:
+                finished(pending.result())
     else:
         from distributed import as_completed
 
@@ -189,9 +200,19 @@ def extract_features(
 
 def run_shard(job: Job, k: int) -> list:
     """Computes and writes shard ``k``, then its manifest part; returns its manifest records."""
-    indices = list(job.shard(k))
+    return write_shard(job, k, compute_shard(job, k))
+
+
+def compute_shard(job: Job, k: int) -> list:
+    """The features of shard ``k``'s inputs (per input, as the analyser gives them)."""
     analyse = analyser(job.feature, workers=job.workers, **job.params)
-    results = analyse([job.source(i) for i in indices])
+    return analyse([job.source(i) for i in job.shard(k)])
+
+
+def write_shard(job: Job, k: int, results: list) -> list:
+    """Writes shard ``k`` from its ``results``, then its manifest part; returns its manifest
+    records."""
+    indices = list(job.shard(k))
     store = Store(job.out)
     rows, records = [], []
     for i, result in zip(indices, results):
