@@ -34,13 +34,7 @@ pub fn power_to_db_into<T: Float + Send + Sync>(
     ensure_param!(src.len() == dst.len(), "{} values into {}", src.len(), dst.len());
     let ref_value = match ref_value {
         Some(r) => r,
-        None => {
-            let max = src
-                .par_chunks(CHUNK)
-                .map(|c| c.iter().fold(Peak::none(), |p, &x| p.max(Peak(x))))
-                .reduce(Peak::none, Peak::max);
-            max.0.to_f64().unwrap_or(f64::NAN)
-        }
+        None => src.par_chunks(CHUNK).map(largest).reduce(Peak::none, Peak::max).0.to_f64().unwrap_or(f64::NAN),
     };
     let peak = dst
         .par_chunks_mut(CHUNK)
@@ -54,6 +48,30 @@ pub fn power_to_db_into<T: Float + Send + Sync>(
         dst.par_chunks_mut(CHUNK).for_each(|d| clip(d, peak, t));
     }
     Ok(())
+}
+
+/// The largest value of `s`, NaN where it holds one (numpy's `max`): eight running maxima and
+/// NaN counts, which the compiler turns into SIMD (one running maximum stays scalar).
+fn largest<T: Float>(s: &[T]) -> Peak<T> {
+    let (mut max, mut nans) = ([T::neg_infinity(); 8], [0u32; 8]);
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            nans[i] += u32::from(c[i].is_nan());
+            max[i] = if c[i] > max[i] { c[i] } else { max[i] };
+        }
+    }
+    let mut peak = max.iter().fold(T::neg_infinity(), |m, &x| if x > m { x } else { m });
+    for &x in rest {
+        nans[0] += u32::from(x.is_nan());
+        peak = if x > peak { x } else { peak };
+    }
+    if nans.iter().any(|&n| n > 0) {
+        Peak(T::nan())
+    } else {
+        Peak(peak)
+    }
 }
 
 /// The checks of [`power_to_db`]'s parameters (`empty`: whether S is empty).

@@ -51,6 +51,18 @@ pub fn signal_frames(frames: u64, sr_in: u32, sr_out: u32) -> u64 {
     (frames as f64 * f64::from(sr_out) / f64::from(sr_in) + 0.5) as u64
 }
 
+/// Resamples mono `samples` from `sr_in` to `sr_out` Hz into `out`, which holds
+/// [`output_frames`] frames (a slot of a batch's output), as [`resample`] gives them.
+pub fn resample_into(samples: &[f32], sr_in: u32, sr_out: u32, out: &mut [f32]) -> Result<()> {
+    ensure_param!(sr_in > 0 && sr_out > 0, "sample rates must be positive, got {sr_in} and {sr_out}");
+    if sr_in == sr_out || samples.is_empty() {
+        ensure_param!(out.len() == samples.len(), "{} outputs for {}", out.len(), samples.len());
+        out.copy_from_slice(samples);
+        return Ok(());
+    }
+    StreamResampler::new(1, sr_in, sr_out)?.mono_into(samples, out)
+}
+
 /// Resamples interleaved `samples` (`channels` per frame) from `sr_in` to `sr_out` Hz. The
 /// output has [`output_frames`] frames, aligned with the input (no delay), those past
 /// [`signal_frames`] zero.
@@ -298,25 +310,35 @@ impl StreamResampler {
 
     /// A whole mono signal at once, its blocks read straight from `y` (zeros beyond its ends)
     /// rather than through the window: what `push` and `finish` give, one copy fewer.
-    fn mono(mut self, y: &[f32]) -> Result<Vec<f32>> {
+    fn mono(self, y: &[f32]) -> Result<Vec<f32>> {
+        let mut out = vec![0.0; output_frames(y.len() as u64, self.rates.0, self.rates.1) as usize];
+        self.mono_into(y, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Self::mono`] into `out`, which holds [`output_frames`] of `y` (a slot of a batch's
+    /// output): each block's outputs go straight there.
+    fn mono_into(mut self, y: &[f32], out: &mut [f32]) -> Result<()> {
         let expected = output_frames(y.len() as u64, self.rates.0, self.rates.1) as usize;
+        ensure_param!(out.len() == expected, "{} outputs for {expected}", out.len());
         let (step, n_in) = (self.plan.step_in, self.plan.n_in);
-        let mut out = Vec::with_capacity(expected + self.plan.step_out);
         // The first block starts `lead_in` samples before the signal.
-        let mut at = -(self.plan.lead_in as isize);
-        while out.len() < expected {
+        let (mut at, mut written) = (-(self.plan.lead_in as isize), 0);
+        while written < expected {
             let from = at.clamp(0, y.len() as isize) as usize;
             let to = (at + n_in as isize).clamp(0, y.len() as isize) as usize;
             let offset = (from as isize - at) as usize;
             self.frame[..offset].fill(0.0);
             self.frame[offset..offset + (to - from)].copy_from_slice(&y[from..to]);
             self.frame[offset + (to - from)..].fill(0.0);
-            out.extend_from_slice(self.transform()?);
+            let block = self.transform()?;
+            let n = block.len().min(expected - written);
+            out[written..written + n].copy_from_slice(&block[..n]);
+            written += n;
             at += step as isize;
         }
-        out.truncate(expected);
         out[(signal_frames(y.len() as u64, self.rates.0, self.rates.1) as usize).min(expected)..].fill(0.0);
-        Ok(out)
+        Ok(())
     }
 
     /// The outputs of the block in `frame` (which the FFT overwrites): FFT, filter, inverse FFT

@@ -16,7 +16,7 @@ use crate::dsp::features::{self as fronts, whisper, Dct, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Analysed, Pipeline};
 use crate::dsp::pool::{default_workers, pool, run_parallel, run_parallel_into};
-use crate::dsp::resample::{output_frames, resample as dsp_resample};
+use crate::dsp::resample::{output_frames, resample_into};
 use crate::dsp::spectrogram::MelSpectrogram;
 
 /// Decodes `path` (a path or bytes, see `args::input`) from `offset` for `duration` seconds
@@ -68,8 +68,7 @@ pub(crate) fn resample<'py>(
     let (n_rows, n) = rows.dim();
     let length = output_frames(n as u64, sr_in, sr_out) as usize;
     map_rows(py, &rows, workers, length, vec![n_rows, length], float64, |row, out| {
-        out.copy_from_slice(&dsp_resample(row, 1, sr_in, sr_out)?);
-        Ok(())
+        resample_into(row, sr_in, sr_out, out)
     })
 }
 
