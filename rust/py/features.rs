@@ -175,7 +175,7 @@ pub(crate) fn stacked_files<'py>(
     Ok(Array3::from_shape_vec(shape, data).expect("shape matches").into_pyarray(py).into_any())
 }
 
-fn db_array<'py, T: Element + num_traits::Float + Send + Sync>(
+fn db_array<'py, T: Element + db::Decibels>(
     py: Python<'py>,
     s: PyReadonlyArrayDyn<'py, T>,
     ref_value: Option<f64>,
