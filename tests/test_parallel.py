@@ -137,3 +137,16 @@ def test_stacked_batches_are_the_lists_stacked():
     np.testing.assert_array_equal(
         spectrust.mfcc_batch(paths, stack=True, **kw), np.stack(spectrust.mfcc_batch(paths, **kw))
     )
+
+
+@pytest.mark.parametrize("db", [{}, {"ref": np.max}, {"ref": -2.0, "amin": 1e-5, "top_db": None}], ids=str)
+def test_log_mel_features_take_their_dB_in_the_core_as_power_to_db_gives_it(db):
+    from spectrust._featureset import analyser
+
+    paths = [EXAMPLES / "music.mp3", MONO22, EXAMPLES / "music.ogg"]
+    kw = dict(sr=16000, offset=0.0, duration=2.0, n_mels=64)
+    got = analyser("log_mel", workers=2, **kw, **db)(paths)
+    mels = spectrust.melspectrogram_batch(paths, sr=16000, duration=2.0, n_mels=64)
+    for (features, rate, samples), mel in zip(got, mels):
+        assert (rate, samples) == (16000, 32000)
+        np.testing.assert_array_equal(features, spectrust.power_to_db(mel, **db))

@@ -60,7 +60,13 @@ def melspectrogram(
     y: npt.NDArray[np.floating[Any]], *, sr: float, params: MelArgs, workers: Optional[int], float64: bool
 ) -> npt.NDArray[np.floating[Any]]: ...  # (rows, n_mels, frames)
 def melspectrogram_files(
-    paths: Sequence[_Input], *, params: MelArgs, sr: Optional[int], workers: Optional[int], read: ReadArgs
+    paths: Sequence[_Input],
+    *,
+    params: MelArgs,
+    sr: Optional[int],
+    workers: Optional[int],
+    read: ReadArgs,
+    db: Optional[Tuple[Optional[float], float, Optional[float]]] = ...,
 ) -> list[Union[Tuple[npt.NDArray[np.float32], int, int], BaseException]]: ...  # (array, sr, samples)
 def stacked_files(
     paths: Sequence[_Input],

@@ -4,6 +4,7 @@ inputs by one call of the numpy API: what :func:`spectrust.tf_dataset` and
 
 from __future__ import annotations
 
+import numbers
 from typing import Callable
 
 from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION
@@ -51,6 +52,16 @@ def analyser(feature: str, *, sr, offset: float, duration, workers, **kwargs) ->
     if feature == "mfcc":
         return lambda batch: analyse_mfcc(batch, **read, **kwargs)
     db = {k: kwargs.pop(k) for k in _DB_KEYWORDS if k in kwargs} if feature == "log_mel" else None
+    if db is not None:
+        import numpy as np
+
+        a = {**power_to_db.__kwdefaults__, **db}
+        if a["ref"] is np.max or isinstance(a["ref"], numbers.Real):
+            # Each file's dB by its own task in the core: ref a number's magnitude (as librosa
+            # takes it), or None for np.max (each spectrogram's maximum).
+            ref = None if a["ref"] is np.max else abs(float(a["ref"]))
+            in_core = (ref, float(a["amin"]), None if a["top_db"] is None else float(a["top_db"]))
+            return lambda batch: analyse_mel(batch, **read, db=in_core, **kwargs)
 
     def mel(batch: list) -> list:
         results = analyse_mel(batch, **read, **kwargs)

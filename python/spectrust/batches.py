@@ -107,10 +107,12 @@ def stacked_batch(paths, params, dct, *, sr, workers, offset, duration, max_dura
 
 
 def analyse_mel(
-    paths: Sequence[AudioInput], *, sr, workers, offset, duration, max_duration, max_bytes, **kwargs
+    paths: Sequence[AudioInput], *, sr, workers, offset, duration, max_duration, max_bytes, db=None, **kwargs
 ) -> list:
     """:func:`melspectrogram_batch`'s work: per input, ``(mel spectrogram, sample rate, samples
-    analysed)`` or the input's exception."""
+    analysed)`` or the input's exception; with ``db`` (``(ref, amin, top_db)``, ``ref`` a number
+    or None for each spectrogram's maximum), its :func:`spectrust.power_to_db`, by the file's
+    task."""
     params = mel_args("melspectrogram_batch", **kwargs)
     return run_batch(
         paths,
@@ -121,6 +123,7 @@ def analyse_mel(
             sr=opt_int(sr),
             workers=opt_int(workers),
             read=read_args(offset, duration, max_duration),
+            db=db,
         ),
     )
 

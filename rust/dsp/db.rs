@@ -50,6 +50,11 @@ pub fn power_to_db_into<T: Decibels>(
     Ok(())
 }
 
+/// The largest value of `s` (numpy's `max`, NaN where `s` holds one): `ref=np.max`.
+pub fn max_value<T: Float>(s: &[T]) -> f64 {
+    largest(s).0.to_f64().unwrap_or(f64::NAN)
+}
+
 /// The largest value of `s`, NaN where it holds one (numpy's `max`): eight running maxima and
 /// NaN counts, which the compiler turns into SIMD (one running maximum stays scalar).
 fn largest<T: Float>(s: &[T]) -> Peak<T> {
@@ -139,31 +144,38 @@ impl Decibels for f32 {
             return to_db_libm(s, amin, offset);
         }
         // Eight running peaks and NaN counts (see `largest`); +inf is +inf dB (less the
-        // offset: NaN over an infinite reference, as numpy).
+        // offset: NaN over an infinite reference, as numpy). The tail takes the same function,
+        // so that a value's dB does not depend on where it falls in the slice.
         let infinite = f32::INFINITY - offset;
+        let db = |x: f32| {
+            if x.is_nan() {
+                x
+            } else if x == f32::INFINITY {
+                infinite
+            } else {
+                db_f32(amin.max(x)) - offset
+            }
+        };
         let (mut peak, mut nans) = ([f32::NEG_INFINITY; 8], [0u32; 8]);
         let mut chunks = s.chunks_exact_mut(8);
         for c in &mut chunks {
             for i in 0..8 {
-                let x = c[i];
-                let d = if x.is_nan() {
-                    x
-                } else if x == f32::INFINITY {
-                    infinite
-                } else {
-                    db_f32(amin.max(x)) - offset
-                };
+                let d = db(c[i]);
                 nans[i] += u32::from(d.is_nan());
                 peak[i] = if d > peak[i] { d } else { peak[i] };
                 c[i] = d;
             }
         }
-        let rest = to_db_libm(chunks.into_remainder(), amin, offset);
-        let peak = peak.iter().fold(rest, |p, &x| p.max(Peak(x)));
+        for x in chunks.into_remainder() {
+            let d = db(*x);
+            nans[0] += u32::from(d.is_nan());
+            peak[0] = if d > peak[0] { d } else { peak[0] };
+            *x = d;
+        }
         if nans.iter().any(|&n| n > 0) {
             Peak(f32::NAN)
         } else {
-            peak
+            Peak(peak.iter().fold(f32::NEG_INFINITY, |p, &x| p.max(x)))
         }
     }
 }
@@ -248,5 +260,24 @@ mod tests {
             x *= 2.0;
         }
         assert_eq!(db_f32(1.0), 0.0);
+    }
+
+    #[test]
+    fn a_value_takes_the_same_db_wherever_it_falls_in_the_slice() {
+        let values: Vec<f32> = (0..29).map(|i| 0.37 * 1.7f32.powi(i - 14)).collect();
+        let mut whole = values.clone();
+        let peak = to_db(&mut whole, 1.0, 1e-10);
+        for (i, &v) in values.iter().enumerate() {
+            let mut one = [v];
+            to_db(&mut one, 1.0, 1e-10);
+            assert_eq!(one[0], whole[i], "value {i}");
+            let mut shifted = values[i..].to_vec();
+            to_db(&mut shifted, 1.0, 1e-10);
+            assert_eq!(shifted[0], whole[i], "value {i} at the start");
+        }
+        assert_eq!(peak.0, whole.iter().fold(f32::NEG_INFINITY, |p, &x| p.max(x)));
+        let mut with_nan = values.clone();
+        with_nan[27] = f32::NAN;
+        assert!(to_db(&mut with_nan, 1.0, 1e-10).0.is_nan());
     }
 }

@@ -104,9 +104,12 @@ pub(crate) fn melspectrogram<'py>(
 
 /// Mel spectrograms of whole files (paths or bytes): a list with, per input, `(array
 /// (n_mels, frames), sample rate, samples analysed)` or the exception instance for that input
-/// (the Python layer raises it or not).
+/// (the Python layer raises it or not). With `db` (`(ref_value, amin, top_db)`, `ref_value`
+/// None: each spectrogram's maximum), each is `power_to_db`'s, computed by the file's task:
+/// log-mel features.
 #[pyfunction]
-#[pyo3(signature = (paths, *, params, sr, workers, read))]
+#[pyo3(signature = (paths, *, params, sr, workers, read, db=None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn melspectrogram_files<'py>(
     py: Python<'py>,
     paths: Vec<Bound<'py, PyAny>>,
@@ -114,14 +117,26 @@ pub(crate) fn melspectrogram_files<'py>(
     sr: Option<i64>,
     workers: Option<i64>,
     read: ReadArgs,
+    db: Option<(Option<f64>, f64, Option<f64>)>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     // `params.mel.sr` is set per file by the pipeline.
     let params = check(params.params(0.0))?;
     let (sr, workers) = (check(fit_opt("sr", sr))?, check(fit_opt("workers", workers))?);
+    if let Some((_, amin, top_db)) = db {
+        check(db::check(amin, top_db, false))?;
+    }
     let (read, inputs) = (read.options(), inputs(&paths)?);
     let results = check(py.detach(move || {
         let pipeline = Pipeline::new(params, sr, read)?;
-        run_parallel(workers, &inputs, |input| pipeline.mel_file(input))
+        run_parallel(workers, &inputs, |input| {
+            let mut a = pipeline.mel_file(input)?;
+            if let Some((ref_value, amin, top_db)) = db {
+                let data = &mut a.spectrogram.data;
+                let reference = ref_value.unwrap_or_else(|| db::max_value(data));
+                db::power_to_db(data, reference, amin, top_db)?;
+            }
+            Ok(a)
+        })
     }))?;
     results.into_iter().map(|r| analysed_or_error(py, r)).collect()
 }
