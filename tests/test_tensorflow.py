@@ -146,3 +146,43 @@ def test_the_keras_example_trains_on_images_and_on_arrays(tmp_path):
     assert len(list((images / "music").glob("*.png"))) == len(MUSIC)
     assert len(list((images / "sounds").glob("*.png"))) == len(SOUNDS)
     assert out.stdout.count("loss") >= 2  # one epoch of each model
+
+
+def test_the_next_batch_is_computed_while_the_one_before_is_used_and_closing_stops_it():
+    import threading
+    import time
+
+    from spectrust.tfdata import _one_ahead
+
+    second_started, ran = threading.Event(), []
+
+    def task(i):
+        def run():
+            ran.append(i)
+            if i == 1:
+                second_started.set()
+            if i == 3:
+                raise ValueError("bad batch 3")
+            return i * 10
+
+        return run
+
+    results = _one_ahead([task(i) for i in range(6)])
+    assert next(results) == 0
+    # Batch 1 runs on the background thread while batch 0 is held here (computed on this
+    # thread, it could not start before the next `next`).
+    assert second_started.wait(5.0)
+    assert [next(results), next(results)] == [10, 20]
+    with pytest.raises(ValueError, match="bad batch 3"):
+        next(results)
+    assert ran == [0, 1, 2, 3]  # nothing after the failure
+
+    ran.clear()
+    results = _one_ahead([task(i) for i in range(4, 400)])
+    assert next(results) == 40
+    results.close()
+    deadline = time.monotonic() + 5.0
+    while any(t.name == "spectrust-next-batch" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(t.name == "spectrust-next-batch" for t in threading.enumerate())
+    assert len(ran) <= 4  # the one consumed, the one ready, at most one more: then it stopped

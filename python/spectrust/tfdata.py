@@ -5,11 +5,15 @@ released), prefetched while the model trains. TensorFlow is imported here only, 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Optional
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
-from ._featureset import FEATURES, Analyser, analyser
+from ._featureset import FEATURES, analyser
 from ._inputs import AudioInput
 from .errors import ParameterError
 
@@ -18,6 +22,8 @@ if TYPE_CHECKING:
     import tensorflow as tf
 
 __all__ = ["FEATURES", "tf_dataset"]
+
+T = TypeVar("T")
 
 
 def tf_dataset(
@@ -38,7 +44,8 @@ def tf_dataset(
     """A ``tf.data.Dataset`` of spectrust features of ``inputs``, batched, for ``model.fit``.
 
     Each batch of ``batch_size`` inputs is computed by one call of the numpy API, in Rust, on
-    ``workers`` threads with the GIL released, and the next batches are prefetched
+    ``workers`` threads with the GIL released, each batch while the one before is stacked and
+    handed to TensorFlow, and the next batches are prefetched
     (``Dataset.prefetch(tf.data.AUTOTUNE)``) while the model trains. Every example is cut or
     padded to ``duration`` seconds, so batches stack; an element equals what the numpy API
     gives for the same input:
@@ -123,9 +130,12 @@ def tf_dataset(
         order = np.arange(len(inputs))
         if shuffle:
             order = np.random.default_rng(None if seed is None else [seed, next(epochs)]).permutation(len(inputs))
-        for start in range(0, len(order), batch_size):
-            picked = order[start : start + batch_size]
-            features, kept = _compute_batch(compute, [inputs[k] for k in picked], on_error)
+        picks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+        # Each batch's features are computed on a thread of their own while the batch before is
+        # stacked, handed to TensorFlow and taken by the consumer: the cores never wait on that.
+        tasks = [functools.partial(compute, [inputs[k] for k in picked]) for picked in picks]
+        for picked, results in zip(picks, _one_ahead(tasks)):
+            features, kept = _stacked(results, on_error)
             if not kept:
                 continue
             if features.shape[1:] != shape:
@@ -149,12 +159,11 @@ def tf_dataset(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def _compute_batch(analyse: Analyser, batch: list, on_error: str) -> tuple[np.ndarray, list]:
-    """The stacked features of the inputs of ``batch`` that did not fail, and their positions;
-    with ``on_error="raise"``, the first failure is raised."""
+def _stacked(results: list, on_error: str) -> tuple[np.ndarray, list]:
+    """The stacked features of a batch's results (an analyser's) that are not exceptions, and
+    their positions; with ``on_error="raise"``, the first failure is raised."""
     import numpy as np
 
-    results = analyse(batch)
     failed = [r for r in results if isinstance(r, BaseException)]
     if failed and on_error == "raise":
         raise failed[0]
@@ -166,10 +175,42 @@ def _compute_batch(analyse: Analyser, batch: list, on_error: str) -> tuple[np.nd
     return (np.stack([arrays[k] for k in kept]) if kept else None), kept
 
 
+def _one_ahead(tasks: Sequence[Callable[[], T]]) -> Iterator[T]:
+    """The results of ``tasks`` in order, each computed on a background thread while the one
+    before is used (the thread then waits with one result ready); a task's exception is raised
+    in its place. Closing the iterator stops the thread after its current task."""
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def run() -> None:
+        for task in tasks:
+            if stop.is_set():
+                return
+            try:
+                item = (task(), None)
+            except BaseException as e:  # raised to the consumer, in order
+                item = (None, e)
+            ready.put(item)
+            if item[1] is not None:
+                return
+
+    threading.Thread(target=run, name="spectrust-next-batch", daemon=True).start()
+    try:
+        for _ in tasks:
+            value, error = ready.get()
+            if error is not None:
+                raise error
+            yield value
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):  # a put waiting on the full queue returns
+            ready.get_nowait()
+
+
 def _example_shape(compute, inputs: list, on_error: str) -> tuple:
     """The shape of one example, from the first input that can be read."""
     for audio in inputs:
-        features, kept = _compute_batch(compute, [audio], on_error)
+        features, kept = _stacked(compute([audio]), on_error)
         if kept:
             return features.shape[1:]
     raise ParameterError("none of the inputs could be read")
