@@ -40,6 +40,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .features import load, mel_filters, melspectrogram, power_to_db, resample
+from .kaldi import fbank
 from .mfcc import mfcc, mfcc_batch
 from .tfdata import tf_dataset
 from .whisper import log_mel_spectrogram, whisper_features
@@ -76,6 +77,7 @@ __all__ = [
     "build_info",
     "default_workers",
     "extract_features",
+    "fbank",
     "load",
     "log_mel_spectrogram",
     "mel_filters",

@@ -7,7 +7,7 @@ from typing import Any, Optional, Tuple, Union, final
 import numpy as np
 import numpy.typing as npt
 
-from spectrust._params import ImageArgs, MelArgs, ReadArgs, SourceArgs
+from spectrust._params import FbankArgs, ImageArgs, MelArgs, ReadArgs, SourceArgs
 
 _Path = Union[str, PathLike[str]]
 # An audio input: a path, the bytes of a file (named `<bytes>`), or bytes and their name.
@@ -23,6 +23,7 @@ __all__ = [
     "StreamingSpectrogram",
     "build_info",
     "dct",
+    "fbank",
     "default_workers",
     "load",
     "log_mel_spectrogram",
@@ -83,6 +84,9 @@ def power_to_db(
 def mel_filters(
     *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
+def fbank(
+    y: npt.NDArray[np.floating[Any]], *, params: FbankArgs, seed: int, workers: Optional[int]
+) -> npt.NDArray[np.float32]: ...  # (rows, frames, columns)
 def build_info() -> dict[str, Any]: ...
 def default_workers() -> int: ...
 def dct(

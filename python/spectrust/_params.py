@@ -59,6 +59,32 @@ class MelArgs(TypedDict):
     norm: Union[str, float, None]
 
 
+class FbankArgs(TypedDict):
+    """``torchaudio.compliance.kaldi.fbank``'s parameters, ``sr`` for its ``sample_frequency``."""
+
+    sr: float
+    num_mel_bins: int
+    frame_length: float
+    frame_shift: float
+    dither: float
+    preemphasis_coefficient: float
+    remove_dc_offset: bool
+    window_type: str
+    blackman_coeff: float
+    round_to_power_of_two: bool
+    snip_edges: bool
+    low_freq: float
+    high_freq: float
+    use_energy: bool
+    raw_energy: bool
+    energy_floor: float
+    use_log_fbank: bool
+    use_power: bool
+    htk_compat: bool
+    subtract_mean: bool
+    min_duration: float
+
+
 class ImageArgs(TypedDict):
     """How a spectrogram becomes an image."""
 

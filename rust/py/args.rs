@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::dsp::decode::{Input, ReadOptions};
+use crate::dsp::features::kaldi::{FbankParams, KaldiWindow};
 use crate::dsp::filterbank::{FreqScale, MelNorm, MelParams};
 use crate::dsp::image::{Colormap, ImageParams};
 use crate::dsp::pipeline::Pipeline;
@@ -216,5 +217,62 @@ impl SourceArgs {
     pub(crate) fn pipeline(self, params: MelSpecParams) -> Result<Pipeline> {
         let read = ReadOptions { max_duration: self.max_duration, ..Default::default() };
         Pipeline::for_images(params, fit_opt("sr", self.sr)?, read, FreqScale::from_name(&self.scale)?)
+    }
+}
+
+/// `torchaudio.compliance.kaldi.fbank`'s parameters (`_params.FbankArgs`), `sr` for its
+/// `sample_frequency`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct FbankArgs {
+    sr: f64,
+    num_mel_bins: i64,
+    frame_length: f64,
+    frame_shift: f64,
+    dither: f64,
+    preemphasis_coefficient: f64,
+    remove_dc_offset: bool,
+    window_type: String,
+    blackman_coeff: f64,
+    round_to_power_of_two: bool,
+    snip_edges: bool,
+    low_freq: f64,
+    high_freq: f64,
+    use_energy: bool,
+    raw_energy: bool,
+    energy_floor: f64,
+    use_log_fbank: bool,
+    use_power: bool,
+    htk_compat: bool,
+    subtract_mean: bool,
+    min_duration: f64,
+}
+
+impl FbankArgs {
+    /// The core's parameters.
+    pub(crate) fn params(self) -> Result<FbankParams> {
+        Ok(FbankParams {
+            sr: self.sr,
+            num_mel_bins: fit("num_mel_bins", self.num_mel_bins)?,
+            frame_length: self.frame_length,
+            frame_shift: self.frame_shift,
+            dither: self.dither,
+            preemphasis_coefficient: self.preemphasis_coefficient,
+            remove_dc_offset: self.remove_dc_offset,
+            window_type: KaldiWindow::from_name(&self.window_type)?,
+            blackman_coeff: self.blackman_coeff,
+            round_to_power_of_two: self.round_to_power_of_two,
+            snip_edges: self.snip_edges,
+            low_freq: self.low_freq,
+            high_freq: self.high_freq,
+            use_energy: self.use_energy,
+            raw_energy: self.raw_energy,
+            energy_floor: self.energy_floor,
+            use_log_fbank: self.use_log_fbank,
+            use_power: self.use_power,
+            htk_compat: self.htk_compat,
+            subtract_mean: self.subtract_mean,
+            min_duration: self.min_duration,
+        })
     }
 }

@@ -206,6 +206,23 @@ where
     R: RowSource + ?Sized,
     F: Fn(&[f32], &mut [f32]) -> Result<()> + Sync,
 {
+    map_indexed_rows(py, rows, workers, size, shape, float64, |_, row, out| f(row, out))
+}
+
+/// As [`map_rows`], `f` also given the row's index.
+pub(crate) fn map_indexed_rows<'py, R, F>(
+    py: Python<'py>,
+    rows: &R,
+    workers: Option<usize>,
+    size: usize,
+    shape: Vec<usize>,
+    float64: bool,
+    f: F,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    R: RowSource + ?Sized,
+    F: Fn(usize, &[f32], &mut [f32]) -> Result<()> + Sync,
+{
     if float64 {
         Ok(map_rows_as::<f64, R, F>(py, rows, workers, size, shape, f)?.into_any())
     } else {
@@ -223,7 +240,7 @@ fn map_rows_as<'py, T: OutElement, R, F>(
 ) -> PyResult<Bound<'py, numpy::PyArrayDyn<T>>>
 where
     R: RowSource + ?Sized,
-    F: Fn(&[f32], &mut [f32]) -> Result<()> + Sync,
+    F: Fn(usize, &[f32], &mut [f32]) -> Result<()> + Sync,
 {
     let n = rows.count();
     let mut data = vec![T::default(); n * size];
@@ -233,10 +250,10 @@ where
             let mut buf = Vec::new();
             let row = rows.get(i, &mut buf)?;
             match T::as_f32(slot) {
-                Some(direct) => f(row, direct),
+                Some(direct) => f(i, row, direct),
                 None => {
                     let mut scratch = vec![0.0f32; size];
-                    f(row, &mut scratch)?;
+                    f(i, row, &mut scratch)?;
                     T::store(slot, &scratch);
                     Ok(())
                 }

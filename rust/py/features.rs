@@ -6,12 +6,13 @@ use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use std::borrow::Cow;
 
-use super::args::{fit, fit_opt, input, inputs, mel_norm, whole_hz, MelArgs, NormArg, ReadArgs};
-use super::arrays::{map_rows, Rows, RowsView, Samples};
+use super::args::{fit, fit_opt, input, inputs, mel_norm, whole_hz, FbankArgs, MelArgs, NormArg, ReadArgs};
+use super::arrays::{map_indexed_rows, map_rows, Rows, RowsView, Samples};
 use super::{check, err_value};
 use crate::dsp::db::{self, Peak};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
+use crate::dsp::features::kaldi::{stream_seed, Fbank};
 use crate::dsp::features::{self as fronts, whisper, Dct, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Analysed, Pipeline};
@@ -523,4 +524,25 @@ pub(crate) fn mfcc_files<'py>(
         })
     }))?;
     results.into_iter().map(|r| analysed_or_error(py, r)).collect()
+}
+
+/// Kaldi filterbank features of each row of `y` (`(rows, n)`, float32 or float64): `(rows,
+/// frames, columns)`, float32. Row `i`'s dither noise is seeded by `(seed, i)`.
+#[pyfunction]
+#[pyo3(signature = (y, *, params, seed, workers))]
+pub(crate) fn fbank<'py>(
+    py: Python<'py>,
+    y: Rows<'py>,
+    params: FbankArgs,
+    seed: u64,
+    workers: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let fb = check(Fbank::new(&check(params.params())?))?;
+    let workers = check(fit_opt("workers", workers))?;
+    let rows = y.view();
+    let (n_rows, n) = rows.dim();
+    let (frames, cols) = (check(fb.n_frames(n))?, fb.n_columns());
+    map_indexed_rows(py, &rows, workers, frames * cols, vec![n_rows, frames, cols], false, |i, row, out| {
+        fb.compute_into(row, stream_seed(seed, i as u64), out)
+    })
 }

@@ -60,7 +60,7 @@ fn complex_plan(n: usize) -> Arc<dyn Fft<f32>> {
 }
 
 /// Forward real FFT plans of `n` points, shared by every thread (likewise cached).
-fn real_plan(n: usize) -> Arc<dyn RealToComplex<f32>> {
+pub(crate) fn real_plan(n: usize) -> Arc<dyn RealToComplex<f32>> {
     static PLANNER: OnceLock<Mutex<RealFftPlanner<f32>>> = OnceLock::new();
     PLANNER
         .get_or_init(|| Mutex::new(RealFftPlanner::new()))

@@ -1,11 +1,14 @@
 //! Front ends of speech and audio models, as final steps on a mel spectrogram: Whisper's
 //! log-mel features and MFCCs. A preset is parameters plus a step, not a pipeline of its own.
+//! Kaldi's filterbank ([`kaldi`]) frames, windows and bands as Kaldi does.
 
-use super::db::db_f32;
-use super::error::{ensure_param, Result};
-use super::filterbank::{MelNorm, MelParams};
-use super::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
-use super::stft::{PadMode, StftParams, Window};
+pub mod kaldi;
+
+use crate::dsp::db::db_f32;
+use crate::dsp::error::{ensure_param, Result};
+use crate::dsp::filterbank::{MelNorm, MelParams};
+use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
+use crate::dsp::stft::{PadMode, StftParams, Window};
 
 /// Whisper's audio settings (openai-whisper's `whisper/audio.py`).
 pub mod whisper {

@@ -1,0 +1,225 @@
+"""spectrust.fbank against kaldi-native-fbank (Kaldi's algorithm in C++, as Kaldi and
+torchaudio.compliance.kaldi compute it), on real recordings and over the parameter space."""
+
+from pathlib import Path
+
+import kaldi_native_fbank as knf
+import numpy as np
+import pytest
+import soundfile
+import spectrust
+from conftest import MONO22
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+DATA = Path(__file__).resolve().parent / "data"
+SPEECH = spectrust.load(DATA / "speech_jfk.mp3", sr=16000)[0][: 16000 * 4] * 32768
+MUSIC, MUSIC_SR = soundfile.read(MONO22, dtype="float32")
+MUSIC = MUSIC * 32768
+
+# kaldi-native-fbank's names for torchaudio's (spectrust's) parameters.
+FRAME_OPTS = {
+    "sr": "samp_freq",
+    "frame_length": "frame_length_ms",
+    "frame_shift": "frame_shift_ms",
+    "preemphasis_coefficient": "preemph_coeff",
+    "remove_dc_offset": "remove_dc_offset",
+    "window_type": "window_type",
+    "round_to_power_of_two": "round_to_power_of_two",
+    "blackman_coeff": "blackman_coeff",
+    "snip_edges": "snip_edges",
+}
+MEL_OPTS = {"num_mel_bins": "num_bins", "low_freq": "low_freq", "high_freq": "high_freq"}
+OPTS = ("use_energy", "raw_energy", "energy_floor", "htk_compat", "use_log_fbank", "use_power")
+# torchaudio's defaults where kaldi-native-fbank's differ.
+DEFAULTS = {"sr": 16000.0, "num_mel_bins": 23, "energy_floor": 1.0}
+
+
+def reference(y, **kwargs):
+    """kaldi-native-fbank's features of ``y``, ``(frames, columns)``, float64."""
+    kw = {**DEFAULTS, **kwargs}
+    o = knf.FbankOptions()
+    o.frame_opts.dither = 0.0
+    for name, value in kw.items():
+        if name in FRAME_OPTS:
+            setattr(o.frame_opts, FRAME_OPTS[name], value)
+        elif name in MEL_OPTS:
+            setattr(o.mel_opts, MEL_OPTS[name], value)
+        else:
+            assert name in OPTS, name
+            setattr(o, name, value)
+    f = knf.OnlineFbank(o)
+    f.accept_waveform(kw["sr"], np.asarray(y, dtype=np.float32).tolist())
+    f.input_finished()
+    return np.array([f.get_frame(i) for i in range(f.num_frames_ready)], dtype=np.float64).reshape(
+        -1, o.mel_opts.num_bins + o.use_energy
+    )
+
+
+def assert_like_kaldi(got, want, log=True):
+    """Equal up to float32 rounding, which both compute in: in the linear domain within 1e-4 of
+    each frame's largest band (the FFT's rounding is relative to the frame's loudest part), and
+    within 2e-3 in the log domain wherever the band holds more than e^10."""
+    assert got.shape == want.shape
+    lin_got, lin_want = (np.exp(got.astype(np.float64)), np.exp(want)) if log else (got.astype(np.float64), want)
+    scale = np.abs(lin_want).max(axis=-1, keepdims=True) + 1e-30
+    assert (np.abs(lin_got - lin_want) / scale).max() < 1e-4
+    if log:
+        loud = want > 10
+        np.testing.assert_allclose(got[loud], want[loud], atol=2e-3, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"num_mel_bins": 80},  # k2/icefall, WeNet, lhotse
+        {"num_mel_bins": 80, "snip_edges": False, "use_energy": True},
+        {"window_type": "hamming", "use_energy": True, "htk_compat": True, "raw_energy": False},
+        {"window_type": "blackman", "blackman_coeff": 0.4, "num_mel_bins": 40, "low_freq": 100.0, "high_freq": -400.0},
+        {"window_type": "rectangular", "preemphasis_coefficient": 0.0, "remove_dc_offset": False},
+        {"round_to_power_of_two": False, "frame_length": 20.0, "frame_shift": 7.5},
+        {"use_energy": True, "energy_floor": 0.0, "high_freq": 7000.0},
+    ],
+    ids=str,
+)
+def test_speech_features_are_kaldis(kwargs):
+    assert_like_kaldi(spectrust.fbank(SPEECH, **kwargs), reference(SPEECH, **kwargs))
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"use_log_fbank": False}, {"use_power": False}, {"use_power": False, "use_log_fbank": False}], ids=str
+)
+def test_music_at_its_own_rate_linear_and_magnitude_bands(kwargs):
+    kw = dict(sr=float(MUSIC_SR), num_mel_bins=64, **kwargs)
+    assert_like_kaldi(spectrust.fbank(MUSIC, **kw), reference(MUSIC, **kw), log=kw.get("use_log_fbank", True))
+
+
+def torchaudio_fbank(y, sr, num_mel_bins, window_type):
+    """``torchaudio.compliance.kaldi.fbank`` (its defaults otherwise) transcribed to numpy in
+    float64: frames wholly inside, mean removed, pre-emphasis 0.97, the window, a 512-point
+    power spectrum, ``get_mel_banks`` (which, unlike Kaldi, lets a band hold no FFT bin), the
+    log floored at float32's epsilon."""
+    size, shift, n_fft = int(sr * 0.025), int(sr * 0.010), 512
+    frames = np.lib.stride_tricks.sliding_window_view(y.astype(np.float64), size)[::shift]
+    frames = frames - frames.mean(axis=1, keepdims=True)
+    frames = frames - 0.97 * np.concatenate([frames[:, :1], frames[:, :-1]], axis=1)
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(size) / (size - 1))
+    frames = frames * (hann**0.85 if window_type == "povey" else hann)
+    power = np.abs(np.fft.rfft(frames, n_fft)) ** 2
+    mel = lambda f: 1127.0 * np.log(1.0 + np.asarray(f) / 700.0)  # noqa: E731
+    low, high = mel(20.0), mel(sr / 2)
+    delta = (high - low) / (num_mel_bins + 1)
+    left = low + np.arange(num_mel_bins)[:, None] * delta
+    bins = mel(sr / n_fft * np.arange(n_fft // 2))[None, :]
+    banks = np.maximum(0.0, np.minimum((bins - left) / delta, (left + 2 * delta - bins) / delta))
+    banks = np.pad(banks, ((0, 0), (0, 1)))
+    return np.log(np.maximum(power @ banks.T, np.finfo(np.float32).eps))
+
+
+def test_ast_bands_where_kaldi_would_refuse_are_torchaudios():
+    # AST's 128 bins at 16 kHz: the lowest bands hold no FFT bin of 512 points. Kaldi (and
+    # kaldi-native-fbank) refuse; torchaudio gives them ln(eps), as spectrust does.
+    got = spectrust.fbank(SPEECH, num_mel_bins=128, window_type="hanning")
+    want = torchaudio_fbank(SPEECH, 16000, 128, "hanning")
+    floor = np.log(np.float64(np.finfo(np.float32).eps))
+    empty = (want == floor).all(axis=0)
+    assert empty.sum() == 1 and (got[:, empty] == np.float32(floor)).all()
+    assert_like_kaldi(got, want)
+    assert_like_kaldi(spectrust.fbank(SPEECH, num_mel_bins=80), torchaudio_fbank(SPEECH, 16000, 80, "povey"))
+
+
+def test_subtract_mean_takes_each_columns_mean_over_the_frames():
+    kw = dict(num_mel_bins=40, use_energy=True)
+    want = reference(SPEECH, **kw)
+    got = spectrust.fbank(SPEECH, subtract_mean=True, **kw)
+    np.testing.assert_allclose(got, want - want.mean(axis=0), atol=3e-3)
+    np.testing.assert_allclose(got.mean(axis=0), 0.0, atol=1e-4)
+
+
+def test_every_leading_axis_is_kept_and_each_row_is_its_own_signal():
+    rows = np.stack([SPEECH[:20000], MUSIC[:20000], SPEECH[20000:40000], MUSIC[20000:40000]]).reshape(2, 2, 20000)
+    got = spectrust.fbank(rows, num_mel_bins=40, workers=3)
+    assert got.shape == (2, 2, 123, 40) and got.dtype == np.float32
+    for index in np.ndindex(2, 2):
+        np.testing.assert_array_equal(got[index], spectrust.fbank(rows[index], num_mel_bins=40, workers=1))
+    # float64 input is read as float32, as torchaudio's float32 waveform.
+    np.testing.assert_array_equal(spectrust.fbank(rows.astype(np.float64), num_mel_bins=40), got)
+
+
+def test_dither_repeats_with_its_seed_and_each_row_has_its_own_noise():
+    silence = np.zeros((3, 8000), dtype=np.float32)
+    a = spectrust.fbank(silence, dither=1.0, seed=5, use_energy=True)
+    np.testing.assert_array_equal(a, spectrust.fbank(silence, dither=1.0, seed=5, use_energy=True))
+    assert not np.array_equal(a, spectrust.fbank(silence, dither=1.0, seed=6, use_energy=True))
+    assert not np.array_equal(a[0], a[1])
+    assert not np.array_equal(a, spectrust.fbank(silence, dither=1.0, use_energy=True))  # a fresh seed
+    # Unit Gaussian noise, its mean removed: a frame's raw energy is about 399 (400 samples).
+    assert abs(np.median(a[..., 0]) - np.log(399.0)) < 0.1
+    # Without dither silence is the floor: ln(float32 eps), and the energy floor ln(1) = 0.
+    quiet = spectrust.fbank(silence, use_energy=True)
+    assert (quiet[..., 1:] == np.float32(np.log(np.finfo(np.float32).eps))).all() and (quiet[..., 0] == 0).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"vtln_warp": 0.9}, "vtln_warp"),
+        ({"window_type": "hann"}, "window_type"),
+        ({"num_mel_bins": 3}, "num_mel_bins"),
+        ({"high_freq": 9000.0}, "high_freq"),
+        ({"low_freq": 5000.0, "high_freq": 4000.0}, "low_freq"),
+        ({"frame_length": 0.1}, "under 2 samples"),
+        ({"preemphasis_coefficient": 1.5}, "preemphasis_coefficient"),
+    ],
+    ids=str,
+)
+def test_bad_parameters_are_one_line_errors(kwargs, message):
+    with pytest.raises(spectrust.ParameterError, match=message) as e:
+        spectrust.fbank(SPEECH, **kwargs)
+    assert "\n" not in str(e.value)
+
+
+def test_bad_signals_are_one_line_errors():
+    with pytest.raises(spectrust.ParameterError, match="shorter than a frame"):
+        spectrust.fbank(np.zeros(399, dtype=np.float32))
+    bad = SPEECH.copy()
+    bad[1000] = np.nan
+    with pytest.raises(spectrust.ParameterError, match="not finite"):
+        spectrust.fbank(bad)
+    with pytest.raises(spectrust.ParameterError, match="floating-point"):
+        spectrust.fbank(np.zeros(1000, dtype=np.int16))
+    assert spectrust.fbank(SPEECH[:8000], min_duration=1.0).shape == (0, 23)
+
+
+@pytest.mark.slow
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sampled_from([8000, 16000, 22050, 44100]),
+    st.integers(4, 48),
+    st.sampled_from([10.0, 20.0, 25.0, 32.0, 50.0]),
+    st.sampled_from([5.0, 10.0, 12.5, 20.0]),
+    st.sampled_from(["povey", "hanning", "hamming", "rectangular", "blackman"]),
+    st.booleans(),
+    st.booleans(),
+    st.floats(0.0, 300.0),
+    st.floats(-2000.0, 0.0),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_differential_against_kaldi_native_fbank(
+    sr, bins, length, shift, window, snip_edges, round_pow2, low, high, use_energy, seed
+):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(int(sr * length / 1000), sr))
+    start = int(rng.integers(0, len(MUSIC) - n))
+    y = MUSIC[start : start + n] if rng.random() < 0.7 else rng.standard_normal(n).astype(np.float32) * 3000
+    kw = dict(
+        sr=float(sr), num_mel_bins=bins, frame_length=length, frame_shift=shift, window_type=window,
+        snip_edges=snip_edges, round_to_power_of_two=round_pow2, low_freq=low, high_freq=high, use_energy=use_energy,
+    )  # fmt: skip
+    try:
+        want = reference(y, **kw)
+    except ValueError:  # Kaldi refuses bands with no FFT bin; torchaudio (and spectrust) give ln(eps)
+        assume(False)
+    assert_like_kaldi(spectrust.fbank(y, **kw), want)
