@@ -1,6 +1,7 @@
 """spectrust.fbank against kaldi-native-fbank (Kaldi's algorithm in C++, as Kaldi and
 torchaudio.compliance.kaldi compute it), on real recordings and over the parameter space."""
 
+import os
 from pathlib import Path
 
 import kaldi_native_fbank as knf
@@ -56,17 +57,25 @@ def reference(y, **kwargs):
     )
 
 
+# Both compute in float32, as Kaldi and torchaudio do: a band far below the frame's loudest
+# carries the FFT's rounding of the loud part. Within 60 dB of a frame's largest band the logs
+# agree within 1e-3 (closer to 80 dB, float32's rounding alone moves them by up to 3e-3 at 44.1
+# kHz, in either implementation).
+WITHIN = np.log(1e6)
+
+
 def assert_like_kaldi(got, want, log=True):
-    """Equal up to float32 rounding, which both compute in: in the linear domain within 1e-4 of
-    each frame's largest band (the FFT's rounding is relative to the frame's loudest part), and
-    within 2e-3 in the log domain wherever the band holds more than e^10."""
+    """Equal up to float32 rounding: in the linear domain within 1e-4 of each frame's largest
+    band, and where a band is within 60 dB of its frame's largest, within 1e-3 in the log."""
     assert got.shape == want.shape
+    if not want.size:
+        return
     lin_got, lin_want = (np.exp(got.astype(np.float64)), np.exp(want)) if log else (got.astype(np.float64), want)
     scale = np.abs(lin_want).max(axis=-1, keepdims=True) + 1e-30
     assert (np.abs(lin_got - lin_want) / scale).max() < 1e-4
     if log:
-        loud = want > 10
-        np.testing.assert_allclose(got[loud], want[loud], atol=2e-3, rtol=0)
+        near = want >= want.max(axis=-1, keepdims=True) - WITHIN
+        np.testing.assert_allclose(got[near], want[near], atol=1e-3, rtol=0)
 
 
 @pytest.mark.parametrize(
@@ -181,8 +190,11 @@ def test_bad_parameters_are_one_line_errors(kwargs, message):
 
 
 def test_bad_signals_are_one_line_errors():
+    # Under a frame: no frames with snip_edges (Kaldi), an error without (torchaudio's rule).
+    assert spectrust.fbank(np.zeros((2, 399), dtype=np.float32), use_energy=True).shape == (2, 0, 24)
+    assert reference(np.zeros(399)).shape == (0, 23)
     with pytest.raises(spectrust.ParameterError, match="shorter than a frame"):
-        spectrust.fbank(np.zeros(399, dtype=np.float32))
+        spectrust.fbank(np.zeros(399, dtype=np.float32), snip_edges=False)
     bad = SPEECH.copy()
     bad[1000] = np.nan
     with pytest.raises(spectrust.ParameterError, match="not finite"):
@@ -192,32 +204,59 @@ def test_bad_signals_are_one_line_errors():
     assert spectrust.fbank(SPEECH[:8000], min_duration=1.0).shape == (0, 23)
 
 
+@st.composite
+def signals(draw, sr, frame):
+    """Real music, noise, tones, silence or a signal under one frame, scaled as int16."""
+    kind = draw(st.sampled_from(["clip", "clip", "noise", "tones", "silence", "short"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = int(rng.integers(0, frame)) if kind == "short" else int(rng.integers(frame, sr))
+    if kind in ("clip", "short"):
+        start = int(rng.integers(0, len(MUSIC) - n))
+        return MUSIC[start : start + n]
+    if kind == "noise":
+        return (rng.standard_normal(n) * 3000).astype(np.float32)
+    if kind == "tones":
+        t = np.arange(n) / sr
+        return sum(8000 * np.sin(2 * np.pi * f * t) for f in rng.uniform(30, sr / 2, 3)).astype(np.float32)
+    return np.zeros(n, dtype=np.float32)
+
+
 @pytest.mark.slow
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    st.sampled_from([8000, 16000, 22050, 44100]),
-    st.integers(4, 48),
-    st.sampled_from([10.0, 20.0, 25.0, 32.0, 50.0]),
-    st.sampled_from([5.0, 10.0, 12.5, 20.0]),
-    st.sampled_from(["povey", "hanning", "hamming", "rectangular", "blackman"]),
-    st.booleans(),
-    st.booleans(),
-    st.floats(0.0, 300.0),
-    st.floats(-2000.0, 0.0),
-    st.booleans(),
-    st.integers(0, 2**32 - 1),
+@settings(
+    max_examples=int(os.environ.get("SPECTRUST_DIFFERENTIAL_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
 )
-def test_differential_against_kaldi_native_fbank(
-    sr, bins, length, shift, window, snip_edges, round_pow2, low, high, use_energy, seed
-):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(int(sr * length / 1000), sr))
-    start = int(rng.integers(0, len(MUSIC) - n))
-    y = MUSIC[start : start + n] if rng.random() < 0.7 else rng.standard_normal(n).astype(np.float32) * 3000
+@given(st.data())
+def test_differential_against_kaldi_native_fbank(data):
+    sr = data.draw(st.sampled_from([8000, 11025, 16000, 22050, 32000, 44100, 48000]))
     kw = dict(
-        sr=float(sr), num_mel_bins=bins, frame_length=length, frame_shift=shift, window_type=window,
-        snip_edges=snip_edges, round_to_power_of_two=round_pow2, low_freq=low, high_freq=high, use_energy=use_energy,
-    )  # fmt: skip
+        sr=float(sr),
+        num_mel_bins=data.draw(st.integers(4, 48)),
+        frame_length=data.draw(st.sampled_from([10.0, 20.0, 25.0, 32.0, 50.0])),
+        frame_shift=data.draw(st.sampled_from([5.0, 10.0, 12.5, 20.0])),
+        window_type=data.draw(st.sampled_from(["povey", "hanning", "hamming", "rectangular", "blackman"])),
+        snip_edges=data.draw(st.booleans()),
+        round_to_power_of_two=data.draw(st.booleans()),
+        low_freq=data.draw(st.floats(0.0, 300.0)),
+        high_freq=data.draw(st.floats(-2000.0, 0.0)),
+        use_energy=data.draw(st.booleans()),
+        raw_energy=data.draw(st.booleans()),
+        energy_floor=data.draw(st.sampled_from([0.0, 1.0, 10.0])),
+        htk_compat=data.draw(st.booleans()),
+        preemphasis_coefficient=data.draw(st.sampled_from([0.0, 0.97, 1.0])),
+        remove_dc_offset=data.draw(st.booleans()),
+    )
+    frame = int(sr * kw["frame_length"] * 0.001)  # torchaudio's frame in samples
+    y = data.draw(signals(sr, frame))
+    if not kw["round_to_power_of_two"] and frame % 2:  # torchaudio and Kaldi's FFT need it even
+        with pytest.raises(spectrust.ParameterError, match="FFT length must be even"):
+            spectrust.fbank(y, **kw)
+        return
+    if not kw["snip_edges"] and len(y) < frame:
+        with pytest.raises(spectrust.ParameterError, match="shorter than a frame"):
+            spectrust.fbank(y, **kw)
+        return
     try:
         want = reference(y, **kw)
     except ValueError:  # Kaldi refuses bands with no FFT bin; torchaudio (and spectrust) give ln(eps)

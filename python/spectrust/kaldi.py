@@ -83,8 +83,10 @@ def fbank(
     round_to_power_of_two : bool
         FFT length: the frame's length rounded up to a power of two (default True).
     snip_edges : bool
-        True (default): only frames wholly inside the signal, ``1 + (n - length) // shift``.
-        False: ``(n + shift // 2) // shift`` frames, the signal reflected at its ends.
+        True (default): only frames wholly inside the signal, ``1 + (n - length) // shift``
+        (none for a signal under a frame, as Kaldi). False: ``(n + shift // 2) // shift``
+        frames, the signal reflected at its ends (``n`` must hold a frame, as torchaudio
+        asserts).
     low_freq, high_freq : float
         Band edges in Hz (default 20 and 0); ``high_freq <= 0`` counts back from the Nyquist
         frequency.
@@ -121,8 +123,10 @@ def fbank(
     ------
     ParameterError
         A bad parameter (a window under 2 samples, band edges outside ``(0, sr / 2]`` or out
-        of order, fewer than 4 bands, ``vtln_warp`` other than 1, an unknown window), ``y``
-        not floating point, not finite, or shorter than one frame (torchaudio asserts it).
+        of order, fewer than 4 bands, ``vtln_warp`` other than 1, an unknown window).
+        Unlike Kaldi, and as torchaudio, a band that holds no FFT bin is accepted (its value
+        is ``ln(eps)``): AST and BEATs ask for 128 bands of a 512-point FFT. Also ``y`` not
+        floating point, not finite, or shorter than one frame without ``snip_edges``.
     """
     if vtln_warp != 1.0:
         raise ParameterError(f"vtln_warp={vtln_warp}: only 1.0 (no warping) is supported")

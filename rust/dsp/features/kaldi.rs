@@ -218,18 +218,20 @@ impl Fbank {
         self.p.num_mel_bins + usize::from(self.p.use_energy)
     }
 
-    /// Frames of a signal of `n` samples (torchaudio: `n` must hold one frame).
+    /// Frames of a signal of `n` samples: with `snip_edges`, none where `n` is under a frame
+    /// (Kaldi); without, `n` must hold a frame (torchaudio's rule).
     pub fn n_frames(&self, n: usize) -> Result<usize> {
+        if (n as f64) < self.p.min_duration * self.p.sr || (self.p.snip_edges && n < self.window_size) {
+            return Ok(0);
+        }
         ensure_param!(
             n >= self.window_size,
-            "a signal of {n} samples is shorter than a frame ({} samples, {} ms at {} Hz)",
+            "a signal of {n} samples is shorter than a frame ({} samples, {} ms at {} Hz): give snip_edges=True for no frames",
             self.window_size,
             self.p.frame_length,
             self.p.sr
         );
-        Ok(if (n as f64) < self.p.min_duration * self.p.sr {
-            0
-        } else if self.p.snip_edges {
+        Ok(if self.p.snip_edges {
             1 + (n - self.window_size) / self.window_shift
         } else {
             (n + self.window_shift / 2) / self.window_shift
@@ -377,9 +379,10 @@ mod tests {
         let fb = Fbank::new(&FbankParams::default()).unwrap();
         assert_eq!((fb.window_size, fb.window_shift, fb.fft.len()), (400, 160, 512));
         assert_eq!(fb.n_frames(16000).unwrap(), 98);
-        assert!(fb.n_frames(399).is_err());
+        assert_eq!((fb.n_frames(400).unwrap(), fb.n_frames(399).unwrap(), fb.n_frames(0).unwrap()), (1, 0, 0));
         let fb = Fbank::new(&FbankParams { snip_edges: false, use_energy: true, ..Default::default() }).unwrap();
         assert_eq!(fb.n_frames(16000).unwrap(), 100);
+        assert!(fb.n_frames(399).is_err());
         assert_eq!(fb.n_columns(), 24);
     }
 
