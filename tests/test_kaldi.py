@@ -10,7 +10,7 @@ import pytest
 import soundfile
 import spectrust
 from conftest import MONO22
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -57,24 +57,33 @@ def reference(y, **kwargs):
     )
 
 
-# Both compute in float32, as Kaldi and torchaudio do: a band far below the frame's loudest
-# carries the FFT's rounding of the loud part. Within 60 dB of a frame's largest band the logs
-# agree within 1e-3 (closer to 80 dB, float32's rounding alone moves them by up to 3e-3 at 44.1
-# kHz, in either implementation).
-WITHIN = np.log(1e6)
+# kaldi-native-fbank computes in float32, as Kaldi and torchaudio do (spectrust in float64): a
+# band far below its frame's loudest carries the float32 FFT's rounding of the loud part (3e-3
+# in the log 39 dB down, for loud tones at 8 kHz, where spectrust is within 1e-6 of float64).
+WITHIN = np.log(1e4)
 
 
 def assert_like_kaldi(got, want, log=True):
-    """Equal up to float32 rounding: in the linear domain within 1e-4 of each frame's largest
-    band, and where a band is within 60 dB of its frame's largest, within 1e-3 in the log."""
+    """Equal up to kaldi-native-fbank's float32 rounding: in the linear domain within 3e-4 of
+    each frame's largest band, and where a band is within 40 dB of its frame's largest, within
+    5e-3 in the log."""
     assert got.shape == want.shape
     if not want.size:
         return
     lin_got, lin_want = (np.exp(got.astype(np.float64)), np.exp(want)) if log else (got.astype(np.float64), want)
     scale = np.abs(lin_want).max(axis=-1, keepdims=True) + 1e-30
-    assert (np.abs(lin_got - lin_want) / scale).max() < 1e-4
+    assert (np.abs(lin_got - lin_want) / scale).max() < 3e-4
     if log:
         near = want >= want.max(axis=-1, keepdims=True) - WITHIN
+        np.testing.assert_allclose(got[near], want[near], atol=5e-3, rtol=0)
+
+
+def assert_like_float64(got, want):
+    """The issue's target: within 1e-3 of the float64 computation wherever a band is within
+    80 dB of its frame's largest (the log's floor, ln(eps), exactly where the bands are empty)."""
+    assert got.shape == want.shape
+    if want.size:
+        near = want >= want.max(axis=-1, keepdims=True) - np.log(1e8)
         np.testing.assert_allclose(got[near], want[near], atol=1e-3, rtol=0)
 
 
@@ -104,38 +113,101 @@ def test_music_at_its_own_rate_linear_and_magnitude_bands(kwargs):
     assert_like_kaldi(spectrust.fbank(MUSIC, **kw), reference(MUSIC, **kw), log=kw.get("use_log_fbank", True))
 
 
-def torchaudio_fbank(y, sr, num_mel_bins, window_type):
-    """``torchaudio.compliance.kaldi.fbank`` (its defaults otherwise) transcribed to numpy in
-    float64: frames wholly inside, mean removed, pre-emphasis 0.97, the window, a 512-point
-    power spectrum, ``get_mel_banks`` (which, unlike Kaldi, lets a band hold no FFT bin), the
-    log floored at float32's epsilon."""
-    size, shift, n_fft = int(sr * 0.025), int(sr * 0.010), 512
-    frames = np.lib.stride_tricks.sliding_window_view(y.astype(np.float64), size)[::shift]
-    frames = frames - frames.mean(axis=1, keepdims=True)
-    frames = frames - 0.97 * np.concatenate([frames[:, :1], frames[:, :-1]], axis=1)
-    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(size) / (size - 1))
-    frames = frames * (hann**0.85 if window_type == "povey" else hann)
-    power = np.abs(np.fft.rfft(frames, n_fft)) ** 2
-    mel = lambda f: 1127.0 * np.log(1.0 + np.asarray(f) / 700.0)  # noqa: E731
-    low, high = mel(20.0), mel(sr / 2)
-    delta = (high - low) / (num_mel_bins + 1)
-    left = low + np.arange(num_mel_bins)[:, None] * delta
+def fbank64(
+    y,
+    sr=16000.0,
+    num_mel_bins=23,
+    frame_length=25.0,
+    frame_shift=10.0,
+    preemphasis_coefficient=0.97,
+    remove_dc_offset=True,
+    window_type="povey",
+    blackman_coeff=0.42,
+    round_to_power_of_two=True,
+    snip_edges=True,
+    low_freq=20.0,
+    high_freq=0.0,
+    use_energy=False,
+    raw_energy=True,
+    energy_floor=1.0,
+    use_log_fbank=True,
+    use_power=True,
+    htk_compat=False,
+    subtract_mean=False,
+):
+    """``torchaudio.compliance.kaldi.fbank`` (its ``compliance/kaldi.py``) transcribed to numpy in
+    float64 throughout (no dither): framing, DC removal, energies, pre-emphasis, the windows,
+    ``get_mel_banks`` (which, unlike Kaldi, lets a band hold no FFT bin), log floored at float32's
+    epsilon, energy column, mean subtraction."""
+    y = np.asarray(y, dtype=np.float64)
+    size, shift = int(sr * frame_length * 0.001), int(sr * frame_shift * 0.001)
+    n_fft = 1 << (size - 1).bit_length() if round_to_power_of_two else size
+    eps = np.float64(np.finfo(np.float32).eps)
+    if snip_edges:
+        m = 0 if len(y) < size else 1 + (len(y) - size) // shift
+        idx = np.arange(m)[:, None] * shift + np.arange(size)[None, :]
+    else:
+        m = (len(y) + shift // 2) // shift
+        idx = np.arange(m)[:, None] * shift - (size // 2 - shift // 2) + np.arange(size)[None, :]
+        for _ in range(3):
+            idx = np.where(idx < 0, -idx - 1, idx)
+            idx = np.where(idx >= len(y), 2 * len(y) - 1 - idx, idx)
+    frames = y[idx] if m else np.zeros((0, size))
+    if remove_dc_offset:
+        frames = frames - frames.mean(axis=1, keepdims=True)
+
+    def log_energy(f):
+        e = np.log(np.maximum((f**2).sum(axis=1), eps))
+        return e if energy_floor == 0 else np.maximum(e, np.log(energy_floor))
+
+    raw = log_energy(frames)
+    frames = frames - preemphasis_coefficient * np.concatenate([frames[:, :1], frames[:, :-1]], axis=1)
+    a = 2 * np.pi / (size - 1)
+    i = np.arange(size)
+    hann = 0.5 - 0.5 * np.cos(a * i)
+    window = {
+        "povey": hann**0.85,
+        "hanning": hann,
+        "hamming": 0.54 - 0.46 * np.cos(a * i),
+        "rectangular": np.ones(size),
+        "blackman": blackman_coeff - 0.5 * np.cos(a * i) + (0.5 - blackman_coeff) * np.cos(2 * a * i),
+    }[window_type]
+    frames = np.pad(frames * window, ((0, 0), (0, n_fft - size)))
+    energy = raw if raw_energy else log_energy(frames)
+    spec = np.abs(np.fft.rfft(frames, n_fft))
+    if use_power:
+        spec = spec**2
+
+    def mel(f):
+        return 1127.0 * np.log(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
+
+    high = high_freq + sr / 2 if high_freq <= 0 else high_freq
+    lo, hi = mel(low_freq), mel(high)
+    delta = (hi - lo) / (num_mel_bins + 1)
+    left = lo + np.arange(num_mel_bins)[:, None] * delta
     bins = mel(sr / n_fft * np.arange(n_fft // 2))[None, :]
-    banks = np.maximum(0.0, np.minimum((bins - left) / delta, (left + 2 * delta - bins) / delta))
-    banks = np.pad(banks, ((0, 0), (0, 1)))
-    return np.log(np.maximum(power @ banks.T, np.finfo(np.float32).eps))
+    banks = np.pad(
+        np.maximum(0.0, np.minimum((bins - left) / delta, (left + 2 * delta - bins) / delta)), ((0, 0), (0, 1))
+    )
+    out = spec @ banks.T
+    if use_log_fbank:
+        out = np.log(np.maximum(out, eps))
+    if use_energy:
+        out = np.concatenate([out, energy[:, None]] if htk_compat else [energy[:, None], out], axis=1)
+    if subtract_mean:
+        out = out - out.mean(axis=0)
+    return out
 
 
 def test_ast_bands_where_kaldi_would_refuse_are_torchaudios():
     # AST's 128 bins at 16 kHz: the lowest bands hold no FFT bin of 512 points. Kaldi (and
     # kaldi-native-fbank) refuse; torchaudio gives them ln(eps), as spectrust does.
     got = spectrust.fbank(SPEECH, num_mel_bins=128, window_type="hanning")
-    want = torchaudio_fbank(SPEECH, 16000, 128, "hanning")
+    want = fbank64(SPEECH, num_mel_bins=128, window_type="hanning")
     floor = np.log(np.float64(np.finfo(np.float32).eps))
     empty = (want == floor).all(axis=0)
     assert empty.sum() == 1 and (got[:, empty] == np.float32(floor)).all()
-    assert_like_kaldi(got, want)
-    assert_like_kaldi(spectrust.fbank(SPEECH, num_mel_bins=80), torchaudio_fbank(SPEECH, 16000, 80, "povey"))
+    assert_like_float64(got, want)
 
 
 def test_subtract_mean_takes_each_columns_mean_over_the_frames():
@@ -257,8 +329,82 @@ def test_differential_against_kaldi_native_fbank(data):
         with pytest.raises(spectrust.ParameterError, match="shorter than a frame"):
             spectrust.fbank(y, **kw)
         return
+    got = spectrust.fbank(y, **kw)
+    assert_like_float64(got, fbank64(y, **kw))
     try:
         want = reference(y, **kw)
     except ValueError:  # Kaldi refuses bands with no FFT bin; torchaudio (and spectrust) give ln(eps)
-        assume(False)
-    assert_like_kaldi(spectrust.fbank(y, **kw), want)
+        return
+    assert_like_kaldi(got, want)
+
+
+def test_bands_within_80_dB_of_the_frame_peak_are_the_float64_computation():
+    # spectrust computes in float64 from the float32 samples: within 1e-3 of the float64
+    # transcription of torchaudio's fbank down to 80 dB below each frame's loudest band.
+    for y in (SPEECH, MUSIC[: 16000 * 4]):
+        assert_like_float64(spectrust.fbank(y, num_mel_bins=80), fbank64(y, num_mel_bins=80))
+
+
+SEAMLESS_CLIPS = [
+    spectrust.load(DATA / "speech_jfk.mp3", sr=16000)[0],
+    spectrust.load(MONO22, sr=16000)[0][: 16000 * 3 + 123],
+    spectrust.load(DATA / "speech_opus.ogg", sr=16000)[0],
+]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"num_mel_bins": 64, "stride": 3},
+        {"do_normalize_per_mel_bins": False},
+        {"padding": "max_length", "max_length": 1201, "pad_to_multiple_of": 4},
+        {"padding": "longest", "truncation": True, "max_length": 301, "padding_value": -1.0},
+    ],
+    ids=str,
+)
+def test_seamless_features_are_transformers(kwargs):
+    from transformers import SeamlessM4TFeatureExtractor
+
+    extractor_keys = {"num_mel_bins", "stride", "padding_value"}
+    extractor = SeamlessM4TFeatureExtractor(
+        **{k: v for k, v in kwargs.items() if k in extractor_keys},
+        **({"feature_size": kwargs["num_mel_bins"]} if "num_mel_bins" in kwargs else {}),
+    )
+    call = {k: v for k, v in kwargs.items() if k not in extractor_keys}
+    for batch in (SEAMLESS_CLIPS[:1], SEAMLESS_CLIPS, [SEAMLESS_CLIPS[1], SEAMLESS_CLIPS[2][:5000]]):
+        want = extractor(batch, sampling_rate=16000, return_tensors="np", **call)
+        got = spectrust.seamless_features(batch, workers=2, **kwargs)
+        assert got.keys() == {"input_features", "attention_mask"}
+        assert got["input_features"].dtype == np.float32 and got["attention_mask"].dtype == np.int32
+        np.testing.assert_allclose(got["input_features"], want["input_features"], atol=1e-3, rtol=0)
+        np.testing.assert_array_equal(got["attention_mask"], want["attention_mask"])
+
+
+def test_seamless_features_of_files_are_those_of_their_16_kHz_samples():
+    paths = [DATA / "speech_jfk.mp3", DATA / "speech_opus.ogg"]
+    from_files = spectrust.seamless_features(paths)
+    from_arrays = spectrust.seamless_features([spectrust.load(p, sr=16000)[0] for p in paths])
+    np.testing.assert_array_equal(from_files["input_features"], from_arrays["input_features"])
+    np.testing.assert_array_equal(from_files["attention_mask"], from_arrays["attention_mask"])
+    np.testing.assert_array_equal(
+        spectrust.seamless_features([(DATA / "speech_jfk.mp3").read_bytes()])["input_features"],
+        spectrust.seamless_features(paths[:1])["input_features"],
+    )
+
+
+def test_seamless_features_errors_name_the_input_or_the_parameter(tmp_path):
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(b"not audio at all" * 100)
+    with pytest.raises(spectrust.SpectrustError, match=r"bad\.mp3") as e:
+        spectrust.seamless_features([DATA / "speech_jfk.mp3", bad])
+    assert "\n" not in str(e.value)
+    for kwargs, message in [
+        ({"padding": "sideways"}, "padding"),
+        ({"padding": "max_length"}, "max_length"),
+        ({"stride": 0}, "stride"),
+    ]:
+        with pytest.raises(spectrust.ParameterError, match=message):
+            spectrust.seamless_features(SEAMLESS_CLIPS[:1], **kwargs)
+    with pytest.raises(spectrust.ParameterError, match="do not stack"):
+        spectrust.seamless_features(SEAMLESS_CLIPS[:2], padding=False)

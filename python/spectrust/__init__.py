@@ -40,7 +40,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .features import load, mel_filters, melspectrogram, power_to_db, resample
-from .kaldi import fbank
+from .kaldi import fbank, seamless_features
 from .mfcc import mfcc, mfcc_batch
 from .tfdata import tf_dataset
 from .whisper import log_mel_spectrogram, whisper_features
@@ -87,6 +87,7 @@ __all__ = [
     "mfcc_batch",
     "power_to_db",
     "resample",
+    "seamless_features",
     "tf_dataset",
     "whisper_features",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "dct",
     "default_workers",
     "fbank",
+    "fbank_inputs",
     "load",
     "log_mel_spectrogram",
     "mel_filters",
@@ -87,6 +88,15 @@ def mel_filters(
 def fbank(
     y: npt.NDArray[np.floating[Any]], *, params: FbankArgs, seed: int, workers: Optional[int]
 ) -> npt.NDArray[np.float32]: ...  # (rows, frames, columns)
+def fbank_inputs(
+    inputs: Sequence[Any],
+    *,
+    params: FbankArgs,
+    scale: float,
+    normalize: Optional[Tuple[int, float]],
+    max_duration: Optional[float],
+    workers: Optional[int],
+) -> list[npt.NDArray[np.float32]]: ...  # (frames, columns) each
 def build_info() -> dict[str, Any]: ...
 def default_workers() -> int: ...
 def dct(

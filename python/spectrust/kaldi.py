@@ -1,21 +1,24 @@
-"""Kaldi's filterbank features, as ``torchaudio.compliance.kaldi.fbank`` computes them: the
+"""Kaldi's filterbank features, as ``torchaudio.compliance.kaldi.fbank`` computes them (the
 input of k2/icefall, WeNet, sherpa, FunASR and SpeechBrain recipes and of lhotse's default
-features, without PyTorch."""
+features), without PyTorch, and the model front ends built on them: SeamlessM4T /
+Wav2Vec2-BERT's."""
 
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Optional
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Optional, Union
 
 from . import _core
-from ._params import FbankArgs, opt_int
+from ._params import DEFAULT_MAX_BYTES, FbankArgs, opt_int
 from .errors import ParameterError
 from .features import _rows, _valid_audio
+from .whisper import Audio, _audio
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["fbank"]
+__all__ = ["fbank", "seamless_features"]
 
 
 def fbank(
@@ -131,29 +134,194 @@ def fbank(
     if vtln_warp != 1.0:
         raise ParameterError(f"vtln_warp={vtln_warp}: only 1.0 (no warping) is supported")
     y = _valid_audio(y, finite=False)  # the core checks each row as it reads it
-    params = FbankArgs(
-        sr=float(sr),
-        num_mel_bins=int(num_mel_bins),
-        frame_length=float(frame_length),
-        frame_shift=float(frame_shift),
-        dither=float(dither),
-        preemphasis_coefficient=float(preemphasis_coefficient),
-        remove_dc_offset=bool(remove_dc_offset),
-        window_type=str(window_type),
-        blackman_coeff=float(blackman_coeff),
-        round_to_power_of_two=bool(round_to_power_of_two),
-        snip_edges=bool(snip_edges),
-        low_freq=float(low_freq),
-        high_freq=float(high_freq),
-        use_energy=bool(use_energy),
-        raw_energy=bool(raw_energy),
-        energy_floor=float(energy_floor),
-        use_log_fbank=bool(use_log_fbank),
-        use_power=bool(use_power),
-        htk_compat=bool(htk_compat),
-        subtract_mean=bool(subtract_mean),
-        min_duration=float(min_duration),
+    params = _fbank_args(
+        sr=sr,
+        num_mel_bins=num_mel_bins,
+        frame_length=frame_length,
+        frame_shift=frame_shift,
+        dither=dither,
+        preemphasis_coefficient=preemphasis_coefficient,
+        remove_dc_offset=remove_dc_offset,
+        window_type=window_type,
+        blackman_coeff=blackman_coeff,
+        round_to_power_of_two=round_to_power_of_two,
+        snip_edges=snip_edges,
+        low_freq=low_freq,
+        high_freq=high_freq,
+        use_energy=use_energy,
+        raw_energy=raw_energy,
+        energy_floor=energy_floor,
+        use_log_fbank=use_log_fbank,
+        use_power=use_power,
+        htk_compat=htk_compat,
+        subtract_mean=subtract_mean,
+        min_duration=min_duration,
     )
     seed = secrets.randbits(64) if seed is None else int(seed) % 2**64
     out = _core.fbank(_rows(y), params=params, seed=seed, workers=opt_int(workers))
     return out.reshape(y.shape[:-1] + out.shape[1:])
+
+
+# torchaudio.compliance.kaldi.fbank's defaults (spectrust's sr for its sample_frequency).
+FBANK_DEFAULTS = {
+    "sr": 16000.0,
+    "num_mel_bins": 23,
+    "frame_length": 25.0,
+    "frame_shift": 10.0,
+    "dither": 0.0,
+    "preemphasis_coefficient": 0.97,
+    "remove_dc_offset": True,
+    "window_type": "povey",
+    "blackman_coeff": 0.42,
+    "round_to_power_of_two": True,
+    "snip_edges": True,
+    "low_freq": 20.0,
+    "high_freq": 0.0,
+    "use_energy": False,
+    "raw_energy": True,
+    "energy_floor": 1.0,
+    "use_log_fbank": True,
+    "use_power": True,
+    "htk_compat": False,
+    "subtract_mean": False,
+    "min_duration": 0.0,
+}
+
+
+def _fbank_args(**kwargs) -> FbankArgs:
+    """The core's fbank parameters: ``kwargs`` over :data:`FBANK_DEFAULTS`, typed."""
+    a = {**FBANK_DEFAULTS, **kwargs}
+    return FbankArgs(**{k: type(FBANK_DEFAULTS[k])(v) for k, v in a.items()})  # type: ignore[typeddict-item]
+
+
+def seamless_features(
+    inputs: Sequence[Audio],
+    *,
+    num_mel_bins: int = 80,
+    stride: int = 2,
+    padding: Union[bool, str] = True,
+    pad_to_multiple_of: Optional[int] = 2,
+    max_length: Optional[int] = None,
+    truncation: bool = False,
+    do_normalize_per_mel_bins: bool = True,
+    padding_value: float = 0.0,
+    workers: Optional[int] = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict:
+    """SeamlessM4T / Wav2Vec2-BERT 2.0's input features, as transformers'
+    ``SeamlessM4TFeatureExtractor()(inputs, sampling_rate=16000, return_tensors="np")``.
+
+    Each input is decoded, mixed to mono and resampled to 16 kHz (a file), scaled by 32768
+    (Kaldi's int16 range), and turned into 80 Kaldi filterbank bands (:func:`fbank` with the
+    Povey window, 25 ms frames every 10 ms, 512-point FFT, pre-emphasis 0.97, DC removed,
+    bands from 20 Hz to 8 kHz); each band is normalised over the input's frames (its mean
+    removed, divided by ``sqrt(var + 1e-7)``, the variance with ``ddof=1`` as torch's). Inputs
+    run in parallel in Rust, the GIL released. Then, as the extractor: padded to the longest
+    (a multiple of ``pad_to_multiple_of`` frames) with ``padding_value``, and ``stride``
+    frames stacked into one (frames past a multiple of ``stride`` dropped). Source:
+    transformers' ``models/seamless_m4t/feature_extraction_seamless_m4t.py``.
+
+    Parameters
+    ----------
+    inputs : sequence of str, os.PathLike, bytes, binary file objects or np.ndarray [shape=(n,)]
+        Files (any format spectrust reads) or mono samples at 16 kHz in [-1, 1].
+    num_mel_bins : int
+        Mel bands (default 80).
+    stride : int
+        Frames stacked into one (default 2).
+    padding : bool or str
+        ``True`` or ``"longest"`` (default): to the longest input; ``"max_length"``: to
+        ``max_length``; ``False`` or ``"do_not_pad"``: none (the inputs' frames must then
+        agree).
+    pad_to_multiple_of : int or None
+        Padded lengths rounded up to a multiple of this (default 2).
+    max_length : int or None
+        Frames to pad to (``"max_length"``) or cut to (``truncation``).
+    truncation : bool
+        Cut inputs longer than ``max_length`` frames (default False).
+    do_normalize_per_mel_bins : bool
+        Normalise each band over the input's frames (default True).
+    padding_value : float
+        Value of the padded frames (default 0.0).
+    workers : int or None
+        Threads (default: one per core).
+    max_bytes : int
+        Largest file read into memory.
+
+    Returns
+    -------
+    dict
+        ``"input_features"``: np.ndarray [shape=(len(inputs), frames // stride,
+        num_mel_bins * stride), dtype=float32]; ``"attention_mask"``: np.ndarray
+        [shape=(len(inputs), frames // stride), dtype=int32], 1 where the second frame of a
+        stacked group is the input's own (transformers' rule).
+
+    Raises
+    ------
+    FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
+        An input could not be read (the first one, named).
+    ParameterError
+        A bad parameter or input (an input under one frame, 25 ms, gives no frames).
+    """
+    if stride < 1:
+        raise ParameterError(f"stride must be at least 1, got {stride}")
+    features = _core.fbank_inputs(
+        [_audio(x, max_bytes) for x in inputs],
+        params=_fbank_args(num_mel_bins=num_mel_bins),
+        scale=32768.0,
+        normalize=(1, 1e-7) if do_normalize_per_mel_bins else None,
+        max_duration=None,
+        workers=opt_int(workers),
+    )
+    import numpy as np
+
+    x, mask = _padded(features, padding, pad_to_multiple_of, max_length, truncation, padding_value)
+    remainder = x.shape[1] % stride
+    if remainder:
+        x, mask = x[:, : x.shape[1] - remainder], mask[:, : mask.shape[1] - remainder]
+    batch, frames, bands = x.shape
+    return {
+        "input_features": x.reshape(batch, frames // stride, bands * stride),
+        # transformers keeps the mask of each group's frame 1 (none for stride 1), as here.
+        "attention_mask": mask[:, np.arange(frames) % stride == 1],
+    }
+
+
+def _padded(features: list, padding, pad_to_multiple_of, max_length, truncation, padding_value) -> tuple:
+    """``features`` (``(frames, bands)`` arrays) padded at the end and stacked as transformers'
+    ``SequenceFeatureExtractor.pad`` pads them: ``(batch, frames, bands)`` float32 and the
+    attention mask ``(batch, frames)`` int32."""
+    import numpy as np
+
+    if padding is True or padding == "longest":
+        strategy = "longest"
+    elif padding is False or padding == "do_not_pad":
+        strategy = "do_not_pad"
+    elif padding == "max_length":
+        strategy = "max_length"
+    else:
+        raise ParameterError(f"padding must be True, False, 'longest', 'max_length' or 'do_not_pad', got {padding!r}")
+    if (strategy == "max_length" or truncation) and max_length is None:
+        raise ParameterError(f"padding={padding!r}, truncation={truncation} need max_length")
+
+    def rounded(n: int) -> int:
+        m = pad_to_multiple_of
+        return n if not m or n % m == 0 else (n // m + 1) * m
+
+    if truncation:
+        features = [f[: rounded(max_length)] for f in features]
+    lengths = [len(f) for f in features]
+    if strategy == "do_not_pad":
+        if len(set(lengths)) > 1:
+            raise ParameterError(f"padding={padding!r} with inputs of {sorted(set(lengths))} frames: they do not stack")
+        target = lengths[0] if lengths else 0
+    else:
+        target = rounded(max(lengths, default=0) if strategy == "longest" else max(max_length, 0))
+        target = max(target, max(lengths, default=0))
+    bands = features[0].shape[1] if features else 0
+    x = np.full((len(features), target, bands), padding_value, dtype=np.float32)
+    mask = np.zeros((len(features), target), dtype=np.int32)
+    for k, f in enumerate(features):
+        x[k, : len(f)] = f
+        mask[k, : len(f)] = 1
+    return x, mask

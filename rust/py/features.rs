@@ -12,7 +12,7 @@ use super::{check, err_value};
 use crate::dsp::db::{self, Peak};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
-use crate::dsp::features::kaldi::{stream_seed, Fbank};
+use crate::dsp::features::kaldi::{normalize_columns, stream_seed, Fbank};
 use crate::dsp::features::{self as fronts, whisper, Dct, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Analysed, Pipeline};
@@ -299,7 +299,7 @@ enum AudioView<'a> {
 impl AudioView<'_> {
     /// The mono signal at 16 kHz: decoded and resampled (the first 30.1 s only when `chunk`:
     /// the resampler's filter reaches a few ms past the 30 s kept), or the samples as given.
-    fn whisper_samples(&self, chunk: bool, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
+    fn mono_16k(&self, chunk: bool, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
         match self {
             AudioView::Samples(rows) => rows.row_cow(0),
             AudioView::Input(input) => {
@@ -325,9 +325,10 @@ pub(crate) fn log_mel_spectrogram<'py>(
     let (n_mels, padding) = (check(fit("n_mels", n_mels))?, check(fit("padding", padding))?);
     let audio = AudioArg::extract(audio)?;
     let view = audio.view();
-    let m = check(py.detach(|| {
-        guarded(|| WhisperLogMel::new(n_mels)?.compute(&view.whisper_samples(false, max_duration)?, padding))
-    }))?;
+    let m =
+        check(py.detach(|| {
+            guarded(|| WhisperLogMel::new(n_mels)?.compute(&view.mono_16k(false, max_duration)?, padding))
+        }))?;
     Ok(Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any())
 }
 
@@ -351,7 +352,7 @@ pub(crate) fn whisper_features<'py>(
         let size = n_mels * whisper::N_FRAMES;
         let mut data = vec![0.0; count * size];
         run_parallel_into(workers, &views, &mut data, size, |audio, out| {
-            front.chunk_into(&audio.whisper_samples(true, max_duration)?, out)
+            front.chunk_into(&audio.mono_16k(true, max_duration)?, out)
         })?
         .into_iter()
         .collect::<crate::dsp::Result<()>>()?;
@@ -545,4 +546,47 @@ pub(crate) fn fbank<'py>(
     map_indexed_rows(py, &rows, workers, frames * cols, vec![n_rows, frames, cols], false, |i, row, out| {
         fb.compute_into(row, stream_seed(seed, i as u64), out)
     })
+}
+
+/// Kaldi filterbank features of many inputs at 16 kHz (files decoded, mixed to mono and
+/// resampled; arrays as given), each input's samples times `scale` first and, with `normalize`
+/// (`(ddof, eps)`), each band normalised over the input's frames (`kaldi::normalize_columns`):
+/// a list of `(frames, columns)` float32 arrays, in order; the first input's error is raised.
+#[pyfunction]
+#[pyo3(signature = (inputs, *, params, scale, normalize, max_duration, workers))]
+pub(crate) fn fbank_inputs<'py>(
+    py: Python<'py>,
+    inputs: Vec<Bound<'py, PyAny>>,
+    params: FbankArgs,
+    scale: f32,
+    normalize: Option<(usize, f64)>,
+    max_duration: Option<f64>,
+    workers: Option<i64>,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let fb = check(Fbank::new(&check(params.params())?))?;
+    let workers = check(fit_opt("workers", workers))?;
+    let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
+    let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
+    let cols = fb.n_columns();
+    let results = check(py.detach(|| {
+        run_parallel(workers, &views, |audio| {
+            let y: Vec<f32> = audio.mono_16k(false, max_duration)?.iter().map(|&v| v * scale).collect();
+            let mut out = vec![0.0; fb.n_frames(y.len())? * cols];
+            fb.compute_into(&y, 0, &mut out)?;
+            if let Some((ddof, eps)) = normalize {
+                normalize_columns(&mut out, cols, ddof, eps);
+            }
+            Ok(out)
+        })
+    }))?;
+    results
+        .into_iter()
+        .map(|r| {
+            let data = check(r)?;
+            Ok(Array2::from_shape_vec((data.len() / cols.max(1), cols), data)
+                .expect("shape matches")
+                .into_pyarray(py)
+                .into_any())
+        })
+        .collect()
 }

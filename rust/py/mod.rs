@@ -139,6 +139,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(features::mel_filters, m)?)?;
     m.add_function(wrap_pyfunction!(features::fbank, m)?)?;
+    m.add_function(wrap_pyfunction!(features::fbank_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(build_info, m)?)?;
     m.add_function(wrap_pyfunction!(default_workers, m)?)?;
     m.add_class::<images::Renderer>()?;

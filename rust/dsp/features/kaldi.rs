@@ -8,14 +8,15 @@
 //! widths on the mel scale `1127 ln(1 + f / 700)` from `low_freq` to `high_freq`, the Nyquist
 //! bin never used), `ln(max(x, f32::EPSILON))`; the log energy before the bands (after them with
 //! `htk_compat`) with `use_energy`; each band's mean over the frames subtracted with
-//! `subtract_mean`. Computed in float32 as torchaudio and Kaldi compute it; sums in float64.
+//! `subtract_mean`. Computed in float64 from the float32 samples (torchaudio and Kaldi compute
+//! in float32: a band far below its frame's loudest then carries the FFT's rounding of the loud
+//! part; transformers' numpy extractors compute in float64), returned as float32.
 
 use std::sync::Arc;
 
-use realfft::RealToComplex;
+use realfft::{RealFftPlanner, RealToComplex};
 
 use crate::dsp::error::{ensure_param, Error, Result};
-use crate::dsp::stft::real_plan;
 
 /// Kaldi's frame windows (`feature-window.cc`), symmetric, of the frame's length.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,13 +47,13 @@ impl KaldiWindow {
         })
     }
 
-    fn values(self, n: usize, blackman_coeff: f64) -> Vec<f32> {
+    fn values(self, n: usize, blackman_coeff: f64) -> Vec<f64> {
         let a = 2.0 * std::f64::consts::PI / (n as f64 - 1.0);
         (0..n)
             .map(|i| {
                 let i = i as f64;
                 let hann = 0.5 - 0.5 * (a * i).cos();
-                (match self {
+                match self {
                     KaldiWindow::Povey => hann.powf(0.85),
                     KaldiWindow::Hanning => hann,
                     KaldiWindow::Hamming => 0.54 - 0.46 * (a * i).cos(),
@@ -60,7 +61,7 @@ impl KaldiWindow {
                     KaldiWindow::Blackman => {
                         blackman_coeff - 0.5 * (a * i).cos() + (0.5 - blackman_coeff) * (2.0 * a * i).cos()
                     }
-                }) as f32
+                }
             })
             .collect()
     }
@@ -130,7 +131,7 @@ impl Default for FbankParams {
 /// A mel band: its first FFT bin and its weights from there.
 struct Band {
     first: usize,
-    weights: Vec<f32>,
+    weights: Vec<f64>,
 }
 
 /// Kaldi's mel scale.
@@ -143,9 +144,9 @@ pub struct Fbank {
     p: FbankParams,
     window_size: usize,
     window_shift: usize,
-    window: Vec<f32>,
+    window: Vec<f64>,
     bands: Vec<Band>,
-    fft: Arc<dyn RealToComplex<f32>>,
+    fft: Arc<dyn RealToComplex<f64>>,
 }
 
 impl Fbank {
@@ -187,7 +188,7 @@ impl Fbank {
             window_shift,
             window: p.window_type.values(window_size, p.blackman_coeff),
             bands: Self::bands(p.num_mel_bins, padded, p.sr, p.low_freq, high_freq),
-            fft: real_plan(padded),
+            fft: RealFftPlanner::<f64>::new().plan_fft_forward(padded),
             p: p.clone(),
         })
     }
@@ -202,9 +203,9 @@ impl Fbank {
             .map(|b| {
                 let left = mel_low + b as f64 * delta;
                 let (center, right) = (left + delta, left + 2.0 * delta);
-                let weights: Vec<f32> = bin_mels
+                let weights: Vec<f64> = bin_mels
                     .iter()
-                    .map(|&m| ((m - left) / (center - left)).min((right - m) / (right - center)).max(0.0) as f32)
+                    .map(|&m| ((m - left) / (center - left)).min((right - m) / (right - center)).max(0.0))
                     .collect();
                 let first = weights.iter().position(|&w| w > 0.0).unwrap_or(0);
                 let last = weights.iter().rposition(|&w| w > 0.0).map_or(first, |i| i + 1);
@@ -245,9 +246,9 @@ impl Fbank {
         let cols = self.n_columns();
         assert_eq!(out.len(), frames * cols, "one slot of frames x columns");
         let p = &self.p;
-        let eps = f32::EPSILON;
-        let log_floor = if p.energy_floor > 0.0 { p.energy_floor.ln() as f32 } else { f32::NEG_INFINITY };
-        let log_energy = |sum: f64| (sum as f32).max(eps).ln().max(log_floor);
+        let eps = f64::from(f32::EPSILON);
+        let log_floor = if p.energy_floor > 0.0 { p.energy_floor.ln() } else { f64::NEG_INFINITY };
+        let log_energy = |sum: f64| sum.max(eps).ln().max(log_floor) as f32;
         let (bands_at, energy_at) = match (p.use_energy, p.htk_compat) {
             (true, false) => (1, Some(0)),
             (true, true) => (0, Some(p.num_mel_bins)),
@@ -256,27 +257,27 @@ impl Fbank {
         let mut noise = Gaussian::new(seed);
         let mut frame = self.fft.make_input_vec();
         let mut spectrum = self.fft.make_output_vec();
-        let mut power = vec![0.0f32; spectrum.len()];
+        let mut power = vec![0.0f64; spectrum.len()];
         let mut scratch = self.fft.make_scratch_vec();
         // snip_edges=false: frames start `pad` samples before the signal, reflected at its ends.
         let pad = if p.snip_edges { 0 } else { (self.window_size / 2) as i64 - (self.window_shift / 2) as i64 };
         for (t, row) in out.chunks_exact_mut(cols).enumerate() {
             let start = (t * self.window_shift) as i64 - pad;
             for (j, x) in frame[..self.window_size].iter_mut().enumerate() {
-                *x = y[reflect(start + j as i64, y.len())];
+                *x = f64::from(y[reflect(start + j as i64, y.len())]);
             }
             let x = &mut frame[..self.window_size];
             if p.dither > 0.0 {
-                x.iter_mut().for_each(|v| *v += (noise.next() * p.dither) as f32);
+                x.iter_mut().for_each(|v| *v += noise.next() * p.dither);
             }
             if p.remove_dc_offset {
-                let mean = (x.iter().map(|&v| f64::from(v)).sum::<f64>() / x.len() as f64) as f32;
+                let mean = x.iter().sum::<f64>() / x.len() as f64;
                 x.iter_mut().for_each(|v| *v -= mean);
             }
-            let energy = |x: &[f32]| x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>();
+            let energy = |x: &[f64]| x.iter().map(|&v| v * v).sum::<f64>();
             let raw = if p.raw_energy { log_energy(energy(x)) } else { 0.0 };
             if p.preemphasis_coefficient != 0.0 {
-                let c = p.preemphasis_coefficient as f32;
+                let c = p.preemphasis_coefficient;
                 for j in (1..x.len()).rev() {
                     x[j] -= c * x[j - 1];
                 }
@@ -293,8 +294,8 @@ impl Fbank {
                 *w = if p.use_power { sq } else { sq.sqrt() };
             }
             for (v, band) in row[bands_at..bands_at + p.num_mel_bins].iter_mut().zip(&self.bands) {
-                let e: f32 = band.weights.iter().zip(&power[band.first..]).map(|(w, s)| w * s).sum();
-                *v = if p.use_log_fbank { e.max(eps).ln() } else { e };
+                let e: f64 = band.weights.iter().zip(&power[band.first..]).map(|(w, s)| w * s).sum();
+                *v = (if p.use_log_fbank { e.max(eps).ln() } else { e }) as f32;
             }
             if let Some(at) = energy_at {
                 row[at] = frame_energy;
@@ -307,6 +308,22 @@ impl Fbank {
             }
         }
         Ok(())
+    }
+}
+
+/// Each column of `out` (`(frames, cols)`, row-major) less its mean over the frames, over
+/// `sqrt(variance + eps)`, the variance's divisor `frames - ddof` (NaN where that is not
+/// positive, as numpy): per-band normalisation (SeamlessM4T's extractor: `ddof = 1`, `eps =
+/// 1e-7`). Sums in float64.
+pub fn normalize_columns(out: &mut [f32], cols: usize, ddof: usize, eps: f64) {
+    let frames = out.len().checked_div(cols).unwrap_or(0);
+    for c in 0..cols {
+        let column = || out.iter().skip(c).step_by(cols);
+        let mean = column().map(|&v| f64::from(v)).sum::<f64>() / frames as f64;
+        let squares: f64 = column().map(|&v| (f64::from(v) - mean).powi(2)).sum();
+        let var = if frames > ddof { squares / (frames - ddof) as f64 } else { f64::NAN };
+        let scale = 1.0 / (var + eps).sqrt();
+        out.iter_mut().skip(c).step_by(cols).for_each(|v| *v = ((f64::from(*v) - mean) * scale) as f32);
     }
 }
 
@@ -391,7 +408,7 @@ mod tests {
         let fb = Fbank::new(&FbankParams { num_mel_bins: 10, ..Default::default() }).unwrap();
         for b in &fb.bands {
             // Each triangle rises to at most 1 and never reaches the Nyquist bin.
-            let peak = b.weights.iter().cloned().fold(0.0f32, f32::max);
+            let peak = b.weights.iter().cloned().fold(0.0f64, f64::max);
             assert!(peak > 0.5 && peak <= 1.0);
             assert!(b.first + b.weights.len() <= 256); // bin 256 is the Nyquist bin
         }
@@ -431,6 +448,21 @@ mod tests {
         // Unit noise over 400 samples, its mean removed: a raw energy near 399, ln 5.99.
         let energy = run(7)[0];
         assert!((energy - 399f32.ln()).abs() < 0.3, "{energy}");
+    }
+
+    #[test]
+    fn normalized_columns_have_zero_mean_and_unit_sample_variance() {
+        let mut out: Vec<f32> = (0..30).map(|i| (i * i % 7) as f32 + (i % 3) as f32 * 10.0).collect();
+        normalize_columns(&mut out, 3, 1, 0.0);
+        for c in 0..3 {
+            let col: Vec<f64> = out.iter().skip(c).step_by(3).map(|&v| f64::from(v)).collect();
+            let mean = col.iter().sum::<f64>() / 10.0;
+            let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 9.0;
+            assert!(mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5, "{mean} {var}");
+        }
+        let mut one = vec![1.0f32, 2.0];
+        normalize_columns(&mut one, 2, 1, 1e-7);
+        assert!(one.iter().all(|v| v.is_nan()));
     }
 
     #[test]
