@@ -2,6 +2,7 @@
 torchaudio.compliance.kaldi compute it), on real recordings and over the parameter space."""
 
 import os
+import sys
 from pathlib import Path
 
 import kaldi_native_fbank as knf
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 DATA = Path(__file__).resolve().parent / "data"
+sys.path.insert(0, str(DATA))  # make_frontend_refs: the clips of the stored references
 SPEECH = spectrust.load(DATA / "speech_jfk.mp3", sr=16000)[0][: 16000 * 4] * 32768
 MUSIC, MUSIC_SR = soundfile.read(MONO22, dtype="float32")
 MUSIC = MUSIC * 32768
@@ -408,3 +410,34 @@ def test_seamless_features_errors_name_the_input_or_the_parameter(tmp_path):
             spectrust.seamless_features(SEAMLESS_CLIPS[:1], **kwargs)
     with pytest.raises(spectrust.ParameterError, match="do not stack"):
         spectrust.seamless_features(SEAMLESS_CLIPS[:2], padding=False)
+
+
+def test_ast_features_are_the_extractors_stored_outputs():
+    # ASTFeatureExtractor needs PyTorch: its outputs were made once by
+    # tests/data/make_frontend_refs.py (versions stored with them) on the same clips.
+    import make_frontend_refs
+
+    refs = np.load(DATA / "frontend_refs.npz")
+    ys = make_frontend_refs.clip_samples()
+    got = spectrust.ast_features(ys, workers=2)["input_values"]
+    assert got.shape == (3, 1024, 128) and got.dtype == np.float32
+    for k, y in enumerate(ys):
+        assert len(y) == refs[f"samples_{k}"]
+        want = refs[f"ast_{k}"].astype(np.float64) * make_frontend_refs.UNIT
+        frames = len(want)
+        np.testing.assert_allclose(got[k, :frames], want, atol=1e-3, rtol=0)
+        np.testing.assert_allclose(got[k, frames:], refs[f"ast_{k}_pad"], rtol=1e-6)
+        np.testing.assert_array_equal(spectrust.ast_features([y])["input_values"][0], got[k])
+
+
+def test_ast_features_of_files_and_long_inputs():
+    # A file is decoded only as far as max_length frames reach (and 0.1 s): its features are
+    # those of its samples; past 1024 frames an input is cut.
+    got = spectrust.ast_features([DATA / "speech_jfk.mp3"])["input_values"][0]
+    y = spectrust.load(DATA / "speech_jfk.mp3", sr=16000)[0]
+    assert len(y) > 1023 * 160 + 400
+    np.testing.assert_allclose(got, spectrust.ast_features([y])["input_values"][0], atol=1e-3, rtol=0)
+    raw = spectrust.ast_features([y], do_normalize=False, max_length=50, num_mel_bins=64)["input_values"][0]
+    np.testing.assert_allclose(raw, spectrust.fbank(y[: 49 * 160 + 400], num_mel_bins=64, window_type="hanning"))
+    with pytest.raises(spectrust.ParameterError, match="max_length"):
+        spectrust.ast_features([y], max_length=0)

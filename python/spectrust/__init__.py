@@ -40,7 +40,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .features import load, mel_filters, melspectrogram, power_to_db, resample
-from .kaldi import fbank, seamless_features
+from .kaldi import ast_features, fbank, seamless_features
 from .mfcc import mfcc, mfcc_batch
 from .tfdata import tf_dataset
 from .whisper import log_mel_spectrogram, whisper_features
@@ -74,6 +74,7 @@ __all__ = [
     "StreamingSpectrogram",
     "TooLongError",
     "UnsupportedFormatError",
+    "ast_features",
     "build_info",
     "default_workers",
     "extract_features",

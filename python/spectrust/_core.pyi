@@ -94,6 +94,7 @@ def fbank_inputs(
     params: FbankArgs,
     scale: float,
     normalize: Optional[Tuple[int, float]],
+    duration: Optional[float],
     max_duration: Optional[float],
     workers: Optional[int],
 ) -> list[npt.NDArray[np.float32]]: ...  # (frames, columns) each

@@ -1,7 +1,7 @@
 """Kaldi's filterbank features, as ``torchaudio.compliance.kaldi.fbank`` computes them (the
 input of k2/icefall, WeNet, sherpa, FunASR and SpeechBrain recipes and of lhotse's default
-features), without PyTorch, and the model front ends built on them: SeamlessM4T /
-Wav2Vec2-BERT's."""
+features), without PyTorch, and the model front ends built on them: the Audio Spectrogram
+Transformer's and SeamlessM4T / Wav2Vec2-BERT's."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .whisper import Audio, _audio
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["fbank", "seamless_features"]
+__all__ = ["ast_features", "fbank", "seamless_features"]
 
 
 def fbank(
@@ -270,6 +270,7 @@ def seamless_features(
         params=_fbank_args(num_mel_bins=num_mel_bins),
         scale=32768.0,
         normalize=(1, 1e-7) if do_normalize_per_mel_bins else None,
+        duration=None,
         max_duration=None,
         workers=opt_int(workers),
     )
@@ -285,6 +286,82 @@ def seamless_features(
         # transformers keeps the mask of each group's frame 1 (none for stride 1), as here.
         "attention_mask": mask[:, np.arange(frames) % stride == 1],
     }
+
+
+def ast_features(
+    inputs: Sequence[Audio],
+    *,
+    num_mel_bins: int = 128,
+    max_length: int = 1024,
+    do_normalize: bool = True,
+    mean: float = -4.2677393,
+    std: float = 4.5689974,
+    workers: Optional[int] = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict:
+    """The Audio Spectrogram Transformer's input values, as transformers'
+    ``ASTFeatureExtractor()(inputs, sampling_rate=16000, return_tensors="np")``.
+
+    Each input is decoded, mixed to mono and resampled to 16 kHz (a file), and turned into
+    ``num_mel_bins`` Kaldi filterbank bands of the samples as given, in [-1, 1] (the extractor
+    does not scale them to int16): :func:`fbank` with the Hanning window, 25 ms frames every
+    10 ms, a 512-point FFT, pre-emphasis 0.97, DC removed, bands from 20 Hz to 8 kHz
+    (``torchaudio.compliance.kaldi.fbank(waveform, sample_frequency=16000,
+    window_type="hanning", num_mel_bins=128)``). The frames are cut or padded with zeros to
+    ``max_length``, then normalised with AudioSet's statistics, ``(x - mean) / (2 std)``.
+    Inputs run in parallel in Rust, the GIL released. Source: transformers'
+    ``models/audio_spectrogram_transformer/feature_extraction_audio_spectrogram_transformer.py``.
+
+    Parameters
+    ----------
+    inputs : sequence of str, os.PathLike, bytes, binary file objects or np.ndarray [shape=(n,)]
+        Files (any format spectrust reads) or mono samples at 16 kHz in [-1, 1].
+    num_mel_bins : int
+        Mel bands (default 128).
+    max_length : int
+        Frames of every example (default 1024: 10.24 s).
+    do_normalize : bool
+        Normalise with ``mean`` and ``std`` (default True).
+    mean, std : float
+        The statistics (default AudioSet's, -4.2677393 and 4.5689974).
+    workers : int or None
+        Threads (default: one per core).
+    max_bytes : int
+        Largest file read into memory.
+
+    Returns
+    -------
+    dict
+        ``"input_values"``: np.ndarray [shape=(len(inputs), max_length, num_mel_bins),
+        dtype=float32].
+
+    Raises
+    ------
+    FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
+        An input could not be read (the first one, named).
+    ParameterError
+        A bad parameter or input.
+    """
+    import numpy as np
+
+    if max_length < 1:
+        raise ParameterError(f"max_length must be at least 1 frame, got {max_length}")
+    features = _core.fbank_inputs(
+        [_audio(x, max_bytes) for x in inputs],
+        params=_fbank_args(num_mel_bins=num_mel_bins, window_type="hanning"),
+        scale=1.0,
+        normalize=None,
+        # The samples max_length frames use, and 0.1 s for the resampler's filter to reach.
+        duration=((max_length - 1) * 160 + 400) / 16000 + 0.1,
+        max_duration=None,
+        workers=opt_int(workers),
+    )
+    x = np.zeros((len(features), max_length, num_mel_bins), dtype=np.float32)
+    for k, f in enumerate(features):
+        x[k, : len(f)] = f[:max_length]
+    if do_normalize:  # in float32, as the extractor (Python floats are weak scalars)
+        x = (x - mean) / (std * 2)
+    return {"input_values": x}
 
 
 def _padded(features: list, padding, pad_to_multiple_of, max_length, truncation, padding_value) -> tuple:

@@ -297,13 +297,13 @@ enum AudioView<'a> {
 }
 
 impl AudioView<'_> {
-    /// The mono signal at 16 kHz: decoded and resampled (the first 30.1 s only when `chunk`:
-    /// the resampler's filter reaches a few ms past the 30 s kept), or the samples as given.
-    fn mono_16k(&self, chunk: bool, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
+    /// The mono signal at 16 kHz: decoded and resampled (the first `duration` seconds only, if
+    /// given), or the samples as given.
+    fn mono_16k(&self, duration: Option<f64>, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
         match self {
             AudioView::Samples(rows) => rows.row_cow(0),
             AudioView::Input(input) => {
-                let read = ReadOptions { duration: chunk.then_some(30.1), max_duration, ..Default::default() };
+                let read = ReadOptions { duration, max_duration, ..Default::default() };
                 let audio = load_audio(input, Some(whisper::SAMPLE_RATE), true, &read)?;
                 check_finite(input.name(), &audio.samples)?;
                 Ok(Cow::Owned(audio.samples))
@@ -325,10 +325,9 @@ pub(crate) fn log_mel_spectrogram<'py>(
     let (n_mels, padding) = (check(fit("n_mels", n_mels))?, check(fit("padding", padding))?);
     let audio = AudioArg::extract(audio)?;
     let view = audio.view();
-    let m =
-        check(py.detach(|| {
-            guarded(|| WhisperLogMel::new(n_mels)?.compute(&view.mono_16k(false, max_duration)?, padding))
-        }))?;
+    let m = check(
+        py.detach(|| guarded(|| WhisperLogMel::new(n_mels)?.compute(&view.mono_16k(None, max_duration)?, padding))),
+    )?;
     Ok(Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any())
 }
 
@@ -352,7 +351,8 @@ pub(crate) fn whisper_features<'py>(
         let size = n_mels * whisper::N_FRAMES;
         let mut data = vec![0.0; count * size];
         run_parallel_into(workers, &views, &mut data, size, |audio, out| {
-            front.chunk_into(&audio.mono_16k(true, max_duration)?, out)
+            // 30.1 s: the resampler's filter reaches a few ms past the 30 s kept.
+            front.chunk_into(&audio.mono_16k(Some(30.1), max_duration)?, out)
         })?
         .into_iter()
         .collect::<crate::dsp::Result<()>>()?;
@@ -549,17 +549,20 @@ pub(crate) fn fbank<'py>(
 }
 
 /// Kaldi filterbank features of many inputs at 16 kHz (files decoded, mixed to mono and
-/// resampled; arrays as given), each input's samples times `scale` first and, with `normalize`
+/// resampled, the first `duration` seconds if given; arrays as given), each input's samples
+/// times `scale` first and, with `normalize`
 /// (`(ddof, eps)`), each band normalised over the input's frames (`kaldi::normalize_columns`):
 /// a list of `(frames, columns)` float32 arrays, in order; the first input's error is raised.
 #[pyfunction]
-#[pyo3(signature = (inputs, *, params, scale, normalize, max_duration, workers))]
+#[pyo3(signature = (inputs, *, params, scale, normalize, duration, max_duration, workers))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fbank_inputs<'py>(
     py: Python<'py>,
     inputs: Vec<Bound<'py, PyAny>>,
     params: FbankArgs,
     scale: f32,
     normalize: Option<(usize, f64)>,
+    duration: Option<f64>,
     max_duration: Option<f64>,
     workers: Option<i64>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
@@ -570,7 +573,7 @@ pub(crate) fn fbank_inputs<'py>(
     let cols = fb.n_columns();
     let results = check(py.detach(|| {
         run_parallel(workers, &views, |audio| {
-            let y: Vec<f32> = audio.mono_16k(false, max_duration)?.iter().map(|&v| v * scale).collect();
+            let y: Vec<f32> = audio.mono_16k(duration, max_duration)?.iter().map(|&v| v * scale).collect();
             let mut out = vec![0.0; fb.n_frames(y.len())? * cols];
             fb.compute_into(&y, 0, &mut out)?;
             if let Some((ddof, eps)) = normalize {

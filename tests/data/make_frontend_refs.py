@@ -1,0 +1,65 @@
+"""Reference outputs of the transformers front ends that need PyTorch (not installed by CI), for
+tests/test_kaldi.py: ``ASTFeatureExtractor`` with its defaults (it calls
+``torchaudio.compliance.kaldi.fbank``) on short real clips, alone and as one padded batch.
+
+Run once, in a throwaway virtual environment with torch, torchaudio and transformers (PyPI's
+torch pulls gigabytes of CUDA libraries: never in CI), with spectrust's package on the path to
+decode the clips to 16 kHz exactly as the tests do::
+
+    python3 -m venv /tmp/torchref && /tmp/torchref/bin/pip install torch torchaudio transformers
+    PYTHONPATH=python /tmp/torchref/bin/python tests/data/make_frontend_refs.py
+
+Writes tests/data/frontend_refs.npz: per clip its frames (before padding) quantised to int16
+in units of 2**-14 (the tests compare within 1e-3; the quantisation moves a value by 3.1e-5 at
+most), the value of the padded frames, the input's sample count, and the versions used.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import spectrust
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parent.parent / "examples"
+# (file, offset s, duration s): speech, music, Opus speech; 1.5 s each keeps the file small.
+CLIPS = [
+    (HERE / "speech_jfk.mp3", 2.0, 1.5),
+    (EXAMPLES / "music_mono22k_s16.wav", 1.0, 1.5),
+    (HERE / "speech_opus.ogg", 0.0, 1.5),
+]
+UNIT = 2.0**-14
+
+
+def clip_samples():
+    """The clips at 16 kHz, as the tests load them."""
+    return [spectrust.load(path, sr=16000, offset=offset, duration=duration)[0] for path, offset, duration in CLIPS]
+
+
+def main() -> None:
+    import torch
+    import torchaudio
+    import transformers
+    from transformers import ASTFeatureExtractor
+
+    ys = clip_samples()
+    extractor = ASTFeatureExtractor()
+    versions = [f"torch {torch.__version__}", f"torchaudio {torchaudio.__version__}"]
+    out = {"versions": np.array([*versions, f"transformers {transformers.__version__}"])}
+    alone = [extractor(y, sampling_rate=16000, return_tensors="np")["input_values"][0] for y in ys]
+    batch = extractor(ys, sampling_rate=16000, return_tensors="np")["input_values"]
+    for k, (y, a) in enumerate(zip(ys, alone)):
+        frames = 1 + (len(y) - 400) // 160
+        assert np.array_equal(batch[k], a), "AST computes each clip alone"
+        pad = a[frames:]
+        assert (pad == pad[0, 0]).all(), "padded frames are one value"
+        q = np.round(a[:frames] / UNIT)
+        assert np.abs(q).max() < 2**15
+        out[f"ast_{k}"] = q.astype(np.int16)
+        out[f"ast_{k}_pad"] = np.float32(pad[0, 0])
+        out[f"samples_{k}"] = np.int64(len(y))
+    np.savez_compressed(HERE / "frontend_refs.npz", **out)
+    print("wrote", HERE / "frontend_refs.npz", {k: v.shape for k, v in out.items()})
+
+
+if __name__ == "__main__":
+    main()
