@@ -42,6 +42,7 @@ from .errors import (
 from .features import load, mel_filters, melspectrogram, power_to_db, resample
 from .kaldi import ast_features, fbank, seamless_features
 from .mfcc import mfcc, mfcc_batch
+from .parakeet import parakeet_features
 from .tfdata import tf_dataset
 from .whisper import log_mel_spectrogram, whisper_features
 
@@ -86,6 +87,7 @@ __all__ = [
     "melspectrogram_batch",
     "mfcc",
     "mfcc_batch",
+    "parakeet_features",
     "power_to_db",
     "resample",
     "seamless_features",

@@ -33,6 +33,7 @@ __all__ = [
     "melspectrogram_files",
     "mfcc",
     "mfcc_files",
+    "parakeet_inputs",
     "power_to_db",
     "resample",
     "stacked_files",
@@ -98,6 +99,15 @@ def fbank_inputs(
     max_duration: Optional[float],
     workers: Optional[int],
 ) -> list[npt.NDArray[np.float32]]: ...  # (frames, columns) each
+def parakeet_inputs(
+    inputs: Sequence[Any],
+    *,
+    n_mels: int,
+    preemphasis: Optional[float],
+    max_samples: Optional[int],
+    max_duration: Optional[float],
+    workers: Optional[int],
+) -> list[Tuple[npt.NDArray[np.float32], int]]: ...  # (frames, n_mels), samples used
 def build_info() -> dict[str, Any]: ...
 def default_workers() -> int: ...
 def dct(

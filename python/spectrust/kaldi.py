@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
 from . import _core
+from ._padding import padded
 from ._params import DEFAULT_MAX_BYTES, FbankArgs, opt_int
 from .errors import ParameterError
 from .features import _rows, _valid_audio
@@ -276,7 +277,14 @@ def seamless_features(
     )
     import numpy as np
 
-    x, mask = _padded(features, padding, pad_to_multiple_of, max_length, truncation, padding_value)
+    lengths = [len(f) for f in features]
+    target, cut = padded(lengths, padding, pad_to_multiple_of, max_length, truncation)
+    features = [f[:cut] for f in features]
+    x = np.full((len(features), target, num_mel_bins), padding_value, dtype=np.float32)
+    mask = np.zeros((len(features), target), dtype=np.int32)
+    for k, f in enumerate(features):
+        x[k, : len(f)] = f
+        mask[k, : len(f)] = 1
     remainder = x.shape[1] % stride
     if remainder:
         x, mask = x[:, : x.shape[1] - remainder], mask[:, : mask.shape[1] - remainder]
@@ -362,43 +370,3 @@ def ast_features(
     if do_normalize:  # in float32, as the extractor (Python floats are weak scalars)
         x = (x - mean) / (std * 2)
     return {"input_values": x}
-
-
-def _padded(features: list, padding, pad_to_multiple_of, max_length, truncation, padding_value) -> tuple:
-    """``features`` (``(frames, bands)`` arrays) padded at the end and stacked as transformers'
-    ``SequenceFeatureExtractor.pad`` pads them: ``(batch, frames, bands)`` float32 and the
-    attention mask ``(batch, frames)`` int32."""
-    import numpy as np
-
-    if padding is True or padding == "longest":
-        strategy = "longest"
-    elif padding is False or padding == "do_not_pad":
-        strategy = "do_not_pad"
-    elif padding == "max_length":
-        strategy = "max_length"
-    else:
-        raise ParameterError(f"padding must be True, False, 'longest', 'max_length' or 'do_not_pad', got {padding!r}")
-    if (strategy == "max_length" or truncation) and max_length is None:
-        raise ParameterError(f"padding={padding!r}, truncation={truncation} need max_length")
-
-    def rounded(n: int) -> int:
-        m = pad_to_multiple_of
-        return n if not m or n % m == 0 else (n // m + 1) * m
-
-    if truncation:
-        features = [f[: rounded(max_length)] for f in features]
-    lengths = [len(f) for f in features]
-    if strategy == "do_not_pad":
-        if len(set(lengths)) > 1:
-            raise ParameterError(f"padding={padding!r} with inputs of {sorted(set(lengths))} frames: they do not stack")
-        target = lengths[0] if lengths else 0
-    else:
-        target = rounded(max(lengths, default=0) if strategy == "longest" else max(max_length, 0))
-        target = max(target, max(lengths, default=0))
-    bands = features[0].shape[1] if features else 0
-    x = np.full((len(features), target, bands), padding_value, dtype=np.float32)
-    mask = np.zeros((len(features), target), dtype=np.int32)
-    for k, f in enumerate(features):
-        x[k, : len(f)] = f
-        mask[k, : len(f)] = 1
-    return x, mask

@@ -13,6 +13,7 @@ use crate::dsp::db::{self, Peak};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
 use crate::dsp::features::kaldi::{normalize_columns, stream_seed, Fbank};
+use crate::dsp::features::parakeet::{self, ParakeetFeatures};
 use crate::dsp::features::{self as fronts, whisper, Dct, WhisperLogMel};
 use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Analysed, Pipeline};
@@ -590,6 +591,44 @@ pub(crate) fn fbank_inputs<'py>(
                 .expect("shape matches")
                 .into_pyarray(py)
                 .into_any())
+        })
+        .collect()
+}
+
+/// Parakeet's features (`features::parakeet`) of many inputs at 16 kHz (files decoded, mixed
+/// to mono and resampled; arrays as given), each cut to `max_samples` first if given: per
+/// input `(array (frames, n_mels), samples used)`, in order; the first input's error is raised.
+#[pyfunction]
+#[pyo3(signature = (inputs, *, n_mels, preemphasis, max_samples, max_duration, workers))]
+pub(crate) fn parakeet_inputs<'py>(
+    py: Python<'py>,
+    inputs: Vec<Bound<'py, PyAny>>,
+    n_mels: i64,
+    preemphasis: Option<f64>,
+    max_samples: Option<i64>,
+    max_duration: Option<f64>,
+    workers: Option<i64>,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let front = check(ParakeetFeatures::new(check(fit("feature_size", n_mels))?, preemphasis))?;
+    let (max_samples, workers) =
+        (check(fit_opt::<usize>("max_length", max_samples))?, check(fit_opt("workers", workers))?);
+    let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
+    let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
+    // The samples a cut input keeps, and 0.1 s for the resampler's filter to reach.
+    let duration = max_samples.map(|n| n as f64 / parakeet::SAMPLE_RATE + 0.1);
+    let results = check(py.detach(|| {
+        run_parallel(workers, &views, |audio| {
+            let y = audio.mono_16k(duration, max_duration)?;
+            let y = &y[..y.len().min(max_samples.unwrap_or(usize::MAX))];
+            Ok((front.compute(y)?, y.len()))
+        })
+    }))?;
+    results
+        .into_iter()
+        .map(|r| {
+            let (m, samples) = check(r)?;
+            let array = Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py);
+            Ok((array, samples).into_pyobject(py)?.into_any())
         })
         .collect()
 }

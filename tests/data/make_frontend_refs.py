@@ -1,6 +1,7 @@
 """Reference outputs of the transformers front ends that need PyTorch (not installed by CI), for
-tests/test_kaldi.py: ``ASTFeatureExtractor`` with its defaults (it calls
-``torchaudio.compliance.kaldi.fbank``) on short real clips, alone and as one padded batch.
+tests/test_kaldi.py and tests/test_parakeet.py: ``ASTFeatureExtractor`` (it calls
+``torchaudio.compliance.kaldi.fbank``) and ``ParakeetFeatureExtractor`` with their defaults on
+short real clips, alone and as one padded batch.
 
 Run once, in a throwaway virtual environment with torch, torchaudio and transformers (PyPI's
 torch pulls gigabytes of CUDA libraries: never in CI), with spectrust's package on the path to
@@ -9,9 +10,11 @@ decode the clips to 16 kHz exactly as the tests do::
     python3 -m venv /tmp/torchref && /tmp/torchref/bin/pip install torch torchaudio transformers
     PYTHONPATH=python /tmp/torchref/bin/python tests/data/make_frontend_refs.py
 
-Writes tests/data/frontend_refs.npz: per clip its frames (before padding) quantised to int16
-in units of 2**-14 (the tests compare within 1e-3; the quantisation moves a value by 3.1e-5 at
-most), the value of the padded frames, the input's sample count, and the versions used.
+Writes tests/data/frontend_refs.npz: per clip its AST frames (before padding) quantised to
+int16 in units of 2**-14 and its Parakeet features in units of 2**-12 (the tests compare
+within 1e-3; the quantisation moves a value by 3.1e-5 and 1.2e-4 at most), the value of AST's
+padded frames, the input's sample count, Parakeet's attention mask of the padded batch of all
+clips (the middle clip cut to 20000 samples, so that the batch pads), and the versions used.
 """
 
 from pathlib import Path
@@ -28,6 +31,7 @@ CLIPS = [
     (HERE / "speech_opus.ogg", 0.0, 1.5),
 ]
 UNIT = 2.0**-14
+PARAKEET_UNIT = 2.0**-12
 
 
 def clip_samples():
@@ -35,11 +39,16 @@ def clip_samples():
     return [spectrust.load(path, sr=16000, offset=offset, duration=duration)[0] for path, offset, duration in CLIPS]
 
 
+def parakeet_clips(ys):
+    """The Parakeet batch: the middle clip cut to 20000 samples, so that the batch pads it."""
+    return [ys[0], ys[1][:20000], ys[2]]
+
+
 def main() -> None:
     import torch
     import torchaudio
     import transformers
-    from transformers import ASTFeatureExtractor
+    from transformers import ASTFeatureExtractor, ParakeetFeatureExtractor
 
     ys = clip_samples()
     extractor = ASTFeatureExtractor()
@@ -57,6 +66,18 @@ def main() -> None:
         out[f"ast_{k}"] = q.astype(np.int16)
         out[f"ast_{k}_pad"] = np.float32(pad[0, 0])
         out[f"samples_{k}"] = np.int64(len(y))
+    parakeet = ParakeetFeatureExtractor()
+    ys = parakeet_clips(ys)
+    batch = parakeet(ys, sampling_rate=16000, return_tensors="np")
+    for k, y in enumerate(ys):
+        alone = parakeet(y, sampling_rate=16000, return_tensors="np")["input_features"][0]
+        assert np.allclose(batch["input_features"][k, : len(alone)], alone, atol=1e-5), "each clip alone"
+        assert not batch["input_features"][k, len(alone) :].any(), "padded frames are 0"
+        q = np.round(alone / PARAKEET_UNIT)
+        assert np.abs(q).max() < 2**15
+        out[f"parakeet_{k}"] = q.astype(np.int16)
+    out["parakeet_batch_mask"] = batch["attention_mask"]
+    out["parakeet_batch_frames"] = np.int64(batch["input_features"].shape[1])
     np.savez_compressed(HERE / "frontend_refs.npz", **out)
     print("wrote", HERE / "frontend_refs.npz", {k: v.shape for k, v in out.items()})
 

@@ -1,0 +1,114 @@
+//! NVIDIA NeMo's `AudioToMelSpectrogramPreprocessor`, as transformers'
+//! `ParakeetFeatureExtractor` computes it (Parakeet's input): pre-emphasis `x[t] - 0.97 x[t-1]`,
+//! a centred STFT (`torch.stft`, zero padding) of 512 points every 160 samples with a
+//! symmetric 400-sample Hann window, power spectra, Slaney mel filters (Slaney norm) to 8 kHz,
+//! `ln(x + 2^-24)`, and each band normalised over the signal's own frames (`len / 160` of
+//! them): `(x - mean) / (std + 1e-5)`, the standard deviation with `ddof = 1`; later frames 0.
+//! The shared mel path ([`MelSpectrogram`]) plus these final steps.
+
+use crate::dsp::error::{ensure_param, Result};
+use crate::dsp::filterbank::{MelNorm, MelParams};
+use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
+use crate::dsp::stft::{PadMode, StftParams, Window};
+
+/// transformers' `ParakeetFeatureExtractor` defaults (16 kHz).
+pub const SAMPLE_RATE: f64 = 16000.0;
+const N_FFT: usize = 512;
+const HOP_LENGTH: usize = 160;
+const WIN_LENGTH: usize = 400;
+/// transformers' `LOG_ZERO_GUARD_VALUE` and `EPSILON`.
+const LOG_GUARD: f64 = 1.0 / (1u32 << 24) as f64;
+const STD_EPSILON: f64 = 1e-5;
+
+/// Parakeet's features, planned for `n_mels` bands and a pre-emphasis coefficient.
+pub struct ParakeetFeatures {
+    mel: MelSpectrogram,
+    preemphasis: Option<f32>,
+}
+
+impl ParakeetFeatures {
+    pub fn new(n_mels: usize, preemphasis: Option<f64>) -> Result<Self> {
+        if let Some(c) = preemphasis {
+            ensure_param!(c.is_finite(), "preemphasis must be a number, got {c}");
+        }
+        // torch.hann_window(400, periodic=False).
+        let a = 2.0 * std::f64::consts::PI / (WIN_LENGTH as f64 - 1.0);
+        let window = (0..WIN_LENGTH).map(|i| (0.5 - 0.5 * (a * i as f64).cos()) as f32).collect();
+        let stft = StftParams {
+            n_fft: N_FFT,
+            hop_length: HOP_LENGTH,
+            win_length: WIN_LENGTH,
+            window: Window::Custom(window),
+            center: true,
+            pad_mode: PadMode::Constant,
+        };
+        let mel = MelParams {
+            sr: SAMPLE_RATE,
+            n_fft: N_FFT,
+            n_mels,
+            fmin: 0.0,
+            fmax: None,
+            htk: false,
+            norm: MelNorm::Slaney,
+        };
+        Ok(ParakeetFeatures {
+            mel: MelSpectrogram::new(&MelSpecParams { stft, power: 2.0, mel })?,
+            preemphasis: preemphasis.map(|c| c as f32),
+        })
+    }
+
+    /// Frames of a signal of `n` samples (`1 + n / 160`), and how many are its own (`n / 160`:
+    /// the attention mask's ones).
+    pub fn n_frames(n: usize) -> (usize, usize) {
+        (1 + n / HOP_LENGTH, (n + N_FFT / 2 * 2 - N_FFT) / HOP_LENGTH)
+    }
+
+    /// The features of `y` (16 kHz): `(frames, n_mels)`, row-major.
+    pub fn compute(&self, y: &[f32]) -> Result<Matrix> {
+        let emphasised: Vec<f32>;
+        let y = match self.preemphasis {
+            Some(c) => {
+                emphasised = (0..y.len()).map(|t| if t == 0 { y[0] } else { y[t] - c * y[t - 1] }).collect();
+                &emphasised
+            }
+            None => y,
+        };
+        let spec = self.mel.compute(y, false)?;
+        let (frames, own) = Self::n_frames(y.len());
+        debug_assert_eq!(spec.cols, frames);
+        let n_mels = spec.rows;
+        let mut data = vec![0.0f32; frames * n_mels];
+        for (m, row) in spec.data.chunks_exact(frames).enumerate() {
+            let logs: Vec<f64> = row.iter().map(|&x| (f64::from(x) + LOG_GUARD).ln()).collect();
+            let mean = logs[..own].iter().sum::<f64>() / own as f64;
+            let var = logs[..own].iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (own as f64 - 1.0);
+            let std = var.sqrt() + STD_EPSILON;
+            for (t, v) in logs.iter().enumerate() {
+                let x = (v - mean) / std;
+                // transformers multiplies by the mask: a NaN (one frame or none) stays NaN.
+                data[t * n_mels + m] = (if t < own { x } else { x * 0.0 }) as f32;
+            }
+        }
+        Ok(Matrix { rows: frames, cols: n_mels, data })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_and_normalisation() {
+        assert_eq!(ParakeetFeatures::n_frames(16000), (101, 100));
+        let y: Vec<f32> = (0..16000).map(|i| ((i as f32 * 0.05).sin() + (i as f32 * 0.31).sin()) * 0.3).collect();
+        let f = ParakeetFeatures::new(80, Some(0.97)).unwrap().compute(&y).unwrap();
+        assert_eq!((f.rows, f.cols), (101, 80));
+        for m in 0..80 {
+            let col: Vec<f64> = (0..100).map(|t| f64::from(f.data[t * 80 + m])).collect();
+            let mean = col.iter().sum::<f64>() / 100.0;
+            let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 99.0;
+            assert!(mean.abs() < 1e-4 && (var - 1.0).abs() < 1e-2, "band {m}: {mean} {var}");
+            assert_eq!(f.data[100 * 80 + m], 0.0);
+        }
+    }
+}
