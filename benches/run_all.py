@@ -1,8 +1,9 @@
 """Run every benchmark: make the data, then bench_batch, bench_features, bench_jpeg,
 bench_speech, bench_decode, bench_long, bench_frames, bench_server, bench_tf and bench_dataset,
 accuracy_resample (how close load(sr=16000) comes to librosa's), accuracy_decode (how close
-reduced MP3 decoding comes to FFmpeg's full decode) and bench_scale (every path at 1, 2, 4, ...
-threads against the reference in as many processes).
+reduced MP3 decoding comes to FFmpeg's full decode), bench_scale (every path at 1, 2, 4, ...
+threads against the reference in as many processes) and bench_frontends (fbank against
+kaldi-native-fbank; the model front ends against transformers' extractors).
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -24,6 +25,7 @@ import bench_dataset  # noqa: E402
 import bench_decode  # noqa: E402
 import bench_features  # noqa: E402
 import bench_frames  # noqa: E402
+import bench_frontends  # noqa: E402
 import bench_jpeg  # noqa: E402
 import bench_long  # noqa: E402
 import bench_scale  # noqa: E402
@@ -64,6 +66,7 @@ def main() -> dict:
         "accuracy_resample": accuracy_resample.main(),
         "accuracy_decode": accuracy_decode.main(),
         "scale": bench_scale.main(),
+        "frontends": bench_frontends.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use realfft::{RealFftPlanner, RealToComplex};
 
+use crate::dsp::db::ln_f32;
 use crate::dsp::error::{ensure_param, Error, Result};
 
 /// Kaldi's frame windows (`feature-window.cc`), symmetric, of the frame's length.
@@ -247,6 +248,7 @@ impl Fbank {
         assert_eq!(out.len(), frames * cols, "one slot of frames x columns");
         let p = &self.p;
         let eps = f64::from(f32::EPSILON);
+        let log_eps = f32::EPSILON.ln();
         let log_floor = if p.energy_floor > 0.0 { p.energy_floor.ln() } else { f64::NEG_INFINITY };
         let log_energy = |sum: f64| sum.max(eps).ln().max(log_floor) as f32;
         let (bands_at, energy_at) = match (p.use_energy, p.htk_compat) {
@@ -263,8 +265,16 @@ impl Fbank {
         let pad = if p.snip_edges { 0 } else { (self.window_size / 2) as i64 - (self.window_shift / 2) as i64 };
         for (t, row) in out.chunks_exact_mut(cols).enumerate() {
             let start = (t * self.window_shift) as i64 - pad;
-            for (j, x) in frame[..self.window_size].iter_mut().enumerate() {
-                *x = f64::from(y[reflect(start + j as i64, y.len())]);
+            let inside = usize::try_from(start).ok().filter(|&s| s + self.window_size <= y.len());
+            match inside {
+                Some(s) => frame[..self.window_size]
+                    .iter_mut()
+                    .zip(&y[s..s + self.window_size])
+                    .for_each(|(x, &v)| *x = f64::from(v)),
+                None => frame[..self.window_size]
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(j, x)| *x = f64::from(y[reflect(start + j as i64, y.len())])),
             }
             let x = &mut frame[..self.window_size];
             if p.dither > 0.0 {
@@ -275,7 +285,7 @@ impl Fbank {
                 x.iter_mut().for_each(|v| *v -= mean);
             }
             let energy = |x: &[f64]| x.iter().map(|&v| v * v).sum::<f64>();
-            let raw = if p.raw_energy { log_energy(energy(x)) } else { 0.0 };
+            let raw = if p.use_energy && p.raw_energy { log_energy(energy(x)) } else { 0.0 };
             if p.preemphasis_coefficient != 0.0 {
                 let c = p.preemphasis_coefficient;
                 for j in (1..x.len()).rev() {
@@ -285,7 +295,7 @@ impl Fbank {
             }
             x.iter_mut().zip(&self.window).for_each(|(v, &w)| *v *= w);
             frame[self.window_size..].iter_mut().for_each(|v| *v = 0.0);
-            let frame_energy = if p.raw_energy { raw } else { log_energy(energy(&frame)) };
+            let frame_energy = if p.raw_energy || !p.use_energy { raw } else { log_energy(energy(&frame)) };
             self.fft
                 .process_with_scratch(&mut frame, &mut spectrum, &mut scratch)
                 .map_err(|e| Error::Internal(format!("FFT: {e}")))?;
@@ -293,9 +303,15 @@ impl Fbank {
                 let sq = c.re * c.re + c.im * c.im;
                 *w = if p.use_power { sq } else { sq.sqrt() };
             }
-            for (v, band) in row[bands_at..bands_at + p.num_mel_bins].iter_mut().zip(&self.bands) {
+            let bands = &mut row[bands_at..bands_at + p.num_mel_bins];
+            for (v, band) in bands.iter_mut().zip(&self.bands) {
                 let e: f64 = band.weights.iter().zip(&power[band.first..]).map(|(w, s)| w * s).sum();
-                *v = (if p.use_log_fbank { e.max(eps).ln() } else { e }) as f32;
+                *v = e as f32;
+            }
+            if p.use_log_fbank {
+                // ln of float32 (every band's power fits it, and eps is a normal float32) by the
+                // vectorised ln_f32, within 1e-6; the floor exactly libm's ln(eps).
+                bands.iter_mut().for_each(|v| *v = if *v > f32::EPSILON { ln_f32(*v) } else { log_eps });
             }
             if let Some(at) = energy_at {
                 row[at] = frame_energy;
