@@ -95,19 +95,23 @@ def fbank_inputs(
     params: FbankArgs,
     scale: float,
     normalize: Optional[Tuple[int, float]],
-    duration: Optional[float],
-    max_duration: Optional[float],
+    sr: int,
+    read: ReadArgs,
+    pad: bool,
+    errors: bool,
     workers: Optional[int],
-) -> list[npt.NDArray[np.float32]]: ...  # (frames, columns) each
+) -> list[Union[Tuple[npt.NDArray[np.float32], int], BaseException]]: ...  # (frames, columns), samples
 def parakeet_inputs(
     inputs: Sequence[Any],
     *,
     n_mels: int,
     preemphasis: Optional[float],
     max_samples: Optional[int],
-    max_duration: Optional[float],
+    read: ReadArgs,
+    pad: bool,
+    errors: bool,
     workers: Optional[int],
-) -> list[Tuple[npt.NDArray[np.float32], int]]: ...  # (frames, n_mels), samples used
+) -> list[Union[Tuple[npt.NDArray[np.float32], int], BaseException]]: ...  # (frames, n_mels), samples
 def build_info() -> dict[str, Any]: ...
 def default_workers() -> int: ...
 def dct(

@@ -1,6 +1,7 @@
-"""The training features by name ("mel", "log_mel", "mfcc", "whisper"), computed for a batch of
-inputs by one call of the numpy API: what :func:`spectrust.tf_dataset` and
-:func:`spectrust.extract_features` share."""
+"""The training features by name ("mel", "log_mel", "mfcc", "whisper", and the Kaldi and model
+front ends "fbank", "ast", "seamless", "parakeet"), computed for a batch of inputs by one call
+of the numpy API: what :func:`spectrust.tf_dataset` and :func:`spectrust.extract_features`
+share."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from .mfcc import analyse_mfcc
 from .whisper import SAMPLE_RATE, whisper_features
 
 #: The features computed by name.
-FEATURES = ("mel", "log_mel", "mfcc", "whisper")
+FEATURES = ("mel", "log_mel", "mfcc", "whisper", "fbank", "ast", "seamless", "parakeet")
+
+#: The front ends read at 16 kHz, and the keywords each takes.
+_FRONT_ENDS = {
+    "ast": ("num_mel_bins", "max_length", "do_normalize", "mean", "std"),
+    "seamless": ("num_mel_bins", "stride", "do_normalize_per_mel_bins"),
+    "parakeet": ("feature_size", "preemphasis"),
+}
 
 #: The keywords of ``power_to_db`` that ``"log_mel"`` takes.
 _DB_KEYWORDS = ("ref", "amin", "top_db")
@@ -35,12 +43,20 @@ def analyser(feature: str, *, sr, offset: float, duration, workers, **kwargs) ->
     ``"mel"``: :func:`spectrust.melspectrogram_batch`'s arrays; ``"log_mel"``: their
     :func:`spectrust.power_to_db` (``ref``, ``amin``, ``top_db`` among ``kwargs``);
     ``"mfcc"``: :func:`spectrust.mfcc_batch`'s; ``"whisper"``:
-    :func:`spectrust.whisper_features`' (30 s windows at 16 kHz; ``n_mels`` only).
+    :func:`spectrust.whisper_features`' (30 s windows at 16 kHz; ``n_mels`` only);
+    ``"fbank"``: :func:`spectrust.fbank`'s of each input's samples at ``sr`` (default 16000)
+    scaled to int16's range, as Kaldi reads a WAV file (its keywords among ``kwargs``);
+    ``"ast"``, ``"seamless"``, ``"parakeet"``: one input's features of
+    :func:`spectrust.ast_features`, :func:`spectrust.seamless_features`,
+    :func:`spectrust.parakeet_features` (at 16 kHz; a batch is not padded together: give
+    ``duration`` for examples of one shape).
     """
     if feature not in FEATURES:
         raise ParameterError(f"feature must be one of {', '.join(FEATURES)}, got {feature!r}")
     if feature == "whisper":
         return _whisper(sr, offset, duration, workers, kwargs)
+    if feature == "fbank" or feature in _FRONT_ENDS:
+        return _kaldi_or_model(feature, sr, offset, duration, workers, kwargs)
     read = dict(
         sr=sr,
         offset=offset,
@@ -97,3 +113,80 @@ def _whisper(sr, offset, duration, workers, kwargs) -> Analyser:
         return [(features, SAMPLE_RATE, WHISPER_SAMPLES) for features in stacked]
 
     return whisper
+
+
+def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
+    """``"fbank"`` and the model front ends: per input ``(features, sr, samples)`` or its
+    exception; the part of each file ``offset`` and ``duration`` name, padded with zeros to
+    ``duration``. The defaults are the numpy API's (its functions' keyword defaults)."""
+    import numpy as np
+
+    from . import _core
+    from ._params import opt_int
+    from .batches import read_args
+    from .kaldi import FBANK_DEFAULTS, _fbank_args, ast_features, ast_seconds, seamless_features
+    from .parakeet import parakeet_features
+
+    if feature == "fbank":
+        unknown = kwargs.keys() - (FBANK_DEFAULTS.keys() - {"sr"})
+        if unknown:
+            raise ParameterError(f"feature='fbank' takes fbank's keywords, got {sorted(unknown)}")
+    else:
+        unknown = kwargs.keys() - set(_FRONT_ENDS[feature])
+        if unknown:
+            raise ParameterError(f"feature={feature!r} takes {', '.join(_FRONT_ENDS[feature])}, got {sorted(unknown)}")
+        if sr not in (None, SAMPLE_RATE):
+            raise ParameterError(f"feature={feature!r} reads at 16 kHz: sr=None or 16000, got {sr}")
+    rate = int(sr or SAMPLE_RATE)
+    read = read_args(offset, duration, DEFAULT_MAX_DURATION)
+    base = dict(pad=duration is not None, errors=True, workers=opt_int(workers))
+
+    def fbank_of(batch, params, scale, normalize=None, read=read):
+        return _core.fbank_inputs(batch, params=params, scale=scale, normalize=normalize, sr=rate, read=read, **base)
+
+    if feature == "fbank":  # int16's range, as Kaldi reads a WAV file
+        params = _fbank_args(sr=rate, **kwargs)
+        compute, finish = (lambda batch: fbank_of(batch, params, 32768.0)), (lambda f: f)
+    elif feature == "parakeet":
+        a = {**parakeet_features.__kwdefaults__, **kwargs}
+        preemphasis = None if a["preemphasis"] is None else float(a["preemphasis"])
+
+        def compute(batch):
+            n_mels = int(a["feature_size"])
+            return _core.parakeet_inputs(
+                batch, n_mels=n_mels, preemphasis=preemphasis, max_samples=None, read=read, **base
+            )
+
+        finish = lambda f: f  # noqa: E731
+    elif feature == "ast":
+        a = {**ast_features.__kwdefaults__, **kwargs}
+        max_length, bins = int(a["max_length"]), int(a["num_mel_bins"])
+        if max_length < 1:
+            raise ParameterError(f"max_length must be at least 1 frame, got {max_length}")
+        # Without a duration, only the samples max_length frames use are decoded.
+        cut = read if duration is not None else read_args(offset, ast_seconds(max_length), DEFAULT_MAX_DURATION)
+        params = _fbank_args(num_mel_bins=bins, window_type="hanning")
+        compute = lambda batch: fbank_of(batch, params, 1.0, read=cut)  # noqa: E731
+
+        def finish(f):
+            x = np.zeros((max_length, bins), dtype=np.float32)
+            x[: len(f)] = f[:max_length]
+            return (x - a["mean"]) / (a["std"] * 2) if a["do_normalize"] else x
+
+    else:  # seamless: one input's frames, stride stacked
+        a = {**seamless_features.__kwdefaults__, **kwargs}
+        bins, stride = int(a["num_mel_bins"]), int(a["stride"])
+        if stride < 1:
+            raise ParameterError(f"stride must be at least 1, got {stride}")
+        params = _fbank_args(num_mel_bins=bins)
+        normalize = (1, 1e-7) if a["do_normalize_per_mel_bins"] else None
+        compute = lambda batch: fbank_of(batch, params, 32768.0, normalize)  # noqa: E731
+
+        def finish(f):
+            frames = len(f) - len(f) % stride
+            return f[:frames].reshape(frames // stride, bins * stride)
+
+    def analyse(batch: list) -> list:
+        return [r if isinstance(r, BaseException) else (finish(r[0]), rate, r[1]) for r in compute(batch)]
+
+    return analyse

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Optional
 
 from . import _core
+from ._featureset import FEATURES
 from ._params import HEIGHT, IMAGE_OPTIONS, WIDTH
 from .api import Spectrogram
 from .batch import Batchop
@@ -263,6 +264,7 @@ _FEATURE_OPTIONS = (
     ("fmax", float, "highest frequency in Hz (default sr / 2)"),
     ("n_mfcc", int, "coefficients of --feature mfcc (default 20)"),
     ("top_db", float, "dynamic range of --feature log_mel in dB (default 80)"),
+    ("num_mel_bins", int, "bands of --feature fbank, ast, seamless (default 23, 128, 80)"),
 )
 
 
@@ -278,7 +280,7 @@ def _add_features(sub) -> None:
     )
     f.add_argument("inputs", metavar="IN", help="folder of audio files, or a text file listing one path a line")
     f.add_argument("out", metavar="OUT", help="output folder, or an fsspec URL (s3://bucket/prefix)")
-    f.add_argument("--feature", choices=("mel", "log_mel", "mfcc", "whisper"), default="mel")
+    f.add_argument("--feature", choices=FEATURES, default="mel")
     f.add_argument("--format", choices=tuple(FORMATS), default="parquet", help="shard format (default parquet)")
     f.add_argument("--shard-size", type=int, default=1000, help="inputs per shard (default 1000)")
     f.add_argument("--dtype", choices=DTYPES, default="float32", help="stored type (default float32)")

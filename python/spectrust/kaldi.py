@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Optional, Union
 from . import _core
 from ._padding import padded
 from ._params import DEFAULT_MAX_BYTES, FbankArgs, opt_int
+from .batches import read_args
 from .errors import ParameterError
 from .features import _rows, _valid_audio
 from .whisper import Audio, _audio
@@ -266,15 +267,20 @@ def seamless_features(
     """
     if stride < 1:
         raise ParameterError(f"stride must be at least 1, got {stride}")
-    features = _core.fbank_inputs(
-        [_audio(x, max_bytes) for x in inputs],
-        params=_fbank_args(num_mel_bins=num_mel_bins),
-        scale=32768.0,
-        normalize=(1, 1e-7) if do_normalize_per_mel_bins else None,
-        duration=None,
-        max_duration=None,
-        workers=opt_int(workers),
-    )
+    features = [
+        f
+        for f, _ in _core.fbank_inputs(
+            [_audio(x, max_bytes) for x in inputs],
+            params=_fbank_args(num_mel_bins=num_mel_bins),
+            scale=32768.0,
+            normalize=(1, 1e-7) if do_normalize_per_mel_bins else None,
+            sr=16000,
+            read=read_args(0.0, None, None),
+            pad=False,
+            errors=False,
+            workers=opt_int(workers),
+        )
+    ]
     import numpy as np
 
     lengths = [len(f) for f in features]
@@ -294,6 +300,12 @@ def seamless_features(
         # transformers keeps the mask of each group's frame 1 (none for stride 1), as here.
         "attention_mask": mask[:, np.arange(frames) % stride == 1],
     }
+
+
+def ast_seconds(max_length: int) -> float:
+    """Seconds of audio ``max_length`` AST frames use (25 ms every 10 ms), and 0.1 s for the
+    resampler's filter to reach."""
+    return ((max_length - 1) * 160 + 400) / 16000 + 0.1
 
 
 def ast_features(
@@ -354,16 +366,21 @@ def ast_features(
 
     if max_length < 1:
         raise ParameterError(f"max_length must be at least 1 frame, got {max_length}")
-    features = _core.fbank_inputs(
-        [_audio(x, max_bytes) for x in inputs],
-        params=_fbank_args(num_mel_bins=num_mel_bins, window_type="hanning"),
-        scale=1.0,
-        normalize=None,
-        # The samples max_length frames use, and 0.1 s for the resampler's filter to reach.
-        duration=((max_length - 1) * 160 + 400) / 16000 + 0.1,
-        max_duration=None,
-        workers=opt_int(workers),
-    )
+    features = [
+        f
+        for f, _ in _core.fbank_inputs(
+            [_audio(x, max_bytes) for x in inputs],
+            params=_fbank_args(num_mel_bins=num_mel_bins, window_type="hanning"),
+            scale=1.0,
+            normalize=None,
+            sr=16000,
+            # The samples max_length frames use, and 0.1 s for the resampler's filter to reach.
+            read=read_args(0.0, ast_seconds(max_length), None),
+            pad=False,
+            errors=False,
+            workers=opt_int(workers),
+        )
+    ]
     x = np.zeros((len(features), max_length, num_mel_bins), dtype=np.float32)
     for k, f in enumerate(features):
         x[k, : len(f)] = f[:max_length]

@@ -9,6 +9,7 @@ from typing import Optional, Union
 from . import _core
 from ._padding import padded
 from ._params import DEFAULT_MAX_BYTES, opt_int
+from .batches import read_args
 from .whisper import Audio, _audio
 
 __all__ = ["parakeet_features"]
@@ -85,7 +86,9 @@ def parakeet_features(
         n_mels=int(feature_size),
         preemphasis=None if preemphasis is None else float(preemphasis),
         max_samples=opt_int(max_length) if truncation else None,
-        max_duration=None,
+        read=read_args(0.0, None, None),
+        pad=False,
+        errors=False,
         workers=opt_int(workers),
     )
     target, _ = padded([n for _, n in results], padding, pad_to_multiple_of, max_length, truncation)

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::args::{fit, fit_opt, input, inputs, mel_norm, whole_hz, FbankArgs, MelArgs, NormArg, ReadArgs};
 use super::arrays::{map_indexed_rows, map_rows, Rows, RowsView, Samples};
-use super::{check, err_value};
+use super::{check, err_value, to_py};
 use crate::dsp::db::{self, Peak};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
@@ -19,7 +19,7 @@ use crate::dsp::filterbank::{FilterBank, MelParams};
 use crate::dsp::pipeline::{load_audio, Analysed, Pipeline};
 use crate::dsp::pool::{default_workers, pool, run_parallel, run_parallel_into};
 use crate::dsp::resample::{output_frames, resample_into};
-use crate::dsp::spectrogram::MelSpectrogram;
+use crate::dsp::spectrogram::{Matrix, MelSpectrogram};
 
 /// Decodes `path` (a path or bytes, see `args::input`) from `offset` for `duration` seconds
 /// (resampled to `sr` if given): `(samples, sr)`, samples `(n,)` when `mono`, else
@@ -301,13 +301,23 @@ impl AudioView<'_> {
     /// The mono signal at 16 kHz: decoded and resampled (the first `duration` seconds only, if
     /// given), or the samples as given.
     fn mono_16k(&self, duration: Option<f64>, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
+        self.mono(whisper::SAMPLE_RATE, &ReadOptions { duration, max_duration, ..Default::default() }, false)
+    }
+
+    /// The mono signal at `sr` Hz: the part `read` names, decoded and resampled, zero-padded
+    /// to its duration with `pad`; or the samples as given (taken to be at `sr`).
+    fn mono(&self, sr: u32, read: &ReadOptions, pad: bool) -> crate::dsp::Result<Cow<'_, [f32]>> {
         match self {
             AudioView::Samples(rows) => rows.row_cow(0),
             AudioView::Input(input) => {
-                let read = ReadOptions { duration, max_duration, ..Default::default() };
-                let audio = load_audio(input, Some(whisper::SAMPLE_RATE), true, &read)?;
+                let audio = load_audio(input, Some(sr), true, read)?;
                 check_finite(input.name(), &audio.samples)?;
-                Ok(Cow::Owned(audio.samples))
+                let mut samples = audio.samples;
+                if let (true, Some(d)) = (pad, read.duration) {
+                    let n = (d * f64::from(sr)).round() as usize;
+                    samples.resize(n.max(samples.len()), 0.0);
+                }
+                Ok(Cow::Owned(samples))
             }
         }
     }
@@ -549,13 +559,14 @@ pub(crate) fn fbank<'py>(
     })
 }
 
-/// Kaldi filterbank features of many inputs at 16 kHz (files decoded, mixed to mono and
-/// resampled, the first `duration` seconds if given; arrays as given), each input's samples
-/// times `scale` first and, with `normalize`
-/// (`(ddof, eps)`), each band normalised over the input's frames (`kaldi::normalize_columns`):
-/// a list of `(frames, columns)` float32 arrays, in order; the first input's error is raised.
+/// Kaldi filterbank features of many inputs at `sr` Hz (files: the part `read` names,
+/// decoded, mixed to mono, resampled and, with `pad`, zero-padded to its duration; arrays as
+/// given), each input's samples times `scale` first and, with `normalize` (`(ddof, eps)`), each
+/// band normalised over the input's frames (`kaldi::normalize_columns`): per input `(array
+/// (frames, columns), samples used)` in order. With `errors`, a failed input is its exception
+/// in its place; without, the first is raised.
 #[pyfunction]
-#[pyo3(signature = (inputs, *, params, scale, normalize, duration, max_duration, workers))]
+#[pyo3(signature = (inputs, *, params, scale, normalize, sr, read, pad, errors, workers))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fbank_inputs<'py>(
     py: Python<'py>,
@@ -563,50 +574,69 @@ pub(crate) fn fbank_inputs<'py>(
     params: FbankArgs,
     scale: f32,
     normalize: Option<(usize, f64)>,
-    duration: Option<f64>,
-    max_duration: Option<f64>,
+    sr: i64,
+    read: ReadArgs,
+    pad: bool,
+    errors: bool,
     workers: Option<i64>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let fb = check(Fbank::new(&check(params.params())?))?;
-    let workers = check(fit_opt("workers", workers))?;
+    let (sr, workers) = (check(fit::<u32>("sr", sr))?, check(fit_opt("workers", workers))?);
+    let read = read.options();
     let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
     let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
     let cols = fb.n_columns();
     let results = check(py.detach(|| {
         run_parallel(workers, &views, |audio| {
-            let y: Vec<f32> = audio.mono_16k(duration, max_duration)?.iter().map(|&v| v * scale).collect();
+            let y: Vec<f32> = audio.mono(sr, &read, pad)?.iter().map(|&v| v * scale).collect();
             let mut out = vec![0.0; fb.n_frames(y.len())? * cols];
             fb.compute_into(&y, 0, &mut out)?;
             if let Some((ddof, eps)) = normalize {
                 normalize_columns(&mut out, cols, ddof, eps);
             }
-            Ok(out)
+            Ok((Matrix { rows: out.len() / cols.max(1), cols, data: out }, y.len()))
         })
     }))?;
+    matrices_or_errors(py, results, errors)
+}
+
+/// Per input `(array, samples)`, or with `errors` its exception in its place (else the first
+/// is raised).
+fn matrices_or_errors(
+    py: Python<'_>,
+    results: Vec<crate::dsp::Result<(Matrix, usize)>>,
+    errors: bool,
+) -> PyResult<Vec<Bound<'_, PyAny>>> {
     results
         .into_iter()
-        .map(|r| {
-            let data = check(r)?;
-            Ok(Array2::from_shape_vec((data.len() / cols.max(1), cols), data)
-                .expect("shape matches")
-                .into_pyarray(py)
-                .into_any())
+        .map(|r| match r {
+            Ok((m, samples)) => {
+                let array = Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py);
+                Ok((array, samples).into_pyobject(py)?.into_any())
+            }
+            Err(e) if errors => Ok(err_value(py, e)),
+            Err(e) => Err(to_py(e)),
         })
         .collect()
 }
 
-/// Parakeet's features (`features::parakeet`) of many inputs at 16 kHz (files decoded, mixed
-/// to mono and resampled; arrays as given), each cut to `max_samples` first if given: per
-/// input `(array (frames, n_mels), samples used)`, in order; the first input's error is raised.
+/// Parakeet's features (`features::parakeet`) of many inputs at 16 kHz (files: the part
+/// `read` names, decoded, mixed to mono, resampled and, with `pad`, zero-padded to its
+/// duration; arrays as given), each cut to `max_samples` first if given: per input `(array
+/// (frames, n_mels), samples used)` in order; with `errors`, a failed input is its exception in
+/// its place, else the first is raised.
 #[pyfunction]
-#[pyo3(signature = (inputs, *, n_mels, preemphasis, max_samples, max_duration, workers))]
+#[pyo3(signature = (inputs, *, n_mels, preemphasis, max_samples, read, pad, errors, workers))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn parakeet_inputs<'py>(
     py: Python<'py>,
     inputs: Vec<Bound<'py, PyAny>>,
     n_mels: i64,
     preemphasis: Option<f64>,
     max_samples: Option<i64>,
-    max_duration: Option<f64>,
+    read: ReadArgs,
+    pad: bool,
+    errors: bool,
     workers: Option<i64>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let front = check(ParakeetFeatures::new(check(fit("feature_size", n_mels))?, preemphasis))?;
@@ -614,21 +644,18 @@ pub(crate) fn parakeet_inputs<'py>(
         (check(fit_opt::<usize>("max_length", max_samples))?, check(fit_opt("workers", workers))?);
     let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
     let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
-    // The samples a cut input keeps, and 0.1 s for the resampler's filter to reach.
-    let duration = max_samples.map(|n| n as f64 / parakeet::SAMPLE_RATE + 0.1);
+    let mut read = read.options();
+    if let Some(n) = max_samples {
+        // The samples a cut input keeps, and 0.1 s for the resampler's filter to reach.
+        let cut = n as f64 / parakeet::SAMPLE_RATE + 0.1;
+        read.duration = Some(read.duration.map_or(cut, |d| d.min(cut)));
+    }
     let results = check(py.detach(|| {
         run_parallel(workers, &views, |audio| {
-            let y = audio.mono_16k(duration, max_duration)?;
+            let y = audio.mono(parakeet::SAMPLE_RATE as u32, &read, pad)?;
             let y = &y[..y.len().min(max_samples.unwrap_or(usize::MAX))];
             Ok((front.compute(y)?, y.len()))
         })
     }))?;
-    results
-        .into_iter()
-        .map(|r| {
-            let (m, samples) = check(r)?;
-            let array = Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py);
-            Ok((array, samples).into_pyobject(py)?.into_any())
-        })
-        .collect()
+    matrices_or_errors(py, results, errors)
 }
