@@ -119,12 +119,19 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
     """``"fbank"`` and the model front ends: per input ``(features, sr, samples)`` or its
     exception; the part of each file ``offset`` and ``duration`` name, padded with zeros to
     ``duration``. The defaults are the numpy API's (its functions' keyword defaults)."""
-    import numpy as np
 
     from . import _core
     from ._params import opt_int
     from .batches import read_args
-    from .kaldi import FBANK_DEFAULTS, _fbank_args, ast_features, ast_seconds, seamless_features
+    from .kaldi import (
+        FBANK_DEFAULTS,
+        SEAMLESS_NORMALIZE,
+        _fbank_args,
+        ast_features,
+        ast_seconds,
+        ast_values,
+        seamless_features,
+    )
     from .parakeet import parakeet_features
 
     if feature == "fbank":
@@ -169,9 +176,7 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
         compute = lambda batch: fbank_of(batch, params, 1.0, read=cut)  # noqa: E731
 
         def finish(f):
-            x = np.zeros((max_length, bins), dtype=np.float32)
-            x[: len(f)] = f[:max_length]
-            return (x - a["mean"]) / (a["std"] * 2) if a["do_normalize"] else x
+            return ast_values([f], max_length, bins, a["do_normalize"], a["mean"], a["std"])[0]
 
     else:  # seamless: one input's frames, stride stacked
         a = {**seamless_features.__kwdefaults__, **kwargs}
@@ -179,7 +184,7 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
         if stride < 1:
             raise ParameterError(f"stride must be at least 1, got {stride}")
         params = _fbank_args(num_mel_bins=bins)
-        normalize = (1, 1e-7) if a["do_normalize_per_mel_bins"] else None
+        normalize = SEAMLESS_NORMALIZE if a["do_normalize_per_mel_bins"] else None
         compute = lambda batch: fbank_of(batch, params, 32768.0, normalize)  # noqa: E731
 
         def finish(f):

@@ -164,30 +164,13 @@ def fbank(
     return out.reshape(y.shape[:-1] + out.shape[1:])
 
 
-# torchaudio.compliance.kaldi.fbank's defaults (spectrust's sr for its sample_frequency).
-FBANK_DEFAULTS = {
-    "sr": 16000.0,
-    "num_mel_bins": 23,
-    "frame_length": 25.0,
-    "frame_shift": 10.0,
-    "dither": 0.0,
-    "preemphasis_coefficient": 0.97,
-    "remove_dc_offset": True,
-    "window_type": "povey",
-    "blackman_coeff": 0.42,
-    "round_to_power_of_two": True,
-    "snip_edges": True,
-    "low_freq": 20.0,
-    "high_freq": 0.0,
-    "use_energy": False,
-    "raw_energy": True,
-    "energy_floor": 1.0,
-    "use_log_fbank": True,
-    "use_power": True,
-    "htk_compat": False,
-    "subtract_mean": False,
-    "min_duration": 0.0,
-}
+#: torchaudio.compliance.kaldi.fbank's defaults (spectrust's sr for its sample_frequency): the
+#: core's parameters among :func:`fbank`'s keyword defaults, so that each lives in one place.
+FBANK_DEFAULTS = {k: v for k, v in fbank.__kwdefaults__.items() if k in FbankArgs.__annotations__}
+
+
+#: SeamlessM4T's per-band normalisation: the variance's ddof and the epsilon under its root.
+SEAMLESS_NORMALIZE = (1, 1e-7)
 
 
 def _fbank_args(**kwargs) -> FbankArgs:
@@ -273,7 +256,7 @@ def seamless_features(
             [_audio(x, max_bytes) for x in inputs],
             params=_fbank_args(num_mel_bins=num_mel_bins),
             scale=32768.0,
-            normalize=(1, 1e-7) if do_normalize_per_mel_bins else None,
+            normalize=SEAMLESS_NORMALIZE if do_normalize_per_mel_bins else None,
             sr=16000,
             read=read_args(0.0, None, None),
             pad=False,
@@ -362,7 +345,6 @@ def ast_features(
     ParameterError
         A bad parameter or input.
     """
-    import numpy as np
 
     if max_length < 1:
         raise ParameterError(f"max_length must be at least 1 frame, got {max_length}")
@@ -381,9 +363,16 @@ def ast_features(
             workers=opt_int(workers),
         )
     ]
+    return {"input_values": ast_values(features, max_length, num_mel_bins, do_normalize, mean, std)}
+
+
+def ast_values(features: list, max_length: int, num_mel_bins: int, do_normalize: bool, mean, std) -> np.ndarray:
+    """AST's last steps on each input's fbank frames: cut or padded with zeros to
+    ``max_length`` frames, then ``(x - mean) / (2 std)`` in float32 as the extractor (Python
+    floats are weak scalars): ``(len(features), max_length, num_mel_bins)``."""
+    import numpy as np
+
     x = np.zeros((len(features), max_length, num_mel_bins), dtype=np.float32)
     for k, f in enumerate(features):
         x[k, : len(f)] = f[:max_length]
-    if do_normalize:  # in float32, as the extractor (Python floats are weak scalars)
-        x = (x - mean) / (std * 2)
-    return {"input_values": x}
+    return (x - mean) / (std * 2) if do_normalize else x
