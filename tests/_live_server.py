@@ -16,6 +16,7 @@ class LiveServer:
             host="127.0.0.1",
             port=0,
             log_level="warning",
+            log_config=None,  # uvicorn would bind its handlers to the stderr pytest captures then closes
             ws_max_size=transport_max_size(settings),
         )
         self.server = uvicorn.Server(config)
