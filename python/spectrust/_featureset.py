@@ -130,7 +130,9 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
         ast_features,
         ast_seconds,
         ast_values,
+        check_stride,
         seamless_features,
+        stride_stacked,
     )
     from .parakeet import parakeet_features
 
@@ -181,15 +183,12 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
     else:  # seamless: one input's frames, stride stacked
         a = {**seamless_features.__kwdefaults__, **kwargs}
         bins, stride = int(a["num_mel_bins"]), int(a["stride"])
-        if stride < 1:
-            raise ParameterError(f"stride must be at least 1, got {stride}")
+        check_stride(stride)
         params = _fbank_args(num_mel_bins=bins)
         normalize = SEAMLESS_NORMALIZE if a["do_normalize_per_mel_bins"] else None
         compute = lambda batch: fbank_of(batch, params, 32768.0, normalize)  # noqa: E731
 
-        def finish(f):
-            frames = len(f) - len(f) % stride
-            return f[:frames].reshape(frames // stride, bins * stride)
+        finish = lambda f: stride_stacked(f, stride)  # noqa: E731
 
     def analyse(batch: list) -> list:
         return [r if isinstance(r, BaseException) else (finish(r[0]), rate, r[1]) for r in compute(batch)]

@@ -248,8 +248,7 @@ def seamless_features(
     ParameterError
         A bad parameter or input (an input under one frame, 25 ms, gives no frames).
     """
-    if stride < 1:
-        raise ParameterError(f"stride must be at least 1, got {stride}")
+    check_stride(stride)
     features = [
         f
         for f, _ in _core.fbank_inputs(
@@ -274,15 +273,26 @@ def seamless_features(
     for k, f in enumerate(features):
         x[k, : len(f)] = f
         mask[k, : len(f)] = 1
-    remainder = x.shape[1] % stride
-    if remainder:
-        x, mask = x[:, : x.shape[1] - remainder], mask[:, : mask.shape[1] - remainder]
-    batch, frames, bands = x.shape
+    frames = x.shape[1] - x.shape[1] % stride
     return {
-        "input_features": x.reshape(batch, frames // stride, bands * stride),
+        "input_features": stride_stacked(x, stride),
         # transformers keeps the mask of each group's frame 1 (none for stride 1), as here.
-        "attention_mask": mask[:, np.arange(frames) % stride == 1],
+        "attention_mask": mask[:, :frames][:, np.arange(frames) % stride == 1],
     }
+
+
+def check_stride(stride: int) -> None:
+    """SeamlessM4T's ``stride``: at least 1 (``ParameterError``)."""
+    if stride < 1:
+        raise ParameterError(f"stride must be at least 1, got {stride}")
+
+
+def stride_stacked(x: np.ndarray, stride: int) -> np.ndarray:
+    """SeamlessM4T's stacking: ``stride`` consecutive frames of ``x`` (``(..., frames, bands)``)
+    side by side, frames past a multiple of ``stride`` dropped: ``(..., frames // stride,
+    bands * stride)``."""
+    frames = x.shape[-2] - x.shape[-2] % stride
+    return x[..., :frames, :].reshape(*x.shape[:-2], frames // stride, x.shape[-1] * stride)
 
 
 def ast_seconds(max_length: int) -> float:
