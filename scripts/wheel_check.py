@@ -46,6 +46,8 @@ paths = [f"{examples}/music.mp3", f"{examples}/music.flac"]
 X = spectrust.melspectrogram_batch(paths, sr=16000, duration=5.0, stack=True)
 assert X.shape == (2, 128, 157) and np.isfinite(X).all()
 assert spectrust.whisper_features([f"{examples}/music.ogg"]).shape == (1, 80, 3000)
+assert spectrust.ast_features([f"{examples}/music.mp3"])["input_values"].shape == (1, 1024, 128)
+assert spectrust.features.seamless_features is spectrust.seamless_features  # the subpackage ships
 print("smoke test passed:", spectrust.__version__)
 """
 

@@ -141,7 +141,7 @@ def test_stacked_batches_are_the_lists_stacked():
 
 @pytest.mark.parametrize("db", [{}, {"ref": np.max}, {"ref": -2.0, "amin": 1e-5, "top_db": None}], ids=str)
 def test_log_mel_features_take_their_dB_in_the_core_as_power_to_db_gives_it(db):
-    from spectrust._featureset import analyser
+    from spectrust.features.by_name import analyser
 
     paths = [EXAMPLES / "music.mp3", MONO22, EXAMPLES / "music.ogg"]
     kw = dict(sr=16000, offset=0.0, duration=2.0, n_mels=64)

@@ -26,9 +26,8 @@ Live audio (push samples as they arrive, pull dB columns)::
 from importlib.metadata import PackageNotFoundError, version
 
 from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram, build_info, default_workers
-from .api import Result, Spectrogram
-from .batch import Batchop
-from .batches import melspectrogram_batch
+from .audio import load, resample
+from .batchop import Batchop
 from .dataset import extract_features
 from .errors import (
     DecodeError,
@@ -39,12 +38,22 @@ from .errors import (
     TooLongError,
     UnsupportedFormatError,
 )
-from .features import load, mel_filters, melspectrogram, power_to_db, resample
-from .kaldi import ast_features, fbank, seamless_features
-from .mfcc import mfcc, mfcc_batch
-from .parakeet import parakeet_features
+from .features import (
+    ast_features,
+    fbank,
+    log_mel_spectrogram,
+    mel_filters,
+    melspectrogram,
+    melspectrogram_batch,
+    mfcc,
+    mfcc_batch,
+    parakeet_features,
+    power_to_db,
+    seamless_features,
+    whisper_features,
+)
+from .spectrogram import Result, Spectrogram
 from .tfdata import tf_dataset
-from .whisper import log_mel_spectrogram, whisper_features
 
 
 def __getattr__(name: str):

@@ -6,10 +6,14 @@ no temporary file is written.
 from __future__ import annotations
 
 import os
-from typing import IO, Callable, Sequence, Union
+from typing import IO, TYPE_CHECKING, Callable, Sequence, Union
 
+from ._arrays import valid_audio
 from ._params import DEFAULT_MAX_BYTES
-from .errors import DecodeError, TooLongError
+from .errors import DecodeError, ParameterError, TooLongError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: What every function that reads audio takes: a path, the bytes of a file, or a binary file
 #: object (an open file, ``io.BytesIO``, an fsspec file, a socket's ``makefile("rb")``, ...).
@@ -17,6 +21,10 @@ AudioInput = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[byt
 
 #: What the core takes for one input: a path, bytes, or bytes and their name.
 Source = Union[str, bytes, "tuple[bytes, str]"]
+
+#: What the model front ends take for one input: an :data:`AudioInput`, or mono samples at
+#: 16 kHz.
+Audio = Union[AudioInput, "np.ndarray"]
 
 #: Bytes read from a file object at a time.
 _CHUNK = 1 << 24
@@ -98,3 +106,43 @@ def run_batch(inputs: Sequence[AudioInput], max_bytes: int, compute: Callable[[l
     positions = [k for k, s in enumerate(sources) if not isinstance(s, BaseException)]
     done = iter(compute([sources[k] for k in positions], positions))
     return [s if isinstance(s, BaseException) else next(done) for s in sources]
+
+
+def check_batch(on_error: str, stack: bool) -> None:
+    """A batch's ``on_error`` and ``stack``, checked (``ParameterError``)."""
+    if on_error not in ("raise", "none"):
+        raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
+    if stack and on_error != "raise":
+        raise ParameterError("stack=True needs on_error='raise': a failed file has no row")
+
+
+def batch_results(results: list, on_error: str, stack: bool = False):
+    """A batch's per-file arrays (from ``(array, sample rate, samples)`` results): the first
+    error raised (``"raise"``) or None in its place; with ``stack``, one array."""
+    results = [r if isinstance(r, BaseException) else r[0] for r in results]
+    if on_error == "raise":
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+    if stack:
+        import numpy as np
+
+        shapes = sorted({r.shape for r in results})
+        if len(shapes) > 1:
+            raise ParameterError(f"stack=True needs one shape, got {shapes}: give duration= (and sr=)")
+        return np.stack(results) if results else np.zeros((0, 0, 0), dtype=np.float32)
+    return [None if isinstance(r, BaseException) else r for r in results]
+
+
+def audio_input(audio: Audio, max_bytes: int):
+    """One input of a model front end as the core takes it: a :func:`source`, or samples as a
+    1-D float32 or float64 array (read where it lies, and checked, by the core's task that
+    uses it)."""
+    if is_input(audio):
+        return source(audio, max_bytes)
+    import numpy as np
+
+    y = valid_audio(audio, finite=False)
+    if y.ndim != 1:
+        raise ParameterError(f"audio must be mono samples at 16 kHz, shape (n,), got shape {y.shape}")
+    return y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)

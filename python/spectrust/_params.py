@@ -2,8 +2,8 @@
 
 The TypedDicts are what ``spectrust._core`` accepts (``_core.pyi`` uses them); the core
 converts and checks the values. Each default is written once: librosa's mel spectrogram
-defaults in the signatures of :func:`spectrust.features.melspectrogram` and
-:func:`spectrust.features.mel_filters`, the image API's here.
+defaults in the signatures of :func:`spectrust.melspectrogram` and
+:func:`spectrust.mel_filters`, the image API's here.
 """
 
 from __future__ import annotations
@@ -122,3 +122,8 @@ def opt_int(value) -> Optional[int]:
 def opt_float(value) -> Optional[float]:
     """``float(value)``, or None for None."""
     return None if value is None else float(value)
+
+
+def read_args(offset, duration, max_duration) -> ReadArgs:
+    """What part of each file a batch reads, checked types."""
+    return ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration))

@@ -28,12 +28,12 @@ from collections.abc import Sequence
 from typing import Optional
 
 from . import _core
-from ._featureset import FEATURES
 from ._params import HEIGHT, IMAGE_OPTIONS, WIDTH
-from .api import Spectrogram
-from .batch import Batchop
+from .batchop import Batchop
 from .errors import ParameterError, SpectrustError
-from .features import MEL_DEFAULTS
+from .features.by_name import FEATURES
+from .features.mel import MEL_DEFAULTS
+from .spectrogram import Spectrogram
 
 COMMANDS = ("render", "batch", "features", "serve")
 #: The defaults the options below show in their help (Spectrogram applies them).

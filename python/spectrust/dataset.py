@@ -23,9 +23,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Optional, Union
 
 from ._core import AUDIO_EXTENSIONS, build_info
-from ._featureset import analyser
 from ._files import remove_stale_parts, write_atomic
 from .errors import ParameterError
+from .features.by_name import analyser
 
 __all__ = ["FORMATS", "extract_features"]
 

@@ -13,9 +13,9 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
-from ._featureset import FEATURES, analyser
 from ._inputs import AudioInput
 from .errors import ParameterError
+from .features.by_name import FEATURES, analyser
 
 if TYPE_CHECKING:
     import numpy as np

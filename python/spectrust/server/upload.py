@@ -17,8 +17,8 @@ from typing import Optional
 
 from .. import _core
 from .._params import HEIGHT, IMAGE_OPTIONS, WIDTH
-from ..api import Spectrogram
 from ..errors import TooLongError, UnsupportedFormatError
+from ..spectrogram import Spectrogram
 from .settings import ServerSettings
 
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 import numbers
 from typing import Callable
 
-from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION
-from .batches import analyse_mel
-from .errors import ParameterError, SpectrustError
-from .features import power_to_db
+from .. import _core
+from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int, read_args
+from ..errors import ParameterError, SpectrustError
+from .ast import ast_features, ast_seconds, ast_values
+from .kaldi import FBANK_DEFAULTS, fbank_args
+from .mel import analyse_mel, power_to_db
 from .mfcc import analyse_mfcc
+from .parakeet import parakeet_features
+from .seamless import SEAMLESS_NORMALIZE, check_stride, seamless_features, stride_stacked
 from .whisper import SAMPLE_RATE, whisper_features
 
 #: The features computed by name.
@@ -120,22 +124,6 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
     exception; the part of each file ``offset`` and ``duration`` name, padded with zeros to
     ``duration``. The defaults are the numpy API's (its functions' keyword defaults)."""
 
-    from . import _core
-    from ._params import opt_int
-    from .batches import read_args
-    from .kaldi import (
-        FBANK_DEFAULTS,
-        SEAMLESS_NORMALIZE,
-        _fbank_args,
-        ast_features,
-        ast_seconds,
-        ast_values,
-        check_stride,
-        seamless_features,
-        stride_stacked,
-    )
-    from .parakeet import parakeet_features
-
     if feature == "fbank":
         unknown = kwargs.keys() - (FBANK_DEFAULTS.keys() - {"sr"})
         if unknown:
@@ -154,7 +142,7 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
         return _core.fbank_inputs(batch, params=params, scale=scale, normalize=normalize, sr=rate, read=read, **base)
 
     if feature == "fbank":  # int16's range, as Kaldi reads a WAV file
-        params = _fbank_args(sr=rate, **kwargs)
+        params = fbank_args(sr=rate, **kwargs)
         compute, finish = (lambda batch: fbank_of(batch, params, 32768.0)), (lambda f: f)
     elif feature == "parakeet":
         a = {**parakeet_features.__kwdefaults__, **kwargs}
@@ -174,7 +162,7 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
             raise ParameterError(f"max_length must be at least 1 frame, got {max_length}")
         # Without a duration, only the samples max_length frames use are decoded.
         cut = read if duration is not None else read_args(offset, ast_seconds(max_length), DEFAULT_MAX_DURATION)
-        params = _fbank_args(num_mel_bins=bins, window_type="hanning")
+        params = fbank_args(num_mel_bins=bins, window_type="hanning")
         compute = lambda batch: fbank_of(batch, params, 1.0, read=cut)  # noqa: E731
 
         def finish(f):
@@ -184,7 +172,7 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
         a = {**seamless_features.__kwdefaults__, **kwargs}
         bins, stride = int(a["num_mel_bins"]), int(a["stride"])
         check_stride(stride)
-        params = _fbank_args(num_mel_bins=bins)
+        params = fbank_args(num_mel_bins=bins)
         normalize = SEAMLESS_NORMALIZE if a["do_normalize_per_mel_bins"] else None
         compute = lambda batch: fbank_of(batch, params, 32768.0, normalize)  # noqa: E731
 

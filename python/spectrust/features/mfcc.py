@@ -6,11 +6,11 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
-from . import _core
-from ._inputs import AudioInput, run_batch
-from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
-from .batches import _batch_results, _check_batch, read_args, stacked_batch
-from .features import _rows, mel_args, mel_rows
+from .. import _core
+from .._arrays import rows
+from .._inputs import AudioInput, batch_results, check_batch, run_batch
+from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int, read_args
+from .mel import mel_args, mel_rows, stacked_batch
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,13 +80,13 @@ def mfcc(
     if S is None:
         # The mel spectrogram, its dB and the DCT in the core, two passes of a task per row.
         y, params, float64 = mel_rows("mfcc", y, {"norm": mel_norm, **kwargs})
-        out = _core.mfcc(_rows(y), sr=float(sr), params=params, float64=float64, **dct)
+        out = _core.mfcc(rows(y), sr=float(sr), params=params, float64=float64, **dct)
         return out.reshape(y.shape[:-1] + out.shape[1:])
     S = np.asarray(S)
     if S.dtype not in (np.float32, np.float64):
         S = S.astype(np.float32)
-    rows = S.reshape(math.prod(S.shape[:-2]), S.shape[-2] * S.shape[-1])
-    out = _core.dct(rows, n_mels=S.shape[-2], float64=S.dtype == np.float64, **dct)
+    flat = S.reshape(math.prod(S.shape[:-2]), S.shape[-2] * S.shape[-1])
+    out = _core.dct(flat, n_mels=S.shape[-2], float64=S.dtype == np.float64, **dct)
     return out.reshape(S.shape[:-2] + out.shape[1:])
 
 
@@ -135,7 +135,7 @@ def mfcc_batch(
     ParameterError
         Invalid parameters.
     """
-    _check_batch(on_error, stack)
+    check_batch(on_error, stack)
     read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
     if stack:
         params = mel_args("mfcc_batch", norm=mel_norm, **kwargs)
@@ -144,7 +144,7 @@ def mfcc_batch(
         if stacked is not None:
             return stacked
     dct = dict(n_mfcc=n_mfcc, dct_type=dct_type, norm=norm, lifter=lifter, mel_norm=mel_norm)
-    return _batch_results(analyse_mfcc(paths, sr=sr, workers=workers, **read, **dct, **kwargs), on_error, stack)
+    return batch_results(analyse_mfcc(paths, sr=sr, workers=workers, **read, **dct, **kwargs), on_error, stack)
 
 
 def analyse_mfcc(

@@ -1,246 +1,25 @@
-"""librosa-compatible features: numpy in, numpy out, computed in Rust without the GIL.
-
-Parameter names, defaults and results follow librosa 0.11 (``librosa.load``,
-``librosa.feature.melspectrogram``, ``librosa.power_to_db``, ``librosa.filters.mel``). numpy
-is imported on first use, so that the image API and the command line start fast.
-"""
+"""The mel front end, librosa's: :func:`melspectrogram` (``librosa.feature.melspectrogram``),
+:func:`power_to_db` and :func:`mel_filters` (``librosa.filters.mel``) of arrays, and
+:func:`melspectrogram_batch` of files; numpy in, numpy out, computed in Rust without the GIL
+(librosa 0.11's names, defaults and results). numpy is imported on first use."""
 
 from __future__ import annotations
 
-import math
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
-from . import _core
-from ._inputs import AudioInput, source
-from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, MelArgs, opt_float, opt_int
-from .errors import ParameterError
+from .. import _core
+from .._arrays import float_dtype, rows, valid_audio
+from .._inputs import AudioInput, batch_results, check_batch, run_batch, source
+from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, MelArgs, opt_float, opt_int, read_args
+from ..errors import DecodeError, ParameterError
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import DTypeLike
 
-__all__ = ["load", "mel_filters", "melspectrogram", "power_to_db", "resample"]
-
-
-def load(
-    path: AudioInput,
-    *,
-    sr: Optional[int] = None,
-    mono: bool = True,
-    offset: float = 0.0,
-    duration: Optional[float] = None,
-    max_duration: Optional[float] = DEFAULT_MAX_DURATION,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    dtype: DTypeLike = "float32",
-    res_type: str = "soxr_hq",
-) -> tuple[np.ndarray, int]:
-    """Load an audio file as floating-point samples (``librosa.load``).
-
-    The format is found from the file's content, not its name: WAV (PCM 8/16/24/32-bit,
-    float32, WAVE_FORMAT_EXTENSIBLE, A-law/mu-law), MP3, Ogg (Vorbis, Opus, FLAC), FLAC, AAC
-    (ADTS), MP4/M4A (AAC, ALAC) and Matroska/WebM (Opus, Vorbis), any number of channels.
-    Encoder delay and padding are removed where the file records them (gapless MP3 and MP4,
-    Opus pre-skip).
-
-    Parameters
-    ----------
-    path : str, os.PathLike, bytes, bytearray, memoryview or binary file object
-        An audio file, its bytes, or a file object open for binary reading (``open(p,
-        "rb")``, ``io.BytesIO``, an fsspec file), read from its current position into memory
-        and decoded there (no temporary file).
-    sr : int or None
-        Target sample rate in Hz; ``None`` (default) keeps the file's own rate. Resampling is
-        :func:`resample`'s (soxr HQ's response, as librosa's default).
-    mono : bool
-        Mix down to one channel by averaging the channels (default ``True``).
-    offset : float
-        Start reading this many seconds into the file (default 0).
-    duration : float or None
-        Read at most this many seconds (default ``None``: to the end).
-    max_duration : float or None
-        Refuse files that decode to more than this many seconds, counted from the start of
-        the file (default 4 hours; ``None``: no limit). Decoding stops as soon as the limit
-        is passed, so a small file claiming days of audio costs little.
-    max_bytes : int
-        The most bytes read from a file object (default 2 GiB).
-    dtype : numpy floating-point dtype
-        Type of ``y`` (default ``np.float32``, as librosa); decoded and resampled in float32.
-    res_type : str
-        How to resample (default ``"soxr_hq"``, spectrust's own); any other is
-        :func:`resample`'s, that is librosa's.
-
-    Returns
-    -------
-    y : np.ndarray [shape=(n,) or (channels, n), dtype=dtype]
-        Samples scaled to [-1, 1) as libsndfile does (``x / 2**(bits-1)``). With
-        ``mono=False`` it is, as in librosa, the transposed view of the file's interleaved
-        samples (not C-contiguous; ``np.ascontiguousarray`` copies it if needed).
-    sr : int
-        Sample rate of ``y`` in Hz.
-
-    Raises
-    ------
-    FileNotFoundError
-        ``path`` does not exist.
-    DecodeError
-        ``path`` is not valid audio (empty, a directory, truncated header, corrupt stream).
-        Errors name the input: its path, a file object's ``name``, or ``<bytes>``.
-    TooLongError
-        ``path`` is longer than ``max_duration``, or a file object holds more than
-        ``max_bytes`` (a subclass of ``DecodeError``).
-    UnsupportedFormatError
-        ``path`` is not in a format that is read (e.g. a PNG, AC-3, HE-AAC); a subclass of
-        ``DecodeError``. The message names the codec when it is known.
-    ParameterError
-        ``offset`` < 0, ``duration`` < 0, ``max_duration`` <= 0, ``sr`` <= 0, or a ``dtype``
-        that is not floating-point.
-    """
-    dtype = _float_dtype(dtype)
-    elsewhere = res_type != "soxr_hq" and sr is not None  # decoded here, resampled by librosa
-    y, sr_out = _core.load(
-        source(path, max_bytes),
-        sr=None if elsewhere else opt_int(sr),
-        mono=bool(mono),
-        offset=float(offset),
-        duration=opt_float(duration),
-        max_duration=opt_float(max_duration),
-    )
-    if not mono:
-        # (channels, n) as librosa's; a mono file gives (n,), as librosa's (soundfile's) does.
-        y = y[:, 0] if y.shape[1] == 1 else y.T
-    if elsewhere:
-        y, sr_out = _librosa_resample(y, sr_out, sr, res_type), sr
-    return y.astype(dtype, copy=False), sr_out
-
-
-def _float_dtype(dtype: DTypeLike):
-    """``dtype`` as a numpy floating-point dtype (the ``dtype=`` of :func:`load` and
-    :func:`mel_filters`), or a ParameterError."""
-    import numpy as np
-
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise ParameterError(f"dtype must be a numpy floating-point type, got {dtype!r}") from None
-    if not np.issubdtype(dt, np.floating):
-        raise ParameterError(f"dtype must be a numpy floating-point type, got {dt}")
-    return dt
-
-
-def resample(
-    y: np.ndarray,
-    *,
-    orig_sr: float,
-    target_sr: float,
-    res_type: str = "soxr_hq",
-    fix: bool = True,
-    scale: bool = False,
-    axis: int = -1,
-    workers: Optional[int] = None,
-) -> np.ndarray:
-    """Resample a time series from ``orig_sr`` to ``target_sr`` Hz, as ``librosa.resample``.
-
-    Band-limited resampling in the frequency domain (overlapping blocks, one real FFT in and
-    one out each) with a zero-phase Kaiser-windowed sinc filter whose response follows soxr's
-    "HQ" recipe, librosa's default: flat (0.01 dB) to 91 % of the lower Nyquist frequency,
-    -6 dB at 95.7 %, 130 dB down from 99.9 % on. Output sample ``m`` is the band-limited input
-    at ``m * orig_sr / target_sr`` input samples: no delay. Rows (every axis but ``axis``) are
-    resampled in parallel with the GIL released.
-
-    Parameters
-    ----------
-    y : np.ndarray [shape=(..., n, ...)], real floating point
-        Audio time series, resampled along ``axis``.
-    orig_sr, target_sr : number > 0
-        Sample rates in Hz; whole numbers.
-    res_type : str
-        ``"soxr_hq"`` (default): the filter described above. Any other type librosa takes
-        (``"soxr_vhq"``, ``"kaiser_best"``, ``"polyphase"``, ...) is ``librosa.resample``'s,
-        imported only then (with ``resampy`` or ``samplerate`` where librosa needs them).
-    fix : bool
-        ``True`` (default): the output has librosa's ``ceil(n * (target_sr / orig_sr))``
-        samples, of which those past soxr's ``round(n * target_sr / orig_sr)`` are zero
-        (librosa pads soxr's output so); ``False``: soxr's ``round(n * target_sr / orig_sr)``.
-    scale : bool
-        Divide the output by ``sqrt(target_sr / orig_sr)`` (default ``False``).
-    axis : int
-        The time axis (default the last).
-    workers : int or None
-        Threads to use (default: one per core).
-
-    Returns
-    -------
-    y_hat : np.ndarray [shape=(..., n * target_sr / orig_sr, ...)]
-        The resampled signal, of ``y``'s dtype (computed in float32).
-
-    Raises
-    ------
-    ParameterError
-        Rates that are not positive whole numbers of Hz, non-floating or non-finite ``y``,
-        or a ``res_type`` that librosa, or the library it needs, is missing for or refuses.
-    """
-    import numpy as np
-
-    if res_type != "soxr_hq":
-        return _librosa_resample(_valid_audio(y), orig_sr, target_sr, res_type, fix=fix, scale=scale, axis=axis)
-    y = _valid_audio(y, finite=False)  # the core checks each row as it reads it
-    if orig_sr == target_sr:
-        if not np.isfinite(y).all():
-            raise ParameterError("audio buffer is not finite everywhere")
-        return y
-    moved = np.moveaxis(y, axis, -1)
-    out = _core.resample(
-        _rows(moved), orig_sr=float(orig_sr), target_sr=float(target_sr), workers=opt_int(workers),
-        float64=y.dtype == np.float64,
-    )  # fmt: skip
-    if not fix:
-        out = out[:, : int(moved.shape[-1] * float(target_sr) / float(orig_sr) + 0.5)]
-    if scale:
-        out /= np.sqrt(float(target_sr) / float(orig_sr))
-    out = out.reshape(moved.shape[:-1] + out.shape[-1:])
-    return np.moveaxis(out, -1, axis).astype(y.dtype, copy=False)
-
-
-def _librosa_resample(y, orig_sr, target_sr, res_type: str, **kwargs):
-    """A ``res_type`` other than spectrust's own (soxr_hq): ``librosa.resample``, with the
-    library it calls for it (soxr, scipy, resampy, samplerate), imported only then."""
-    try:
-        import librosa
-    except ImportError:
-        raise ParameterError(
-            f"res_type={res_type!r} needs librosa (pip install librosa); spectrust computes only 'soxr_hq' itself"
-        ) from None
-    try:
-        return librosa.resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type=res_type, **kwargs)
-    except (ImportError, ValueError) as e:  # a missing resampy or samplerate; librosa's ParameterError
-        raise ParameterError(f"res_type={res_type!r}: {str(e).splitlines()[0]}") from None
-
-
-def _valid_audio(y, finite: bool = True) -> np.ndarray:
-    """``y`` as an array, checked as librosa's ``util.valid_audio`` checks audio. ``finite``:
-    here that every sample is finite; where the core reads the samples (:func:`_rows`), it
-    checks them there, row by row, in parallel, with the same error."""
-    import numpy as np
-
-    y = np.asarray(y)
-    if not np.issubdtype(y.dtype, np.floating):
-        raise ParameterError(f"audio data must be floating-point, got {y.dtype}")
-    if y.ndim == 0:
-        raise ParameterError("audio data must have at least one dimension")
-    if finite and not np.isfinite(y).all():
-        raise ParameterError("audio buffer is not finite everywhere")
-    return y
-
-
-def _rows(y: np.ndarray) -> np.ndarray:
-    """``y`` as the core's rows, ``(rows, n)`` along its last axis: a view where numpy can
-    make one (the core reads any strides, float32 or float64, in parallel, each row by the task
-    that transforms it); other floating types as float32."""
-    import numpy as np
-
-    rows = y.reshape(math.prod(y.shape[:-1]), y.shape[-1])  # (rows, n) even for n = 0
-    return rows if rows.dtype in (np.float32, np.float64) else rows.astype(np.float32)
+__all__ = ["mel_filters", "melspectrogram", "melspectrogram_batch", "power_to_db"]
 
 
 def melspectrogram(
@@ -321,7 +100,7 @@ def melspectrogram(
 
     if S is not None:
         # librosa passes dtype on to filters.mel: the filter bank's type, which the result takes.
-        basis_dtype = _float_dtype(kwargs.pop("dtype", np.float32))
+        basis_dtype = float_dtype(kwargs.pop("dtype", np.float32))
         S = np.asarray(S)
         if n_fft // 2 + 1 != S.shape[-2]:  # as librosa's _spectrogram: S's own FFT length
             n_fft = 2 * (S.shape[-2] - 1)
@@ -329,7 +108,7 @@ def melspectrogram(
         return np.einsum("...ft,mf->...mt", np.asarray(S), basis, optimize=True)
     stft = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center)
     y, params, float64 = mel_rows("melspectrogram", y, {**stft, "pad_mode": pad_mode, "power": power, **kwargs})
-    out = _core.melspectrogram(_rows(y), sr=float(sr), params=params, workers=opt_int(workers), float64=float64)
+    out = _core.melspectrogram(rows(y), sr=float(sr), params=params, workers=opt_int(workers), float64=float64)
     return out.reshape(y.shape[:-1] + out.shape[1:])
 
 
@@ -342,11 +121,11 @@ def mel_rows(caller: str, y, kwargs: dict) -> tuple:
     import numpy as np
 
     # librosa passes dtype on to filters.mel: the filter bank's type, which the result takes.
-    basis_dtype = _float_dtype(kwargs.pop("dtype", np.float32))
+    basis_dtype = float_dtype(kwargs.pop("dtype", np.float32))
     params = mel_args(caller, **kwargs)
     if y is None:
         raise ParameterError(f"{caller} needs y= (audio) or S= (a spectrogram)")
-    y = _valid_audio(y, finite=False)  # the core checks each row as it reads it
+    y = valid_audio(y, finite=False)  # the core checks each row as it reads it
     if params["center"] and params["n_fft"] > y.shape[-1]:
         warnings.warn(f"n_fft={params['n_fft']} is too large for input signal of length={y.shape[-1]}", stacklevel=3)
     return y, params, np.result_type(y.dtype, np.float32, basis_dtype) == np.float64
@@ -461,7 +240,7 @@ def mel_filters(
         "Empty filters detected in mel frequency basis...", when a filter other than those
         starting at 0 Hz has no nonzero weight (as librosa warns).
     """
-    dtype = _float_dtype(dtype)
+    dtype = float_dtype(dtype)
     return _core.mel_filters(
         sr=float(sr),
         n_fft=int(n_fft),
@@ -523,4 +302,116 @@ def mel_args(caller: str, **kwargs) -> MelArgs:
         fmax=opt_float(a["fmax"]),
         htk=bool(a["htk"]),
         norm=norm if norm is None or isinstance(norm, str) else float(norm),
+    )
+
+
+def melspectrogram_batch(
+    paths: Sequence[AudioInput],
+    *,
+    sr: Optional[int] = None,
+    workers: Optional[int] = None,
+    on_error: str = "raise",
+    max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    stack: bool = False,
+    **kwargs,
+):
+    """Decode many files and compute their mel spectrograms in parallel, without the GIL.
+
+    Each file is mixed to mono and analysed at its own sample rate (or ``sr``) with the
+    parameters of :func:`melspectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ...). With a
+    ``duration``, each file is read from ``offset`` for that long, as ``librosa.load(path,
+    sr=sr, offset=offset, duration=duration)``, and padded with zeros at the end (or cut) to
+    ``int(duration * sr)`` samples: spectrograms of one rate then have one shape, and
+    ``stack=True`` returns them as one array, a training batch.
+
+    Parameters
+    ----------
+    paths : sequence of str, os.PathLike, bytes or binary file objects
+        Audio files, their bytes, or file objects (see :func:`load`).
+    sr : int or None
+        Target sample rate in Hz (``None``: each file's own).
+    workers : int or None
+        Threads to use (default: one per core).
+    on_error : {"raise", "none"}
+        ``"raise"`` (default): after all files are done, raise the error of the first file
+        that failed. ``"none"``: put ``None`` in that file's place and go on.
+    max_duration : float or None
+        Refuse files longer than this many seconds (default 4 hours; ``None``: no limit).
+    max_bytes : int
+        The most bytes read from a file object (default 2 GiB).
+    offset : float >= 0
+        Start reading this many seconds into each file (default 0).
+    duration : float >= 0 or None
+        Read this many seconds and pad or cut every signal to exactly that (default ``None``:
+        each file whole, as it is).
+    stack : bool
+        Return one array ``(len(paths), n_mels, t)`` (default ``False``: a list); the
+        spectrograms must have one shape (give ``duration``, and ``sr`` for files of several
+        rates) and none may fail (``on_error="raise"``).
+    **kwargs
+        Any parameter of :func:`melspectrogram` but ``y``, ``S``, ``sr`` and ``workers``.
+
+    Returns
+    -------
+    list of np.ndarray [shape=(n_mels, t), dtype=float32], or np.ndarray [shape=(len(paths), n_mels, t)]
+        One mel spectrogram per path, in order.
+
+    Raises
+    ------
+    FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
+        With ``on_error="raise"``, for the first file that failed.
+    ParameterError
+        Invalid parameters.
+    TypeError
+        An unknown keyword argument.
+    """
+    check_batch(on_error, stack)
+    read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
+    if stack:
+        stacked = stacked_batch(paths, mel_args("melspectrogram_batch", **kwargs), None, sr=sr, workers=workers, **read)
+        if stacked is not None:
+            return stacked
+    return batch_results(analyse_mel(paths, sr=sr, workers=workers, **read, **kwargs), on_error, stack)
+
+
+def stacked_batch(paths, params, dct, *, sr, workers, offset, duration, max_duration, max_bytes):
+    """A ``stack=True`` batch stacked by the core as it is computed, each file into its slot of
+    one array (mel spectrograms, or MFCCs with ``dct``: ``(dct_type, n_mfcc, norm, lifter)``),
+    where the files have one shape by construction (``duration`` and ``sr`` given); else None,
+    as where a file object cannot be read (the list's path then raises the first error in
+    order)."""
+    if duration is None or sr is None or not paths:
+        return None
+    sources = []
+    for audio in paths:
+        try:
+            sources.append(source(audio, max_bytes))
+        except (OSError, DecodeError):
+            return None
+    read = read_args(offset, duration, max_duration)
+    return _core.stacked_files(sources, params=params, sr=int(sr), workers=opt_int(workers), read=read, dct=dct)
+
+
+def analyse_mel(
+    paths: Sequence[AudioInput], *, sr, workers, offset, duration, max_duration, max_bytes, db=None, **kwargs
+) -> list:
+    """:func:`melspectrogram_batch`'s work: per input, ``(mel spectrogram, sample rate, samples
+    analysed)`` or the input's exception; with ``db`` (``(ref, amin, top_db)``, ``ref`` a number
+    or None for each spectrogram's maximum), its :func:`spectrust.power_to_db`, by the file's
+    task."""
+    params = mel_args("melspectrogram_batch", **kwargs)
+    return run_batch(
+        paths,
+        max_bytes,
+        lambda sources, _: _core.melspectrogram_files(
+            sources,
+            params=params,
+            sr=opt_int(sr),
+            workers=opt_int(workers),
+            read=read_args(offset, duration, max_duration),
+            db=db,
+        ),
     )

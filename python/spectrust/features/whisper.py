@@ -6,12 +6,11 @@ with the GIL released.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Optional
 
-from . import _core
-from ._inputs import AudioInput, is_input, source
-from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
-from .features import _valid_audio
+from .. import _core
+from .._inputs import Audio, audio_input
+from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
 
 if TYPE_CHECKING:
     import numpy as np
@@ -20,23 +19,6 @@ __all__ = ["log_mel_spectrogram", "whisper_features"]
 
 #: Whisper's sample rate in Hz: arrays given to the functions here must be at this rate.
 SAMPLE_RATE = 16000
-
-Audio = Union[AudioInput, "np.ndarray"]
-
-
-def _audio(audio: Audio, max_bytes: int):
-    """Samples as a 1-D float32 or float64 array (read where it lies, and checked, by the core's
-    task that uses it), or an input as the core takes it (see ``_inputs``)."""
-    if is_input(audio):
-        return source(audio, max_bytes)
-    import numpy as np
-
-    y = _valid_audio(audio, finite=False)
-    if y.ndim != 1:
-        from .errors import ParameterError
-
-        raise ParameterError(f"audio must be mono samples at 16 kHz, shape (n,), got shape {y.shape}")
-    return y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
 
 
 def log_mel_spectrogram(
@@ -75,7 +57,7 @@ def log_mel_spectrogram(
         Samples that are not a 1-D floating array of finite values, or bad sizes.
     """
     return _core.log_mel_spectrogram(
-        _audio(audio, max_bytes), n_mels=int(n_mels), padding=int(padding), max_duration=DEFAULT_MAX_DURATION
+        audio_input(audio, max_bytes), n_mels=int(n_mels), padding=int(padding), max_duration=DEFAULT_MAX_DURATION
     )
 
 
@@ -113,7 +95,7 @@ def whisper_features(
         Samples that are not a 1-D floating array of finite values, or bad sizes.
     """
     return _core.whisper_features(
-        [_audio(x, max_bytes) for x in inputs],
+        [audio_input(x, max_bytes) for x in inputs],
         n_mels=int(n_mels),
         max_duration=DEFAULT_MAX_DURATION,
         workers=opt_int(workers),

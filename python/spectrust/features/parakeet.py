@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Optional, Union
 
-from . import _core
+from .. import _core
+from .._inputs import Audio, audio_input
+from .._params import DEFAULT_MAX_BYTES, opt_int, read_args
 from ._padding import padded
-from ._params import DEFAULT_MAX_BYTES, opt_int
-from .batches import read_args
-from .whisper import Audio, _audio
 
 __all__ = ["parakeet_features"]
 
@@ -82,7 +81,7 @@ def parakeet_features(
     import numpy as np
 
     results = _core.parakeet_inputs(
-        [_audio(x, max_bytes) for x in inputs],
+        [audio_input(x, max_bytes) for x in inputs],
         n_mels=int(feature_size),
         preemphasis=None if preemphasis is None else float(preemphasis),
         max_samples=opt_int(max_length) if truncation else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional, Union
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 
 def padded(

@@ -10,7 +10,7 @@ from typing import Callable, Optional
 from . import _core
 from ._inputs import AudioInput, input_name, run_batch, source
 from ._params import HEIGHT, IMAGE_MEL_OPTIONS, IMAGE_OPTIONS, WIDTH, ImageArgs, SourceArgs, opt_float, opt_int
-from .features import MEL_DEFAULTS, mel_args
+from .features.mel import MEL_DEFAULTS, mel_args
 
 __all__ = ["Result", "Spectrogram"]
 

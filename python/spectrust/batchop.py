@@ -12,8 +12,8 @@ from typing import Callable, Optional
 from ._core import AUDIO_EXTENSIONS, IMAGE_FORMATS
 from ._files import remove_stale_parts
 from ._params import HEIGHT, WIDTH
-from .api import Result, Spectrogram
 from .errors import ParameterError
+from .spectrogram import Result, Spectrogram
 
 __all__ = ["Batchop"]
 

@@ -1,0 +1,112 @@
+"""The Audio Spectrogram Transformer's front end (transformers' ``ASTFeatureExtractor``): 128
+Kaldi filterbank bands with a Hanning window, cut or padded to 1024 frames, normalised with
+AudioSet's statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Optional
+
+from .. import _core
+from .._inputs import Audio, audio_input
+from .._params import DEFAULT_MAX_BYTES, opt_int, read_args
+from ..errors import ParameterError
+from .kaldi import fbank_args
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["ast_features"]
+
+
+def ast_seconds(max_length: int) -> float:
+    """Seconds of audio ``max_length`` AST frames use (25 ms every 10 ms), and 0.1 s for the
+    resampler's filter to reach."""
+    return ((max_length - 1) * 160 + 400) / 16000 + 0.1
+
+
+def ast_features(
+    inputs: Sequence[Audio],
+    *,
+    num_mel_bins: int = 128,
+    max_length: int = 1024,
+    do_normalize: bool = True,
+    mean: float = -4.2677393,
+    std: float = 4.5689974,
+    workers: Optional[int] = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> dict:
+    """The Audio Spectrogram Transformer's input values, as transformers'
+    ``ASTFeatureExtractor()(inputs, sampling_rate=16000, return_tensors="np")``.
+
+    Each input is decoded, mixed to mono and resampled to 16 kHz (a file), and turned into
+    ``num_mel_bins`` Kaldi filterbank bands of the samples as given, in [-1, 1] (the extractor
+    does not scale them to int16): :func:`fbank` with the Hanning window, 25 ms frames every
+    10 ms, a 512-point FFT, pre-emphasis 0.97, DC removed, bands from 20 Hz to 8 kHz
+    (``torchaudio.compliance.kaldi.fbank(waveform, sample_frequency=16000,
+    window_type="hanning", num_mel_bins=128)``). The frames are cut or padded with zeros to
+    ``max_length``, then normalised with AudioSet's statistics, ``(x - mean) / (2 std)``.
+    Inputs run in parallel in Rust, the GIL released. Source: transformers'
+    ``models/audio_spectrogram_transformer/feature_extraction_audio_spectrogram_transformer.py``.
+
+    Parameters
+    ----------
+    inputs : sequence of str, os.PathLike, bytes, binary file objects or np.ndarray [shape=(n,)]
+        Files (any format spectrust reads) or mono samples at 16 kHz in [-1, 1].
+    num_mel_bins : int
+        Mel bands (default 128).
+    max_length : int
+        Frames of every example (default 1024: 10.24 s).
+    do_normalize : bool
+        Normalise with ``mean`` and ``std`` (default True).
+    mean, std : float
+        The statistics (default AudioSet's, -4.2677393 and 4.5689974).
+    workers : int or None
+        Threads (default: one per core).
+    max_bytes : int
+        Largest file read into memory.
+
+    Returns
+    -------
+    dict
+        ``"input_values"``: np.ndarray [shape=(len(inputs), max_length, num_mel_bins),
+        dtype=float32].
+
+    Raises
+    ------
+    FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
+        An input could not be read (the first one, named).
+    ParameterError
+        A bad parameter or input.
+    """
+
+    if max_length < 1:
+        raise ParameterError(f"max_length must be at least 1 frame, got {max_length}")
+    features = [
+        f
+        for f, _ in _core.fbank_inputs(
+            [audio_input(x, max_bytes) for x in inputs],
+            params=fbank_args(num_mel_bins=num_mel_bins, window_type="hanning"),
+            scale=1.0,
+            normalize=None,
+            sr=16000,
+            # The samples max_length frames use, and 0.1 s for the resampler's filter to reach.
+            read=read_args(0.0, ast_seconds(max_length), None),
+            pad=False,
+            errors=False,
+            workers=opt_int(workers),
+        )
+    ]
+    return {"input_values": ast_values(features, max_length, num_mel_bins, do_normalize, mean, std)}
+
+
+def ast_values(features: list, max_length: int, num_mel_bins: int, do_normalize: bool, mean, std) -> np.ndarray:
+    """AST's last steps on each input's fbank frames: cut or padded with zeros to
+    ``max_length`` frames, then ``(x - mean) / (2 std)`` in float32 as the extractor (Python
+    floats are weak scalars): ``(len(features), max_length, num_mel_bins)``."""
+    import numpy as np
+
+    x = np.zeros((len(features), max_length, num_mel_bins), dtype=np.float32)
+    for k, f in enumerate(features):
+        x[k, : len(f)] = f[:max_length]
+    return (x - mean) / (std * 2) if do_normalize else x
