@@ -101,6 +101,17 @@ def fbank_inputs(
     errors: bool,
     workers: Optional[int],
 ) -> list[Union[Tuple[npt.NDArray[np.float32], int], BaseException]]: ...  # (frames, columns), samples
+def ast_inputs(
+    inputs: Sequence[Any],
+    *,
+    num_mel_bins: int,
+    max_length: int,
+    normalize: Optional[Tuple[float, float]],
+    read: ReadArgs,
+    pad: bool,
+    errors: bool,
+    workers: Optional[int],
+) -> Tuple[npt.NDArray[np.float32], list[Union[int, BaseException]]]: ...  # (inputs, max_length, bins), samples
 def parakeet_inputs(
     inputs: Sequence[Any],
     *,

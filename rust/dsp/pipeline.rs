@@ -333,4 +333,24 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_read_keeping_samples_gives_them_as_a_whole_read_does() {
+        // music.mp3 (44.1 kHz stereo) and a 22.05 kHz WAV, resampled to 16 kHz: the kept
+        // samples (and the resampler's margin read past them) are those of a read to the end.
+        for name in ["examples/music.mp3", "examples/music_mono22k_s16.wav"] {
+            let input = Input::Path(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name));
+            for (offset, kept) in [(0.0, 16000), (1.3, 4001), (0.5, 160_000)] {
+                let to_end = ReadOptions { offset, ..Default::default() };
+                let whole = load_audio(&input, Some(16000), true, &to_end).unwrap().samples;
+                let read = to_end.keeping(kept, 16000.0);
+                assert!(read.duration.unwrap() < kept as f64 / 16000.0 + 0.11);
+                let part = load_audio(&input, Some(16000), true, &read).unwrap().samples;
+                assert!(part.len() < whole.len());
+                let want = &whole[..kept];
+                let err = part[..kept].iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+                assert!(err < 1e-6, "{name} offset {offset}: {err}");
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@ use super::{check, err_value, to_py};
 use crate::dsp::db::{self, Peak};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::error::guarded;
+use crate::dsp::features::ast::{self, AstFeatures};
 use crate::dsp::features::kaldi::{normalize_columns, stream_seed, Fbank};
 use crate::dsp::features::parakeet::{self, ParakeetFeatures};
 use crate::dsp::features::{self as fronts, whisper, Dct, WhisperLogMel};
@@ -298,10 +299,12 @@ enum AudioView<'a> {
 }
 
 impl AudioView<'_> {
-    /// The mono signal at 16 kHz: decoded and resampled (the first `duration` seconds only, if
-    /// given), or the samples as given.
-    fn mono_16k(&self, duration: Option<f64>, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
-        self.mono(whisper::SAMPLE_RATE, &ReadOptions { duration, max_duration, ..Default::default() }, false)
+    /// The mono signal at 16 kHz: decoded and resampled (only as far as the first `keep`
+    /// samples need, if given), or the samples as given.
+    fn mono_16k(&self, keep: Option<usize>, max_duration: Option<f64>) -> crate::dsp::Result<Cow<'_, [f32]>> {
+        let read = ReadOptions { max_duration, ..Default::default() };
+        let read = keep.map_or(read, |n| read.keeping(n, f64::from(whisper::SAMPLE_RATE)));
+        self.mono(whisper::SAMPLE_RATE, &read, false)
     }
 
     /// The mono signal at `sr` Hz: the part `read` names, decoded and resampled, zero-padded
@@ -362,8 +365,7 @@ pub(crate) fn whisper_features<'py>(
         let size = n_mels * whisper::N_FRAMES;
         let mut data = vec![0.0; count * size];
         run_parallel_into(workers, &views, &mut data, size, |audio, out| {
-            // 30.1 s: the resampler's filter reaches a few ms past the 30 s kept.
-            front.chunk_into(&audio.mono_16k(Some(30.1), max_duration)?, out)
+            front.chunk_into(&audio.mono_16k(Some(whisper::N_SAMPLES), max_duration)?, out)
         })?
         .into_iter()
         .collect::<crate::dsp::Result<()>>()?;
@@ -600,6 +602,52 @@ pub(crate) fn fbank_inputs<'py>(
     matrices_or_errors(py, results, errors)
 }
 
+/// The Audio Spectrogram Transformer's input values (`features::ast`) of many inputs at 16
+/// kHz (files: the part `read` names, decoded only as far as the frames reach, mixed to mono,
+/// resampled and, with `pad`, zero-padded to its duration; arrays as given), each into its slot
+/// of one array `(len(inputs), max_length, num_mel_bins)` float32: `(array, per input the
+/// samples used)`; with `errors` a failed input has its exception in its place (its slot
+/// unspecified), without, the first is raised.
+#[pyfunction]
+#[pyo3(signature = (inputs, *, num_mel_bins, max_length, normalize, read, pad, errors, workers))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn ast_inputs<'py>(
+    py: Python<'py>,
+    inputs: Vec<Bound<'py, PyAny>>,
+    num_mel_bins: i64,
+    max_length: i64,
+    normalize: Option<(f64, f64)>,
+    read: ReadArgs,
+    pad: bool,
+    errors: bool,
+    workers: Option<i64>,
+) -> PyResult<(Bound<'py, PyAny>, Vec<Bound<'py, PyAny>>)> {
+    let (bins, frames) = (check(fit("num_mel_bins", num_mel_bins))?, check(fit("max_length", max_length))?);
+    let front = check(AstFeatures::new(bins, frames, normalize))?;
+    let workers = check(fit_opt("workers", workers))?;
+    let read = read.options().keeping(front.samples_used(), ast::SAMPLE_RATE);
+    let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
+    let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
+    let count = views.len();
+    let (data, results) = check(py.detach(|| -> crate::dsp::Result<_> {
+        let mut data = vec![0.0f32; count * front.size()];
+        let results = run_parallel_into(workers, &views, &mut data, front.size(), |audio, out| {
+            front.compute_into(&audio.mono(ast::SAMPLE_RATE as u32, &read, pad)?, out)
+        })?;
+        Ok((data, results))
+    }))?;
+    let samples = results
+        .into_iter()
+        .map(|r| match r {
+            Ok(n) => Ok(n.into_pyobject(py)?.into_any()),
+            Err(e) if errors => Ok(err_value(py, e)),
+            Err(e) => Err(to_py(e)),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let array = Array3::from_shape_vec((count, frames, bins), data).expect("shape matches").into_pyarray(py);
+    Ok((array.into_any(), samples))
+}
+
 /// Per input `(array, samples)`, or with `errors` its exception in its place (else the first
 /// is raised).
 fn matrices_or_errors(
@@ -644,12 +692,7 @@ pub(crate) fn parakeet_inputs<'py>(
         (check(fit_opt::<usize>("max_length", max_samples))?, check(fit_opt("workers", workers))?);
     let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
     let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
-    let mut read = read.options();
-    if let Some(n) = max_samples {
-        // The samples a cut input keeps, and 0.1 s for the resampler's filter to reach.
-        let cut = n as f64 / parakeet::SAMPLE_RATE + 0.1;
-        read.duration = Some(read.duration.map_or(cut, |d| d.min(cut)));
-    }
+    let read = max_samples.map_or(read.options(), |n| read.options().keeping(n, parakeet::SAMPLE_RATE));
     let results = check(py.detach(|| {
         run_parallel(workers, &views, |audio| {
             let y = audio.mono(parakeet::SAMPLE_RATE as u32, &read, pad)?;

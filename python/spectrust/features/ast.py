@@ -5,24 +5,13 @@ AudioSet's statistics."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from .. import _core
 from .._inputs import Audio, audio_input
 from .._params import DEFAULT_MAX_BYTES, opt_int, read_args
-from ..errors import ParameterError
-from .kaldi import fbank_args
-
-if TYPE_CHECKING:
-    import numpy as np
 
 __all__ = ["ast_features"]
-
-
-def ast_seconds(max_length: int) -> float:
-    """Seconds of audio ``max_length`` AST frames use (25 ms every 10 ms), and 0.1 s for the
-    resampler's filter to reach."""
-    return ((max_length - 1) * 160 + 400) / 16000 + 0.1
 
 
 def ast_features(
@@ -79,34 +68,18 @@ def ast_features(
     ParameterError
         A bad parameter or input.
     """
-
-    if max_length < 1:
-        raise ParameterError(f"max_length must be at least 1 frame, got {max_length}")
-    features = [
-        f
-        for f, _ in _core.fbank_inputs(
-            [audio_input(x, max_bytes) for x in inputs],
-            params=fbank_args(num_mel_bins=num_mel_bins, window_type="hanning"),
-            scale=1.0,
-            normalize=None,
-            sr=16000,
-            # The samples max_length frames use, and 0.1 s for the resampler's filter to reach.
-            read=read_args(0.0, ast_seconds(max_length), None),
-            pad=False,
-            errors=False,
-            workers=opt_int(workers),
-        )
-    ]
-    return {"input_values": ast_values(features, max_length, num_mel_bins, do_normalize, mean, std)}
+    x, _ = _core.ast_inputs(
+        [audio_input(x, max_bytes) for x in inputs],
+        **ast_args(num_mel_bins, max_length, do_normalize, mean, std),
+        read=read_args(0.0, None, None),
+        pad=False,
+        errors=False,
+        workers=opt_int(workers),
+    )
+    return {"input_values": x}
 
 
-def ast_values(features: list, max_length: int, num_mel_bins: int, do_normalize: bool, mean, std) -> np.ndarray:
-    """AST's last steps on each input's fbank frames: cut or padded with zeros to
-    ``max_length`` frames, then ``(x - mean) / (2 std)`` in float32 as the extractor (Python
-    floats are weak scalars): ``(len(features), max_length, num_mel_bins)``."""
-    import numpy as np
-
-    x = np.zeros((len(features), max_length, num_mel_bins), dtype=np.float32)
-    for k, f in enumerate(features):
-        x[k, : len(f)] = f[:max_length]
-    return (x - mean) / (std * 2) if do_normalize else x
+def ast_args(num_mel_bins: int, max_length: int, do_normalize: bool, mean: float, std: float) -> dict:
+    """The core's AST parameters (``_core.ast_inputs``), from :func:`ast_features`' keywords."""
+    normalize = (float(mean), float(std)) if do_normalize else None
+    return dict(num_mel_bins=int(num_mel_bins), max_length=int(max_length), normalize=normalize)

@@ -11,7 +11,7 @@ from typing import Callable
 from .. import _core
 from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int, read_args
 from ..errors import ParameterError, SpectrustError
-from .ast import ast_features, ast_seconds, ast_values
+from .ast import ast_args, ast_features
 from .kaldi import FBANK_DEFAULTS, fbank_args
 from .mel import analyse_mel, power_to_db
 from .mfcc import analyse_mfcc
@@ -138,12 +138,13 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
     read = read_args(offset, duration, DEFAULT_MAX_DURATION)
     base = dict(pad=duration is not None, errors=True, workers=opt_int(workers))
 
-    def fbank_of(batch, params, scale, normalize=None, read=read):
+    def fbank_of(batch, params, scale, normalize=None):
         return _core.fbank_inputs(batch, params=params, scale=scale, normalize=normalize, sr=rate, read=read, **base)
 
+    finish = lambda f: f  # noqa: E731
     if feature == "fbank":  # int16's range, as Kaldi reads a WAV file
         params = fbank_args(sr=rate, **kwargs)
-        compute, finish = (lambda batch: fbank_of(batch, params, 32768.0)), (lambda f: f)
+        compute = lambda batch: fbank_of(batch, params, 32768.0)  # noqa: E731
     elif feature == "parakeet":
         a = {**parakeet_features.__kwdefaults__, **kwargs}
         preemphasis = None if a["preemphasis"] is None else float(a["preemphasis"])
@@ -154,19 +155,14 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
                 batch, n_mels=n_mels, preemphasis=preemphasis, max_samples=None, read=read, **base
             )
 
-        finish = lambda f: f  # noqa: E731
-    elif feature == "ast":
+    elif feature == "ast":  # each input into its slot of one array, in the core
         a = {**ast_features.__kwdefaults__, **kwargs}
-        max_length, bins = int(a["max_length"]), int(a["num_mel_bins"])
-        if max_length < 1:
-            raise ParameterError(f"max_length must be at least 1 frame, got {max_length}")
-        # Without a duration, only the samples max_length frames use are decoded.
-        cut = read if duration is not None else read_args(offset, ast_seconds(max_length), DEFAULT_MAX_DURATION)
-        params = fbank_args(num_mel_bins=bins, window_type="hanning")
-        compute = lambda batch: fbank_of(batch, params, 1.0, read=cut)  # noqa: E731
+        params = ast_args(a["num_mel_bins"], a["max_length"], a["do_normalize"], a["mean"], a["std"])
+        _core.ast_inputs([], **params, read=read, **base)  # the core's checks, before any input is read
 
-        def finish(f):
-            return ast_values([f], max_length, bins, a["do_normalize"], a["mean"], a["std"])[0]
+        def compute(batch):
+            x, samples = _core.ast_inputs(batch, **params, read=read, **base)
+            return [n if isinstance(n, BaseException) else (x[k], n) for k, n in enumerate(samples)]
 
     else:  # seamless: one input's frames, stride stacked
         a = {**seamless_features.__kwdefaults__, **kwargs}
@@ -175,7 +171,6 @@ def _kaldi_or_model(feature, sr, offset, duration, workers, kwargs) -> Analyser:
         params = fbank_args(num_mel_bins=bins)
         normalize = SEAMLESS_NORMALIZE if a["do_normalize_per_mel_bins"] else None
         compute = lambda batch: fbank_of(batch, params, 32768.0, normalize)  # noqa: E731
-
         finish = lambda f: stride_stacked(f, stride)  # noqa: E731
 
     def analyse(batch: list) -> list:

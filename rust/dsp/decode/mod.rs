@@ -126,7 +126,19 @@ pub struct ReadOptions {
     pub max_duration: Option<f64>,
 }
 
+/// Seconds a read decodes past the last sample its caller keeps, so that the resampler's
+/// filter (a few ms long) reaches every input sample the kept ones depend on: the kept samples
+/// are then those of a whole-file read.
+pub const RESAMPLER_MARGIN: f64 = 0.1;
+
 impl ReadOptions {
+    /// These options reading no further than the first `samples` samples at `sr` Hz (of the
+    /// part they name) need: `duration` at most `samples / sr` and [`RESAMPLER_MARGIN`].
+    pub fn keeping(self, samples: usize, sr: f64) -> Self {
+        let needed = samples as f64 / sr + RESAMPLER_MARGIN;
+        ReadOptions { duration: Some(self.duration.map_or(needed, |d| d.min(needed))), ..self }
+    }
+
     fn validate(&self) -> Result<()> {
         ensure_param!(
             self.offset >= 0.0 && self.offset.is_finite(),

@@ -215,6 +215,11 @@ impl Fbank {
             .collect()
     }
 
+    /// A frame's length and shift in samples.
+    pub fn frame_samples(&self) -> (usize, usize) {
+        (self.window_size, self.window_shift)
+    }
+
     /// Values per frame: the bands, and the log energy with `use_energy`.
     pub fn n_columns(&self) -> usize {
         self.p.num_mel_bins + usize::from(self.p.use_energy)

@@ -1,8 +1,10 @@
 //! Front ends of speech and audio models, as final steps on a mel spectrogram: Whisper's
 //! log-mel features and MFCCs. A preset is parameters plus a step, not a pipeline of its own.
-//! Kaldi's filterbank ([`kaldi`]) frames, windows and bands as Kaldi does; Parakeet's front end
-//! ([`parakeet`]) is the mel path plus its final steps.
+//! Kaldi's filterbank ([`kaldi`]) frames, windows and bands as Kaldi does, and AST's front end
+//! ([`ast`]) is it plus its final steps; Parakeet's front end ([`parakeet`]) is the mel path
+//! plus its final steps.
 
+pub mod ast;
 pub mod kaldi;
 pub mod parakeet;
 

@@ -6,6 +6,7 @@
 //! them): `(x - mean) / (std + 1e-5)`, the standard deviation with `ddof = 1`; later frames 0.
 //! The shared mel path ([`MelSpectrogram`]) plus these final steps.
 
+use crate::dsp::db::ln_f32;
 use crate::dsp::error::{ensure_param, Result};
 use crate::dsp::filterbank::{MelNorm, MelParams};
 use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
@@ -73,20 +74,33 @@ impl ParakeetFeatures {
             }
             None => y,
         };
-        let spec = self.mel.compute(y, false)?;
+        let mut spec = self.mel.compute(y, false)?;
         let (frames, own) = Self::n_frames(y.len());
         debug_assert_eq!(spec.cols, frames);
         let n_mels = spec.rows;
+        // ln(x + 2^-24) by the vectorised ln_f32 (within a few 1e-7; inf and NaN as they are),
+        // then each band's mean and standard deviation over its own frames, in float64.
+        let guard = LOG_GUARD as f32;
+        let stats: Vec<(f64, f64)> = spec
+            .data
+            .chunks_exact_mut(frames.max(1))
+            .map(|row| {
+                row.iter_mut().for_each(|x| {
+                    let v = *x + guard;
+                    *x = if v.is_finite() { ln_f32(v) } else { v };
+                });
+                let logs = &row[..own];
+                let mean = logs.iter().map(|&v| f64::from(v)).sum::<f64>() / own as f64;
+                let var = logs.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / (own as f64 - 1.0);
+                (mean, var.sqrt() + STD_EPSILON)
+            })
+            .collect();
         let mut data = vec![0.0f32; frames * n_mels];
-        for (m, row) in spec.data.chunks_exact(frames).enumerate() {
-            let logs: Vec<f64> = row.iter().map(|&x| (f64::from(x) + LOG_GUARD).ln()).collect();
-            let mean = logs[..own].iter().sum::<f64>() / own as f64;
-            let var = logs[..own].iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (own as f64 - 1.0);
-            let std = var.sqrt() + STD_EPSILON;
-            for (t, v) in logs.iter().enumerate() {
-                let x = (v - mean) / std;
+        for (t, out) in data.chunks_exact_mut(n_mels.max(1)).enumerate() {
+            for (m, (v, &(mean, std))) in out.iter_mut().zip(&stats).enumerate() {
+                let x = (f64::from(spec.data[m * frames + t]) - mean) / std;
                 // transformers multiplies by the mask: a NaN (one frame or none) stays NaN.
-                data[t * n_mels + m] = (if t < own { x } else { x * 0.0 }) as f32;
+                *v = (if t < own { x } else { x * 0.0 }) as f32;
             }
         }
         Ok(Matrix { rows: frames, cols: n_mels, data })
