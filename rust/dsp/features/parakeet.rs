@@ -69,7 +69,7 @@ impl ParakeetFeatures {
         let emphasised: Vec<f32>;
         let y = match self.preemphasis {
             Some(c) => {
-                emphasised = (0..y.len()).map(|t| if t == 0 { y[0] } else { y[t] - c * y[t - 1] }).collect();
+                emphasised = y.first().copied().into_iter().chain(y.windows(2).map(|w| w[1] - c * w[0])).collect();
                 &emphasised
             }
             None => y,
@@ -78,30 +78,28 @@ impl ParakeetFeatures {
         let (frames, own) = Self::n_frames(y.len());
         debug_assert_eq!(spec.cols, frames);
         let n_mels = spec.rows;
-        // ln(x + 2^-24) by the vectorised ln_f32 (within a few 1e-7; inf and NaN as they are),
-        // then each band's mean and standard deviation over its own frames, in float64.
+        // Per band (a row of `spec`): ln(x + 2^-24) by the vectorised ln_f32 (within a few
+        // 1e-7; inf and NaN as they are), the mean and standard deviation over its own frames
+        // (in float64), and `(x - mean) / (std + 1e-5)` in float32 as transformers (by the
+        // reciprocal: within an ulp).
         let guard = LOG_GUARD as f32;
-        let stats: Vec<(f64, f64)> = spec
-            .data
-            .chunks_exact_mut(frames.max(1))
-            .map(|row| {
-                row.iter_mut().for_each(|x| {
-                    let v = *x + guard;
-                    *x = if v.is_finite() { ln_f32(v) } else { v };
-                });
-                let logs = &row[..own];
-                let mean = logs.iter().map(|&v| f64::from(v)).sum::<f64>() / own as f64;
-                let var = logs.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / (own as f64 - 1.0);
-                (mean, var.sqrt() + STD_EPSILON)
-            })
-            .collect();
+        for row in spec.data.chunks_exact_mut(frames.max(1)) {
+            row.iter_mut().for_each(|x| {
+                let v = *x + guard;
+                *x = if v.is_finite() { ln_f32(v) } else { v };
+            });
+            let logs = &row[..own];
+            let mean = logs.iter().map(|&v| f64::from(v)).sum::<f64>() / own as f64;
+            let var = logs.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / (own as f64 - 1.0);
+            let (mean, scale) = (mean as f32, (1.0 / (var.sqrt() + STD_EPSILON)) as f32);
+            let (valid, masked) = row.split_at_mut(own.min(frames));
+            valid.iter_mut().for_each(|x| *x = (*x - mean) * scale);
+            // transformers multiplies by the mask: a NaN (one frame or none) stays NaN.
+            masked.iter_mut().for_each(|x| *x = (*x - mean) * scale * 0.0);
+        }
         let mut data = vec![0.0f32; frames * n_mels];
         for (t, out) in data.chunks_exact_mut(n_mels.max(1)).enumerate() {
-            for (m, (v, &(mean, std))) in out.iter_mut().zip(&stats).enumerate() {
-                let x = (f64::from(spec.data[m * frames + t]) - mean) / std;
-                // transformers multiplies by the mask: a NaN (one frame or none) stays NaN.
-                *v = (if t < own { x } else { x * 0.0 }) as f32;
-            }
+            out.iter_mut().enumerate().for_each(|(m, v)| *v = spec.data[m * frames + t]);
         }
         Ok(Matrix { rows: frames, cols: n_mels, data })
     }
