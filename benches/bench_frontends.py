@@ -14,6 +14,7 @@ music excerpts (44.1 kHz stereo MP3, 128 kb/s):
 Run: python3 benches/bench_frontends.py
 """
 
+import functools
 import importlib.util
 import os
 import sys
@@ -41,7 +42,9 @@ def knf_fbank(y):
     return [f.get_frame(i) for i in range(f.num_frames_ready)]
 
 
+@functools.cache
 def _extractor(name):
+    """One extractor of each kind per process, made once, as a user would (not per file)."""
     import transformers
 
     return getattr(transformers, name)()
