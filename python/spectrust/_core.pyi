@@ -25,6 +25,7 @@ __all__ = [
     "dct",
     "default_workers",
     "fbank",
+    "ast_inputs",
     "fbank_inputs",
     "load",
     "log_mel_spectrogram",
