@@ -52,6 +52,25 @@ def test_extract_features_stores_the_numpy_apis_features(tmp_path, feature):
     assert config["params"].get("num_mel_bins") == kwargs.get("num_mel_bins")
 
 
+def test_ast_by_name_with_a_duration_past_its_frames(tmp_path):
+    # A duration past AST's 1024 frames (10.24 s): the job decodes only the samples those frames
+    # use and the resampler's margin (10.34 s of the file's 11 s; ReadOptions::keeping, tested in
+    # Rust), and stores the numpy API's features of the whole part: the same samples up to the
+    # float32 rounding of the resampler's last block (9e-8 here), so the same log bands within
+    # 1e-3 wherever a band is within 60 dB of its frame's loudest (2e-3 at 77 dB down).
+    jfk = DATA / "speech_jfk.mp3"
+    spectrust.extract_features([str(jfk)], tmp_path / "out", feature="ast", duration=12.0, workers=1)
+    (row,) = pq.read_table(sorted((tmp_path / "out").glob("shard-*.parquet"))).to_pylist()
+    got = np.asarray(row["features"], dtype=np.float32).reshape(row["shape"])
+    assert got.shape == (1024, 128)
+    mean, std = spectrust.ast_features.__kwdefaults__["mean"], spectrust.ast_features.__kwdefaults__["std"]
+    logs = [x.astype(np.float64) * 2 * std + mean for x in (got, NUMPY_API["ast"](samples(jfk, 0.0, 12.0)))]
+    loud = logs[1] >= logs[1].max(axis=1, keepdims=True) - 6 * np.log(10)  # 60 dB of power
+    assert loud.mean() > 0.8
+    np.testing.assert_allclose(logs[0][loud], logs[1][loud], atol=1e-3, rtol=0)
+    np.testing.assert_allclose(logs[0], logs[1], atol=1e-2, rtol=0)
+
+
 def test_the_command_line_takes_the_front_ends(tmp_path):
     p = subprocess.run(
         [sys.executable, "-m", "spectrust.cli", "features", str(DATA), str(tmp_path / "out"), "--feature", "fbank",
