@@ -48,7 +48,8 @@ impl KaldiWindow {
         })
     }
 
-    fn values(self, n: usize, blackman_coeff: f64) -> Vec<f64> {
+    /// The `n` window values (`blackman_coeff` for the Blackman window).
+    pub fn values(self, n: usize, blackman_coeff: f64) -> Vec<f64> {
         let a = 2.0 * std::f64::consts::PI / (n as f64 - 1.0);
         (0..n)
             .map(|i| {

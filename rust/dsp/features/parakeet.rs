@@ -6,6 +6,7 @@
 //! them): `(x - mean) / (std + 1e-5)`, the standard deviation with `ddof = 1`; later frames 0.
 //! The shared mel path ([`MelSpectrogram`]) plus these final steps.
 
+use super::kaldi::KaldiWindow;
 use crate::dsp::db::ln_f32;
 use crate::dsp::error::{ensure_param, Result};
 use crate::dsp::filterbank::{MelNorm, MelParams};
@@ -32,9 +33,8 @@ impl ParakeetFeatures {
         if let Some(c) = preemphasis {
             ensure_param!(c.is_finite(), "preemphasis must be a number, got {c}");
         }
-        // torch.hann_window(400, periodic=False).
-        let a = 2.0 * std::f64::consts::PI / (WIN_LENGTH as f64 - 1.0);
-        let window = (0..WIN_LENGTH).map(|i| (0.5 - 0.5 * (a * i as f64).cos()) as f32).collect();
+        // torch.hann_window(400, periodic=False): Kaldi's symmetric "hanning".
+        let window = KaldiWindow::Hanning.values(WIN_LENGTH, 0.0).iter().map(|&w| w as f32).collect();
         let stft = StftParams {
             n_fft: N_FFT,
             hop_length: HOP_LENGTH,
