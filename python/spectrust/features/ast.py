@@ -34,8 +34,10 @@ def ast_features(
     10 ms, a 512-point FFT, pre-emphasis 0.97, DC removed, bands from 20 Hz to 8 kHz
     (``torchaudio.compliance.kaldi.fbank(waveform, sample_frequency=16000,
     window_type="hanning", num_mel_bins=128)``). The frames are cut or padded with zeros to
-    ``max_length``, then normalised with AudioSet's statistics, ``(x - mean) / (2 std)``.
-    Inputs run in parallel in Rust, the GIL released. Source: transformers'
+    ``max_length``, then normalised with AudioSet's statistics, ``(x - mean) / (2 std)``, in
+    float32. A file is decoded only as far as its ``max_length`` frames reach. Inputs run in
+    parallel in Rust (``spectrust.features.ast``'s core: ``rust/dsp/features/ast.rs``), each
+    into its row of the result, the GIL released. Source: transformers'
     ``models/audio_spectrogram_transformer/feature_extraction_audio_spectrogram_transformer.py``.
 
     Parameters
