@@ -636,14 +636,7 @@ pub(crate) fn ast_inputs<'py>(
         })?;
         Ok((data, results))
     }))?;
-    let samples = results
-        .into_iter()
-        .map(|r| match r {
-            Ok(n) => Ok(n.into_pyobject(py)?.into_any()),
-            Err(e) if errors => Ok(err_value(py, e)),
-            Err(e) => Err(to_py(e)),
-        })
-        .collect::<PyResult<Vec<_>>>()?;
+    let samples = each_or_errors(py, results, errors, |n| Ok(n.into_pyobject(py)?.into_any()))?;
     let array = Array3::from_shape_vec((count, frames, bins), data).expect("shape matches").into_pyarray(py);
     Ok((array.into_any(), samples))
 }
@@ -655,13 +648,24 @@ fn matrices_or_errors(
     results: Vec<crate::dsp::Result<(Matrix, usize)>>,
     errors: bool,
 ) -> PyResult<Vec<Bound<'_, PyAny>>> {
+    each_or_errors(py, results, errors, |(m, samples)| {
+        let array = Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py);
+        Ok((array, samples).into_pyobject(py)?.into_any())
+    })
+}
+
+/// Per input `convert(value)`, or with `errors` its exception in its place (else the first is
+/// raised): the batch calls' one rule for failed inputs.
+fn each_or_errors<'py, T>(
+    py: Python<'py>,
+    results: Vec<crate::dsp::Result<T>>,
+    errors: bool,
+    convert: impl Fn(T) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
     results
         .into_iter()
         .map(|r| match r {
-            Ok((m, samples)) => {
-                let array = Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py);
-                Ok((array, samples).into_pyobject(py)?.into_any())
-            }
+            Ok(value) => convert(value),
             Err(e) if errors => Ok(err_value(py, e)),
             Err(e) => Err(to_py(e)),
         })
