@@ -9,7 +9,7 @@ import os
 from typing import IO, TYPE_CHECKING, Callable, Sequence, Union
 
 from ._arrays import valid_audio
-from ._params import DEFAULT_MAX_BYTES
+from ._params import DEFAULT_MAX_BYTES, opt_int, read_args
 from .errors import DecodeError, ParameterError, TooLongError
 
 if TYPE_CHECKING:
@@ -146,3 +146,16 @@ def audio_input(audio: Audio, max_bytes: int):
     if y.ndim != 1:
         raise ParameterError(f"audio must be mono samples at 16 kHz, shape (n,), got shape {y.shape}")
     return y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
+
+
+def whole_inputs(inputs: Sequence[Audio], max_bytes: int, workers) -> dict:
+    """What the model front ends' numpy API gives the core's batch calls (``_core.ast_inputs``,
+    ``fbank_inputs``, ``parakeet_inputs``): each input whole (:func:`audio_input`), not padded,
+    the first failure raised, on ``workers`` threads."""
+    return dict(
+        inputs=[audio_input(x, max_bytes) for x in inputs],
+        read=read_args(0.0, None, None),
+        pad=False,
+        errors=False,
+        workers=opt_int(workers),
+    )

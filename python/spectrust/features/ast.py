@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Optional
 
 from .. import _core
-from .._inputs import Audio, audio_input
-from .._params import DEFAULT_MAX_BYTES, opt_int, read_args
+from .._inputs import Audio, whole_inputs
+from .._params import DEFAULT_MAX_BYTES
 
 __all__ = ["ast_features"]
 
@@ -71,12 +71,8 @@ def ast_features(
         A bad parameter or input.
     """
     x, _ = _core.ast_inputs(
-        [audio_input(x, max_bytes) for x in inputs],
         **ast_args(num_mel_bins, max_length, do_normalize, mean, std),
-        read=read_args(0.0, None, None),
-        pad=False,
-        errors=False,
-        workers=opt_int(workers),
+        **whole_inputs(inputs, max_bytes, workers),
     )
     return {"input_values": x}
 

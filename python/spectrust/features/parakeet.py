@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Optional, Union
 
 from .. import _core
-from .._inputs import Audio, audio_input
-from .._params import DEFAULT_MAX_BYTES, opt_int, read_args
+from .._inputs import Audio, whole_inputs
+from .._params import DEFAULT_MAX_BYTES, opt_int
 from ._padding import padded
 
 __all__ = ["parakeet_features"]
@@ -81,14 +81,10 @@ def parakeet_features(
     import numpy as np
 
     results = _core.parakeet_inputs(
-        [audio_input(x, max_bytes) for x in inputs],
+        **whole_inputs(inputs, max_bytes, workers),
         n_mels=int(feature_size),
         preemphasis=None if preemphasis is None else float(preemphasis),
         max_samples=opt_int(max_length) if truncation else None,
-        read=read_args(0.0, None, None),
-        pad=False,
-        errors=False,
-        workers=opt_int(workers),
     )
     target, _ = padded([n for _, n in results], padding, pad_to_multiple_of, max_length, truncation)
     frames = 1 + target // HOP_LENGTH

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional, Union
 
 from .. import _core
-from .._inputs import Audio, audio_input
-from .._params import DEFAULT_MAX_BYTES, opt_int, read_args
+from .._inputs import Audio, whole_inputs
+from .._params import DEFAULT_MAX_BYTES
 from ..errors import ParameterError
 from ._padding import padded
 from .kaldi import fbank_args
@@ -95,15 +95,11 @@ def seamless_features(
     features = [
         f
         for f, _ in _core.fbank_inputs(
-            [audio_input(x, max_bytes) for x in inputs],
+            **whole_inputs(inputs, max_bytes, workers),
             params=fbank_args(num_mel_bins=num_mel_bins),
             scale=32768.0,
             normalize=SEAMLESS_NORMALIZE if do_normalize_per_mel_bins else None,
             sr=16000,
-            read=read_args(0.0, None, None),
-            pad=False,
-            errors=False,
-            workers=opt_int(workers),
         )
     ]
     import numpy as np
