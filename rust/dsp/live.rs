@@ -14,7 +14,7 @@
 use super::db;
 use super::error::{ensure_param, Result};
 use super::filterbank::{FreqAxis, FreqScale, MelNorm, MelParams, LOG_FMIN};
-use super::stft::{FrameStream, PadMode, StftParams, Window};
+use super::stft::{Conditioning, FrameStream, Framing, StftParams, Window};
 
 /// The lowest level a column holds, in dB re full scale.
 pub const DB_FLOOR: f32 = -120.0;
@@ -91,11 +91,11 @@ impl StreamingSpectrogram {
             hop_length: p.hop_length,
             win_length: p.win_length,
             window: p.window.clone(),
-            center: false,
-            pad_mode: PadMode::Constant,
+            framing: Framing::Uncentered,
+            conditioning: Conditioning::default(),
         };
         let frames = FrameStream::new(&stft_params, 2.0)?;
-        let window_sum: f64 = p.window.values(p.win_length)?.iter().map(|&w| w as f64).sum();
+        let window_sum: f64 = p.window.values::<f32>(p.win_length)?.iter().map(|&w| f64::from(w)).sum();
         ensure_param!(window_sum > 0.0, "the window must have a positive sum, got {window_sum}");
         let mel = MelParams {
             sr: p.sample_rate,
@@ -258,19 +258,19 @@ mod tests {
         p.window = Window::Hamming;
         p.hop_length = 100;
         let got = all_columns(&p, &y, &[777]);
-        let stft = Stft::new(&StftParams {
+        let stft = Stft::<f32>::new(&StftParams {
             n_fft: 256,
             hop_length: 100,
             win_length: 256,
             window: Window::Hamming,
-            center: false,
-            pad_mode: PadMode::Constant,
+            framing: Framing::Uncentered,
+            conditioning: Conditioning::default(),
         })
         .unwrap();
-        let sum: f64 = Window::Hamming.values(256).unwrap().iter().map(|&w| w as f64).sum();
+        let sum: f64 = Window::Hamming.values::<f32>(256).unwrap().iter().map(|&w| f64::from(w)).sum();
         let mut want = vec![];
         stft.power_spectra(&y, 2.0, 0..stft.n_frames(y.len()).unwrap(), &mut stft.scratch(), |_, p| {
-            want.extend(p.iter().map(|&v| (10.0 * (v as f64 / (sum / 2.0).powi(2)).max(1e-12).log10()) as f32))
+            want.extend(p.iter().map(|&v| (10.0 * (f64::from(v) / (sum / 2.0).powi(2)).max(1e-12).log10()) as f32))
         });
         assert_eq!(got.len(), want.len());
         for (a, b) in got.iter().zip(&want) {

@@ -13,7 +13,7 @@ use crate::dsp::filterbank::{FreqScale, MelNorm, MelParams};
 use crate::dsp::image::{Colormap, ImageParams};
 use crate::dsp::pipeline::Pipeline;
 use crate::dsp::spectrogram::MelSpecParams;
-use crate::dsp::stft::{PadMode, StftParams, Window};
+use crate::dsp::stft::{Conditioning, Framing, PadMode, StftParams, Window};
 use crate::dsp::{Error, Result};
 
 /// A Python integer as the type a parameter has in the core; a value outside that type's
@@ -142,9 +142,13 @@ impl MelArgs {
                 hop_length,
                 win_length,
                 window: self.window.window()?,
-                center: self.center,
                 // librosa ignores pad_mode without centring.
-                pad_mode: if self.center { PadMode::from_name(&self.pad_mode)? } else { PadMode::Constant },
+                framing: if self.center {
+                    Framing::Centered(PadMode::from_name(&self.pad_mode)?)
+                } else {
+                    Framing::Uncentered
+                },
+                conditioning: Conditioning::default(),
             },
             power: self.power,
             mel: MelParams {

@@ -12,7 +12,7 @@ use crate::dsp::db::db_f32;
 use crate::dsp::error::{ensure_param, Result};
 use crate::dsp::filterbank::{MelNorm, MelParams};
 use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
-use crate::dsp::stft::{PadMode, StftParams, Window};
+use crate::dsp::stft::{Conditioning, Framing, PadMode, StftParams, Window};
 
 /// Whisper's audio settings (openai-whisper's `whisper/audio.py`).
 pub mod whisper {
@@ -39,8 +39,8 @@ impl WhisperLogMel {
             hop_length: whisper::HOP_LENGTH,
             win_length: whisper::N_FFT,
             window: Window::Hann,
-            center: true,
-            pad_mode: PadMode::Reflect,
+            framing: Framing::Centered(PadMode::Reflect),
+            conditioning: Conditioning::default(),
         };
         let mel = MelParams {
             sr: f64::from(whisper::SAMPLE_RATE),

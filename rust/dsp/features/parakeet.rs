@@ -6,12 +6,11 @@
 //! them): `(x - mean) / (std + 1e-5)`, the standard deviation with `ddof = 1`; later frames 0.
 //! The shared mel path ([`MelSpectrogram`]) plus these final steps.
 
-use super::kaldi::KaldiWindow;
 use crate::dsp::db::ln_f32;
 use crate::dsp::error::{ensure_param, Result};
 use crate::dsp::filterbank::{MelNorm, MelParams};
 use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
-use crate::dsp::stft::{PadMode, StftParams, Window};
+use crate::dsp::stft::{Conditioning, Framing, KaldiWindow, PadMode, StftParams, Window};
 
 /// transformers' `ParakeetFeatureExtractor` defaults (16 kHz).
 pub const SAMPLE_RATE: f64 = 16000.0;
@@ -33,15 +32,14 @@ impl ParakeetFeatures {
         if let Some(c) = preemphasis {
             ensure_param!(c.is_finite(), "preemphasis must be a number, got {c}");
         }
-        // torch.hann_window(400, periodic=False): Kaldi's symmetric "hanning".
-        let window = KaldiWindow::Hanning.values(WIN_LENGTH, 0.0).iter().map(|&w| w as f32).collect();
         let stft = StftParams {
             n_fft: N_FFT,
             hop_length: HOP_LENGTH,
             win_length: WIN_LENGTH,
-            window: Window::Custom(window),
-            center: true,
-            pad_mode: PadMode::Constant,
+            // torch.hann_window(400, periodic=False): Kaldi's symmetric "hanning".
+            window: Window::Kaldi { window: KaldiWindow::Hanning, blackman_coeff: 0.0 },
+            framing: Framing::Centered(PadMode::Constant),
+            conditioning: Conditioning::default(),
         };
         let mel = MelParams {
             sr: SAMPLE_RATE,

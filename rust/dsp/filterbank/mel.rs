@@ -4,6 +4,10 @@
 //! librosa's default) and HTK's (`2595 log10(1 + f / 700)`, Young et al., The HTK Book).
 //! Filters are triangles between neighbouring mel points, normalised by Slaney's
 //! constant-area rule (`2 / (f[i+2] - f[i])`), by a p-norm, or not at all.
+//!
+//! Kaldi's mel banks ([`FilterBank::kaldi_mel`]) differ in three ways: the mel scale's constant
+//! (`1127 ln(1 + f / 700)`), triangles drawn on the mel scale rather than in Hz, and the
+//! Nyquist bin left out.
 
 use super::{Filter, FilterBank};
 use crate::dsp::error::{ensure_param, Result};
@@ -151,6 +155,48 @@ impl FilterBank {
     }
 }
 
+/// Kaldi's mel scale (`MelBanks::MelScale`): `1127 ln(1 + f / 700)`, HTK's with Kaldi's
+/// rounded constant.
+pub fn kaldi_mel(hz: f64) -> f64 {
+    1127.0 * (1.0 + hz / 700.0).ln()
+}
+
+impl FilterBank<f64> {
+    /// Kaldi's mel banks (`MelBanks`; torchaudio's `get_mel_banks`, without VTLN warping):
+    /// `n_mels` triangles of equal width on [`kaldi_mel`]'s scale from `low_freq` to `high_freq`
+    /// Hz (`high_freq <= 0` counts down from the Nyquist frequency), each weight the triangle at
+    /// its bin's mel, unnormalised, over the bins of an `n_fft`-point FFT below the Nyquist bin.
+    /// Refuses what torchaudio refuses: fewer than 4 bands, edges outside `[0, sr / 2]` or out
+    /// of order.
+    pub fn kaldi_mel(n_mels: usize, n_fft: usize, sr: f64, low_freq: f64, high_freq: f64) -> Result<Self> {
+        ensure_param!(n_mels > 3, "num_mel_bins must be at least 4 (Kaldi), got {n_mels}");
+        let nyquist = 0.5 * sr;
+        let high = if high_freq <= 0.0 { high_freq + nyquist } else { high_freq };
+        ensure_param!(
+            (0.0..nyquist).contains(&low_freq) && high > 0.0 && high <= nyquist && low_freq < high,
+            "bad band edges low_freq={low_freq} high_freq={high_freq} (as {high}) for the Nyquist frequency \
+             {nyquist} Hz"
+        );
+        let (mel_low, mel_high) = (kaldi_mel(low_freq), kaldi_mel(high));
+        let delta = (mel_high - mel_low) / (n_mels as f64 + 1.0);
+        let bin_mels: Vec<f64> = (0..n_fft / 2).map(|k| kaldi_mel(sr / n_fft as f64 * k as f64)).collect();
+        let rows = (0..n_mels)
+            .map(|b| {
+                let left = mel_low + b as f64 * delta;
+                let (center, right) = (left + delta, left + 2.0 * delta);
+                let weights: Vec<f64> = bin_mels
+                    .iter()
+                    .map(|&m| ((m - left) / (center - left)).min((right - m) / (right - center)).max(0.0))
+                    .collect();
+                let first = weights.iter().position(|&w| w > 0.0).unwrap_or(0);
+                let last = weights.iter().rposition(|&w| w > 0.0).map_or(first, |i| i + 1);
+                (first, weights[first..last].to_vec())
+            })
+            .collect();
+        Ok(FilterBank::from_rows(n_fft / 2 + 1, rows))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +244,30 @@ mod tests {
             norm: MelNorm::Slaney,
         };
         assert!(FilterBank::mel(&p).is_err());
+        assert!(FilterBank::kaldi_mel(3, 512, 16000.0, 20.0, 0.0).is_err());
+        assert!(FilterBank::kaldi_mel(23, 512, 16000.0, 20.0, 9000.0).is_err());
+        assert!(FilterBank::kaldi_mel(23, 512, 16000.0, 5000.0, -4000.0).is_err());
+    }
+
+    #[test]
+    fn kaldis_triangles_peak_below_one_and_leave_out_the_nyquist_bin() {
+        let fb = FilterBank::kaldi_mel(10, 512, 16000.0, 20.0, 0.0).unwrap();
+        assert_eq!((fb.n_filters(), fb.n_bins()), (10, 257));
+        let dense = fb.dense();
+        for row in dense.chunks(257) {
+            let peak = row.iter().cloned().fold(0.0f64, f64::max);
+            assert!(peak > 0.5 && peak <= 1.0);
+            assert_eq!(row[256], 0.0);
+        }
+        // 20 Hz is below bin 1 (31.25 Hz): the first band starts at bin 1.
+        assert_eq!(fb.filters[0].start, 1);
+        // Triangles on the mel scale: band 5 rises from edge 5 to edge 6 and falls to edge 7
+        // (equal steps of mel), each bin weighed at its own mel.
+        let (lo, delta) = (kaldi_mel(20.0), (kaldi_mel(8000.0) - kaldi_mel(20.0)) / 11.0);
+        for (k, &w) in dense[5 * 257..6 * 257].iter().enumerate() {
+            let m = kaldi_mel(k as f64 * 31.25);
+            let want = ((m - lo - 5.0 * delta) / delta).min((lo + 7.0 * delta - m) / delta).max(0.0);
+            assert!((w - want).abs() < 1e-12, "bin {k}: {w} vs {want}");
+        }
     }
 }

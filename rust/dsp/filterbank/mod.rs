@@ -8,26 +8,27 @@ pub mod mel;
 pub use axis::{FreqAxis, FreqScale, LOG_FMIN};
 pub use mel::{hz_to_mel, mel_frequencies, mel_to_hz, MelNorm, MelParams};
 
-use super::stft::BLOCK;
+use super::stft::{Real, BLOCK};
 
 /// One filter: its nonzero weights, starting at FFT bin `start`.
 #[derive(Debug, Clone)]
-struct Filter {
+struct Filter<T> {
     start: usize,
-    weights: Vec<f32>,
+    weights: Vec<T>,
 }
 
-/// A sparse filter bank (`n_filters` x `n_bins`).
+/// A sparse filter bank (`n_filters` x `n_bins`), in f32 or f64 (as the
+/// [`Stft`](crate::dsp::stft::Stft) it follows).
 #[derive(Debug, Clone)]
-pub struct FilterBank {
+pub struct FilterBank<T: Real = f32> {
     n_bins: usize,
-    filters: Vec<Filter>,
+    filters: Vec<Filter<T>>,
 }
 
-impl FilterBank {
+impl<T: Real> FilterBank<T> {
     /// A bank of arbitrary sparse filters over `n_bins` FFT bins: each row is the first bin
     /// it covers and its weights.
-    pub fn from_rows(n_bins: usize, rows: Vec<(usize, Vec<f32>)>) -> Self {
+    pub fn from_rows(n_bins: usize, rows: Vec<(usize, Vec<T>)>) -> Self {
         let filters = rows
             .into_iter()
             .map(|(start, weights)| {
@@ -51,12 +52,12 @@ impl FilterBank {
     /// detected"): any but the first `from_zero` ones, whose lower edge is 0 Hz, which librosa
     /// lets be empty (see [`MelParams::filters_from_zero`]).
     pub fn has_empty_filters(&self, from_zero: usize) -> bool {
-        self.filters.iter().skip(from_zero).any(|f| f.weights.iter().all(|&w| w == 0.0))
+        self.filters.iter().skip(from_zero).any(|f| f.weights.iter().all(|&w| w == T::zero()))
     }
 
     /// The dense `(n_filters, n_bins)` weight matrix, row-major.
-    pub fn dense(&self) -> Vec<f32> {
-        let mut out = vec![0.0; self.n_filters() * self.n_bins];
+    pub fn dense(&self) -> Vec<T> {
+        let mut out = vec![T::zero(); self.n_filters() * self.n_bins];
         for (row, f) in out.chunks_exact_mut(self.n_bins).zip(&self.filters) {
             row[f.start..f.start + f.weights.len()].copy_from_slice(&f.weights);
         }
@@ -64,7 +65,7 @@ impl FilterBank {
     }
 
     /// `out[m] = sum_k W[m, k] * spectrum[k]` for one frame.
-    pub fn apply(&self, spectrum: &[f32], out: &mut [f32]) {
+    pub fn apply(&self, spectrum: &[T], out: &mut [T]) {
         for (o, f) in out.iter_mut().zip(&self.filters) {
             *o = dot(&spectrum[f.start..f.start + f.weights.len()], &f.weights);
         }
@@ -75,12 +76,12 @@ impl FilterBank {
     /// [`Stft::power_block`](crate::dsp::stft::Stft::power_block)): every weight multiplies a row
     /// of frames, a loop the compiler vectorises.
     #[inline(always)]
-    pub fn apply_block(&self, block: &[[f32; BLOCK]], count: usize, out: &mut [f32], stride: usize) {
+    pub fn apply_block(&self, block: &[[T; BLOCK]], count: usize, out: &mut [T], stride: usize) {
         for (m, f) in self.filters.iter().enumerate() {
-            let mut acc = [0.0f32; BLOCK];
+            let mut acc = [T::zero(); BLOCK];
             for (&w, row) in f.weights.iter().zip(&block[f.start..]) {
                 for i in 0..BLOCK {
-                    acc[i] += w * row[i];
+                    acc[i] = acc[i] + w * row[i];
                 }
             }
             out[m * stride..m * stride + count].copy_from_slice(&acc[..count]);
@@ -90,14 +91,14 @@ impl FilterBank {
 
 /// A dot product with eight independent partial sums, which the compiler turns into SIMD
 /// (a single running sum has to stay scalar to keep its rounding order).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
+fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
+    let tail = a8.remainder().iter().zip(b8.remainder()).fold(T::zero(), |s, (&x, &y)| s + x * y);
     for (x, y) in a8.zip(b8) {
         for i in 0..8 {
-            acc[i] += x[i] * y[i];
+            acc[i] = acc[i] + x[i] * y[i];
         }
     }
-    acc.iter().sum::<f32>() + tail
+    acc.iter().fold(T::zero(), |s, &v| s + v) + tail
 }

@@ -1,9 +1,12 @@
-//! Short-time Fourier transform, framed and padded exactly as librosa 0.11's `stft`.
+//! Short-time Fourier transform: frames cut and padded as librosa 0.11's `stft` or as Kaldi's
+//! `ExtractWindow`, in float32 or float64.
 //!
 //! Whole signals go through [`Stft::power_block`], two frames per complex FFT; single frames
-//! (streams: the live view and long files, see [`FrameStream`]) through
-//! [`Stft::power_spectra`], one real FFT each (realfft).
+//! (streams: the live view and long files, see [`FrameStream`]; Kaldi's frames, with the steps
+//! of [`Conditioning`] before their window) through [`Stft::frame_spectra`], one real FFT each
+//! (realfft).
 
+mod conditioning;
 mod stream;
 mod window;
 
@@ -11,25 +14,88 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use realfft::{RealFftPlanner, RealToComplex};
-use rustfft::num_complex::Complex32;
+use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
+use conditioning::{energy, Gaussian};
+pub use conditioning::{stream_seed, Conditioning, Energy};
 pub use stream::FrameStream;
-pub use window::{PadMode, Window};
+pub use window::{KaldiWindow, PadMode, Window};
 
 use super::error::{ensure_param, Result};
+
+/// The float types the STFT computes in: f32 (librosa's float32 path) and f64 (Kaldi's
+/// filterbank, computed exactly).
+pub trait Real: rustfft::FftNum + num_traits::Float + Default {
+    fn of_f32(x: f32) -> Self;
+    fn of_f64(x: f64) -> Self;
+    /// Forward real FFT plans of `n` points, shared by every thread (the planner keeps one plan
+    /// per size).
+    fn real_plan(n: usize) -> Arc<dyn RealToComplex<Self>>;
+    /// Forward complex FFT plans of `n` points, shared likewise.
+    fn complex_plan(n: usize) -> Arc<dyn Fft<Self>>;
+}
+
+macro_rules! real {
+    ($t:ty) => {
+        #[allow(clippy::unnecessary_cast)]
+        impl Real for $t {
+            #[inline(always)]
+            fn of_f32(x: f32) -> Self {
+                x as $t
+            }
+
+            #[inline(always)]
+            fn of_f64(x: f64) -> Self {
+                x as $t
+            }
+
+            fn real_plan(n: usize) -> Arc<dyn RealToComplex<Self>> {
+                static PLANNER: OnceLock<Mutex<RealFftPlanner<$t>>> = OnceLock::new();
+                let planner = PLANNER.get_or_init(|| Mutex::new(RealFftPlanner::new()));
+                planner.lock().unwrap_or_else(|e| e.into_inner()).plan_fft_forward(n)
+            }
+
+            fn complex_plan(n: usize) -> Arc<dyn Fft<Self>> {
+                static PLANNER: OnceLock<Mutex<FftPlanner<$t>>> = OnceLock::new();
+                let planner = PLANNER.get_or_init(|| Mutex::new(FftPlanner::new()));
+                planner.lock().unwrap_or_else(|e| e.into_inner()).plan_fft_forward(n)
+            }
+        }
+    };
+}
+
+real!(f32);
+real!(f64);
+
+/// How a signal is cut into frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// librosa's `center=True`: frame `t` is `n_fft` samples centred on sample `t * hop_length`,
+    /// the signal extended by `n_fft / 2` samples on each side by the pad mode.
+    Centered(PadMode),
+    /// librosa's `center=False`: frame `t` is samples `t * hop_length .. t * hop_length + n_fft`.
+    Uncentered,
+    /// Kaldi's (`feature-window.cc`, `ExtractWindow`): frame `t` is `win_length` samples from
+    /// sample `t * hop_length`, zero-padded after them to `n_fft`. With `snip_edges`, the frames
+    /// wholly inside the signal (none when it is shorter than one); without, `(n + hop / 2) /
+    /// hop` frames starting `win_length / 2 - hop / 2` samples earlier, the signal mirrored past
+    /// its ends (`-i - 1` before it, `2n - 1 - i` after it).
+    Kaldi { snip_edges: bool },
+}
 
 /// STFT parameters, with librosa's names and meanings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StftParams {
     pub n_fft: usize,
     pub hop_length: usize,
-    /// Window length; the window is zero-padded on both sides to `n_fft`.
+    /// Window length; the window is zero-padded on both sides to `n_fft` (after it, with
+    /// [`Framing::Kaldi`]).
     pub win_length: usize,
     pub window: Window,
-    /// Pad by `n_fft / 2` on both sides so that frame `t` is centred on sample `t * hop_length`.
-    pub center: bool,
-    pub pad_mode: PadMode,
+    pub framing: Framing,
+    /// Steps on each frame's samples before the window (Kaldi's; none in librosa).
+    pub conditioning: Conditioning,
 }
 
 impl StftParams {
@@ -41,8 +107,8 @@ impl StftParams {
             hop_length: Self::default_hop(n_fft),
             win_length: n_fft,
             window: Window::Hann,
-            center: true,
-            pad_mode: PadMode::Constant,
+            framing: Framing::Centered(PadMode::Constant),
+            conditioning: Conditioning::default(),
         }
     }
 
@@ -52,55 +118,45 @@ impl StftParams {
     }
 }
 
-/// Forward complex FFT plans of `n` points, shared by every thread (the planner keeps one plan
-/// per size).
-fn complex_plan(n: usize) -> Arc<dyn Fft<f32>> {
-    static PLANNER: OnceLock<Mutex<FftPlanner<f32>>> = OnceLock::new();
-    PLANNER.get_or_init(|| Mutex::new(FftPlanner::new())).lock().unwrap_or_else(|e| e.into_inner()).plan_fft_forward(n)
-}
-
-/// Forward real FFT plans of `n` points, shared by every thread (likewise cached).
-pub(crate) fn real_plan(n: usize) -> Arc<dyn RealToComplex<f32>> {
-    static PLANNER: OnceLock<Mutex<RealFftPlanner<f32>>> = OnceLock::new();
-    PLANNER
-        .get_or_init(|| Mutex::new(RealFftPlanner::new()))
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .plan_fft_forward(n)
-}
-
-/// A planned STFT: window, FFT plans and framing.
+/// A planned STFT: window, FFT plans and framing, computing in `T` (f32 or f64).
 ///
 /// Whole signals ([`Stft::power_block`]) are transformed two frames at a time by one complex
 /// FFT of `n_fft` points, the first frame as the real part and the second as the imaginary
 /// part: with `Z = FFT(a + i b)`, `A[k] = (Z[k] + conj Z[n-k]) / 2` and
 /// `B[k] = (Z[k] - conj Z[n-k]) / 2i`. That costs about the same as one real FFT of each frame
 /// without the real FFT's twiddle pass. A frame's values then depend on its partner through
-/// float rounding (relative 1e-7 of the louder frame), so [`Stft::power_spectra`], for
-/// streams, transforms each frame alone by a real FFT: a frame's numbers never depend on the
-/// blocks a stream came in.
-pub struct Stft {
+/// float rounding (relative 1e-7 of the louder frame in f32), so [`Stft::frame_spectra`], for
+/// streams and for frames with their own steps, transforms each frame alone by a real FFT: a
+/// frame's numbers never depend on the blocks a stream came in.
+pub struct Stft<T: Real = f32> {
     n_fft: usize,
     hop_length: usize,
-    center: bool,
+    framing: Framing,
+    /// Samples a frame takes from the signal: `n_fft`, or `win_length` with Kaldi's framing.
+    frame_len: usize,
+    /// Where frame 0 starts before sample 0.
+    offset: isize,
+    /// How samples past the signal's ends are made, and how far librosa pads.
     pad_mode: PadMode,
-    window: Vec<f32>,
-    fft: Arc<dyn Fft<f32>>,
-    rfft: Arc<dyn RealToComplex<f32>>,
+    /// `frame_len` values.
+    window: Vec<T>,
+    conditioning: Conditioning,
+    fft: Arc<dyn Fft<T>>,
+    rfft: Arc<dyn RealToComplex<T>>,
 }
 
-/// Work buffers of one thread for [`Stft::power_block`] and [`Stft::power_spectra`], made by
+/// Work buffers of one thread for [`Stft::power_block`] and [`Stft::frame_spectra`], made by
 /// [`Stft::scratch`] and owned by the caller.
-pub struct Scratch {
-    frames: [Vec<f32>; 2],
-    buffer: Vec<Complex32>,
-    fft: Vec<Complex32>,
+pub struct Scratch<T: Real = f32> {
+    frames: [Vec<T>; 2],
+    buffer: Vec<Complex<T>>,
+    fft: Vec<Complex<T>>,
     /// [`BLOCK`] frames of `n_bins` values (plus one spare frame for an odd count).
-    spectra: Vec<f32>,
+    spectra: Vec<T>,
     /// One frame's real FFT: its bins, its scratch and the frame's `|X|^power`.
-    bins: Vec<Complex32>,
-    rfft: Vec<Complex32>,
-    power: Vec<f32>,
+    bins: Vec<Complex<T>>,
+    rfft: Vec<Complex<T>>,
+    power: Vec<T>,
 }
 
 /// The largest FFT length taken (2^24 samples, 6.3 minutes at 44.1 kHz): longer ones would
@@ -114,7 +170,7 @@ pub fn check_n_fft(n_fft: usize) -> Result<()> {
     Ok(())
 }
 
-impl Stft {
+impl<T: Real> Stft<T> {
     pub fn new(p: &StftParams) -> Result<Self> {
         check_n_fft(p.n_fft)?;
         ensure_param!(p.hop_length >= 1, "hop_length must be positive, got {}", p.hop_length);
@@ -125,17 +181,32 @@ impl Stft {
             p.win_length
         );
         let values = p.window.values(p.win_length)?;
-        let mut window = vec![0.0; p.n_fft];
-        let left = (p.n_fft - p.win_length) / 2;
-        window[left..left + p.win_length].copy_from_slice(&values);
+        let (frame_len, window, offset, pad_mode) = match p.framing {
+            Framing::Kaldi { snip_edges } => {
+                let offset = if snip_edges { 0 } else { (p.win_length / 2) as isize - (p.hop_length / 2) as isize };
+                (p.win_length, values, offset, PadMode::Symmetric)
+            }
+            Framing::Centered(_) | Framing::Uncentered => {
+                let mut window = vec![T::zero(); p.n_fft];
+                let left = (p.n_fft - p.win_length) / 2;
+                window[left..left + p.win_length].copy_from_slice(&values);
+                match p.framing {
+                    Framing::Centered(mode) => (p.n_fft, window, (p.n_fft / 2) as isize, mode),
+                    _ => (p.n_fft, window, 0, PadMode::Constant),
+                }
+            }
+        };
         Ok(Stft {
             n_fft: p.n_fft,
             hop_length: p.hop_length,
-            center: p.center,
-            pad_mode: p.pad_mode,
+            framing: p.framing,
+            frame_len,
+            offset,
+            pad_mode,
             window,
-            fft: complex_plan(p.n_fft),
-            rfft: real_plan(p.n_fft),
+            conditioning: p.conditioning.clone(),
+            fft: T::complex_plan(p.n_fft),
+            rfft: T::real_plan(p.n_fft),
         })
     }
 
@@ -152,62 +223,80 @@ impl Stft {
         self.n_fft / 2 + 1
     }
 
-    /// Number of frames for a signal of `n` samples (librosa's count), or an error when the
-    /// signal cannot be framed with these settings.
+    /// Number of frames for a signal of `n` samples (librosa's or Kaldi's count), or an error
+    /// when the signal cannot be framed with these settings.
     pub fn n_frames(&self, n: usize) -> Result<usize> {
-        if self.center {
-            ensure_param!(
-                n > 0 || self.pad_mode == PadMode::Constant,
-                "pad_mode={:?} needs a non-empty signal",
-                self.pad_mode
-            );
-            // An odd n_fft pads an empty signal to n_fft - 1 samples: too short, as in librosa.
-            let padded = n + 2 * (self.n_fft / 2);
-            ensure_param!(
-                padded >= self.n_fft,
-                "input is too short (n={padded} once padded) for frame_length={}",
-                self.n_fft
-            );
-            Ok(1 + (padded - self.n_fft) / self.hop_length)
-        } else {
-            ensure_param!(
-                n >= self.n_fft,
-                "n_fft={} is too large for uncentered analysis of a signal of length={n}",
-                self.n_fft
-            );
-            Ok(1 + (n - self.n_fft) / self.hop_length)
+        let hop = self.hop_length;
+        match self.framing {
+            Framing::Centered(pad_mode) => {
+                ensure_param!(n > 0 || pad_mode == PadMode::Constant, "pad_mode={pad_mode:?} needs a non-empty signal");
+                // An odd n_fft pads an empty signal to n_fft - 1 samples: too short, as in librosa.
+                let padded = n + 2 * (self.n_fft / 2);
+                ensure_param!(
+                    padded >= self.n_fft,
+                    "input is too short (n={padded} once padded) for frame_length={}",
+                    self.n_fft
+                );
+                Ok(1 + (padded - self.n_fft) / hop)
+            }
+            Framing::Uncentered => {
+                ensure_param!(
+                    n >= self.n_fft,
+                    "n_fft={} is too large for uncentered analysis of a signal of length={n}",
+                    self.n_fft
+                );
+                Ok(1 + (n - self.n_fft) / hop)
+            }
+            Framing::Kaldi { snip_edges: true } => Ok(n.checked_sub(self.frame_len).map_or(0, |rest| 1 + rest / hop)),
+            Framing::Kaldi { snip_edges: false } => {
+                // Kaldi frames any signal; torchaudio refuses one shorter than a frame.
+                ensure_param!(
+                    n >= self.frame_len,
+                    "a signal of {n} samples is shorter than a frame ({} samples): give snip_edges=True for no \
+                     frames",
+                    self.frame_len
+                );
+                Ok((n + hop / 2) / hop)
+            }
         }
     }
 
-    pub fn scratch(&self) -> Scratch {
+    pub fn scratch(&self) -> Scratch<T> {
         let n = self.n_fft;
         Scratch {
-            frames: [vec![0.0; n], vec![0.0; n]],
-            buffer: vec![Complex32::default(); n],
-            fft: vec![Complex32::default(); self.fft.get_inplace_scratch_len()],
-            spectra: vec![0.0; (BLOCK + 1) * self.n_bins()],
+            frames: [vec![T::zero(); n], vec![T::zero(); n]],
+            buffer: vec![Complex::default(); n],
+            fft: vec![Complex::default(); self.fft.get_inplace_scratch_len()],
+            spectra: vec![T::zero(); (BLOCK + 1) * self.n_bins()],
             bins: self.rfft.make_output_vec(),
             rfft: self.rfft.make_scratch_vec(),
-            power: vec![0.0; self.n_bins()],
+            power: vec![T::zero(); self.n_bins()],
         }
     }
 
-    /// Frame `t` of `y`, windowed, into `frame`.
+    /// Frame `t` of `y` into `frame` (`n_fft` values): its samples, the conditioning steps, the
+    /// window, zeros after it. Returns the frame's energy where the conditioning takes it.
     #[inline(always)]
-    fn windowed(&self, y: &[f32], t: usize, frame: &mut [f32]) {
+    fn windowed(&self, y: &[f32], t: usize, frame: &mut [T], noise: &mut Gaussian) -> T {
+        let (x, rest) = frame.split_at_mut(self.frame_len);
+        rest.fill(T::zero());
         match self.interior(y, t) {
-            Some(s) => {
-                for ((f, &x), &w) in frame.iter_mut().zip(s).zip(&self.window) {
-                    *f = x * w;
-                }
-            }
+            Some(s) => x.iter_mut().zip(s).for_each(|(f, &v)| *f = T::of_f32(v)),
             None => {
                 let (source, offset) = self.padded_source(y, t);
                 let start = self.start(t) - offset;
-                for (j, (f, &w)) in frame.iter_mut().zip(&self.window).enumerate() {
-                    *f = self.pad_mode.sample(source, start + j as isize, (self.n_fft / 2) as isize) * w;
+                let half = (self.n_fft / 2) as isize;
+                for (j, f) in x.iter_mut().enumerate() {
+                    *f = T::of_f32(self.pad_mode.sample(source, start + j as isize, half));
                 }
             }
+        }
+        let raw = self.conditioning.before_window(x, noise);
+        x.iter_mut().zip(&self.window).for_each(|(f, &w)| *f = *f * w);
+        if self.conditioning.energy == Energy::Windowed {
+            energy(frame)
+        } else {
+            raw
         }
     }
 
@@ -223,7 +312,8 @@ impl Stft {
         let start_k = (half + hop - 1) / hop;
         let tail_k = (n + half - self.n_fft as isize).div_euclid(hop) + 1;
         let s = tail_k * hop - half;
-        let split = self.center && tail_k > start_k && s + self.n_fft as isize <= n + half;
+        let centered = matches!(self.framing, Framing::Centered(_));
+        let split = centered && tail_k > start_k && s + self.n_fft as isize <= n + half;
         if split && t as isize >= tail_k {
             (&y[s as usize..], s)
         } else {
@@ -234,14 +324,14 @@ impl Stft {
     /// First sample of frame `t` (negative when it starts in the padding).
     #[inline(always)]
     fn start(&self, t: usize) -> isize {
-        (t * self.hop_length) as isize - if self.center { (self.n_fft / 2) as isize } else { 0 }
+        (t * self.hop_length) as isize - self.offset
     }
 
     /// The samples of frame `t` when it lies entirely inside `y`.
     #[inline(always)]
     fn interior<'a>(&self, y: &'a [f32], t: usize) -> Option<&'a [f32]> {
         let start = usize::try_from(self.start(t)).ok()?;
-        y.get(start..start + self.n_fft)
+        y.get(start..start + self.frame_len)
     }
 
     /// `|X|^power` of frame `t` into `pa` and, when `pair`, of frame `t + 1` into `pb`
@@ -253,10 +343,10 @@ impl Stft {
         y: &[f32],
         t: usize,
         pair: bool,
-        power: f32,
-        scratch: &mut Scratch,
-        pa: &mut [f32],
-        pb: &mut [f32],
+        power: T,
+        scratch: &mut Scratch<T>,
+        pa: &mut [T],
+        pb: &mut [T],
     ) {
         let n = self.n_fft;
         let n_bins = self.n_bins();
@@ -264,18 +354,19 @@ impl Stft {
         match (self.interior(y, t), self.interior(y, t + 1).filter(|_| pair)) {
             (Some(sa), Some(sb)) => {
                 for (((z, &xa), &xb), &w) in buffer.iter_mut().zip(sa).zip(sb).zip(&self.window) {
-                    *z = Complex32::new(xa * w, xb * w);
+                    *z = Complex::new(T::of_f32(xa) * w, T::of_f32(xb) * w);
                 }
             }
             _ => {
-                self.windowed(y, t, a);
+                let mut no_noise = Gaussian::new(0);
+                self.windowed(y, t, a, &mut no_noise);
                 if pair {
-                    self.windowed(y, t + 1, b);
+                    self.windowed(y, t + 1, b, &mut no_noise);
                 } else {
-                    b.iter_mut().for_each(|v| *v = 0.0);
+                    b.fill(T::zero());
                 }
                 for ((z, &re), &im) in buffer.iter_mut().zip(a.iter()).zip(b.iter()) {
-                    *z = Complex32::new(re, im);
+                    *z = Complex::new(re, im);
                 }
             }
         }
@@ -283,38 +374,56 @@ impl Stft {
         // Bin 0 pairs with itself, bin k with n - k.
         let z0 = buffer[0];
         (pa[0], pb[0]) = (z0.re * z0.re, z0.im * z0.im);
+        let quarter = T::of_f64(0.25);
         let rev = buffer[n + 1 - n_bins..].iter().rev();
         for (((z, r), oa), ob) in buffer[1..n_bins].iter().zip(rev).zip(&mut pa[1..]).zip(&mut pb[1..]) {
             let (ar, ai) = (z.re + r.re, z.im - r.im);
             let (br, bi) = (z.im + r.im, r.re - z.re);
-            *oa = 0.25 * (ar * ar + ai * ai);
-            *ob = 0.25 * (br * br + bi * bi);
+            *oa = quarter * (ar * ar + ai * ai);
+            *ob = quarter * (br * br + bi * bi);
         }
         raise_to(&mut pa[..n_bins], power);
         raise_to(&mut pb[..n_bins], power);
     }
 
     /// Calls `sink(t, |X_t|^power)` for each frame `t` in `frames`, in order, each frame
-    /// transformed alone by a real FFT (see [`Stft`]): a frame's values do not depend on which
-    /// frames are asked for with it, so streams fed in blocks of any size get the same numbers.
-    /// Whole signals are faster through [`Stft::power_block`].
+    /// transformed alone by a real FFT: [`Stft::frame_spectra`] without the energy.
     pub fn power_spectra(
         &self,
         y: &[f32],
-        power: f32,
+        power: T,
         frames: Range<usize>,
-        scratch: &mut Scratch,
-        mut sink: impl FnMut(usize, &[f32]),
+        scratch: &mut Scratch<T>,
+        mut sink: impl FnMut(usize, &[T]),
     ) {
+        self.frame_spectra(y, power, frames, 0, scratch, |t, spectrum, _| sink(t, spectrum));
+    }
+
+    /// Calls `sink(t, |X_t|^power, energy)` for each frame `t` in `frames`, in order, each
+    /// frame through its conditioning steps (the dither's noise seeded by `seed` at the first of
+    /// `frames`) and transformed alone by a real FFT (see [`Stft`]): a frame's values do not
+    /// depend on which frames are asked for with it, so streams fed in blocks of any size get
+    /// the same numbers. `energy` is the frame's where [`Conditioning::energy`] takes it, else 0.
+    /// Whole signals without conditioning are faster through [`Stft::power_block`].
+    pub fn frame_spectra(
+        &self,
+        y: &[f32],
+        power: T,
+        frames: Range<usize>,
+        seed: u64,
+        scratch: &mut Scratch<T>,
+        mut sink: impl FnMut(usize, &[T], T),
+    ) {
+        let mut noise = Gaussian::new(seed);
         let Scratch { frames: [frame, _], bins, rfft, power: out, .. } = scratch;
         for t in frames {
-            self.windowed(y, t, frame);
+            let energy = self.windowed(y, t, frame, &mut noise);
             self.rfft.process_with_scratch(frame, bins, rfft).expect("buffers sized by Stft::scratch");
             for (o, z) in out.iter_mut().zip(bins.iter()) {
                 *o = z.re * z.re + z.im * z.im;
             }
             raise_to(out, power);
-            sink(t, out);
+            sink(t, out, energy);
         }
     }
 
@@ -322,19 +431,24 @@ impl Stft {
     /// `block[k][f]` is bin `k` of frame `t0 + f` (`n_bins` rows; columns from `count` on are
     /// left as they were). Frames are paired from `t0` (`t0`, `t0 + 1`), so start blocks at the
     /// same frames to get the same numbers; they match [`Stft::power_spectra`]'s up to float
-    /// rounding.
+    /// rounding. librosa's framings only, without conditioning (those frames go through
+    /// [`Stft::frame_spectra`]).
     #[inline(always)]
     pub fn power_block(
         &self,
         y: &[f32],
-        power: f32,
+        power: T,
         t0: usize,
         count: usize,
-        scratch: &mut Scratch,
-        block: &mut [[f32; BLOCK]],
+        scratch: &mut Scratch<T>,
+        block: &mut [[T; BLOCK]],
     ) {
         let n_bins = self.n_bins();
         assert!(count <= BLOCK && block.len() >= n_bins, "block too small");
+        assert!(
+            self.frame_len == self.n_fft && self.conditioning.is_none(),
+            "frames with their own steps go through frame_spectra"
+        );
         // Frame-major first (frame f at spectra[f * n_bins..]), then transposed BLOCK x BLOCK
         // tiles at a time, which the compiler does in registers.
         let mut spectra = std::mem::take(&mut scratch.spectra);
@@ -344,7 +458,7 @@ impl Stft {
         }
         let tiles = n_bins / BLOCK * BLOCK;
         for (k0, rows) in (0..tiles).step_by(BLOCK).zip(block.chunks_exact_mut(BLOCK)) {
-            let src: [&[f32]; BLOCK] = std::array::from_fn(|f| &spectra[f * n_bins + k0..][..BLOCK]);
+            let src: [&[T]; BLOCK] = std::array::from_fn(|f| &spectra[f * n_bins + k0..][..BLOCK]);
             for (k, row) in rows.iter_mut().enumerate() {
                 for (f, v) in row.iter_mut().enumerate() {
                     *v = src[f][k];
@@ -363,10 +477,10 @@ pub const BLOCK: usize = 8;
 
 /// Power spectra `|X|^2` to `|X|^power`, in place.
 #[inline(always)]
-fn raise_to(p: &mut [f32], power: f32) {
-    if power == 1.0 {
+fn raise_to<T: Real>(p: &mut [T], power: T) {
+    if power == T::one() {
         p.iter_mut().for_each(|v| *v = v.sqrt());
-    } else if power != 2.0 {
+    } else if power != T::of_f64(2.0) {
         p.iter_mut().for_each(|v| *v = v.sqrt().powf(power));
     }
 }
@@ -381,33 +495,84 @@ mod tests {
         // librosa.stft(np.arange(64.), n_fft=8, hop_length=16, window="boxcar",
         // pad_mode="reflect"): the last frame is np.pad(y[60:], (0, 4), "reflect")
         // = [60, 61, 62, 63, 62, 61, 60, 61], where padding the whole signal gives ... 59.
-        let p = StftParams { hop_length: 16, window: Window::Boxcar, pad_mode: PadMode::Reflect, ..StftParams::new(8) };
-        let stft = Stft::new(&p).unwrap();
+        let p = StftParams {
+            hop_length: 16,
+            window: Window::Boxcar,
+            framing: Framing::Centered(PadMode::Reflect),
+            ..StftParams::new(8)
+        };
+        let stft = Stft::<f32>::new(&p).unwrap();
         let y: Vec<f32> = (0..64).map(|i| i as f32).collect();
         let mut frame = vec![0.0; 8];
-        stft.windowed(&y, 4, &mut frame);
+        stft.windowed(&y, 4, &mut frame, &mut Gaussian::new(0));
         assert_eq!(frame, [60., 61., 62., 63., 62., 61., 60., 61.]);
-        stft.windowed(&y, 0, &mut frame); // the head pads as the whole signal
+        stft.windowed(&y, 0, &mut frame, &mut Gaussian::new(0)); // the head pads as the whole signal
         assert_eq!(frame, [4., 3., 2., 1., 0., 1., 2., 3.]);
     }
 
     #[test]
+    fn kaldi_frames_are_mirrored_past_the_ends_and_zero_padded_after() {
+        // Kaldi's ExtractWindow on 0..5, frames of 4 every 2, an FFT of 8: without snip_edges,
+        // (5 + 1) / 2 = 3 frames starting 4 / 2 - 2 / 2 = 1 sample early, mirrored (-1 -> 0,
+        // 5 -> 4, 6 -> 3); with it, the one frame wholly inside.
+        let y: Vec<f32> = (0..5).map(|i| i as f32).collect();
+        let kaldi = |snip_edges| {
+            let p = StftParams {
+                hop_length: 2,
+                win_length: 4,
+                window: Window::Boxcar,
+                framing: Framing::Kaldi { snip_edges },
+                ..StftParams::new(8)
+            };
+            Stft::<f64>::new(&p).unwrap()
+        };
+        let s = kaldi(false);
+        assert_eq!(s.n_frames(5).unwrap(), 3);
+        assert!(matches!(s.n_frames(3), Err(Error::Parameter(_))));
+        let mut frame = vec![f64::NAN; 8];
+        for (t, want) in [(0, [0., 0., 1., 2.]), (1, [1., 2., 3., 4.]), (2, [3., 4., 4., 3.])] {
+            s.windowed(&y, t, &mut frame, &mut Gaussian::new(0));
+            assert_eq!(frame, [want, [0.0; 4]].concat(), "frame {t}");
+        }
+        let s = kaldi(true);
+        assert_eq!((s.n_frames(5).unwrap(), s.n_frames(4).unwrap(), s.n_frames(3).unwrap()), (1, 1, 0));
+        s.windowed(&y, 0, &mut frame, &mut Gaussian::new(0));
+        assert_eq!(frame, [0., 1., 2., 3., 0., 0., 0., 0.]);
+    }
+
+    #[test]
+    fn float64_spectra_match_float32_ones() {
+        let y: Vec<f32> = (0..4000).map(|i| (i as f32 * 0.031).sin() + 0.3 * (i as f32 * 0.57).cos()).collect();
+        let p = StftParams { window: Window::Hamming, ..StftParams::new(400) };
+        let (single, double) = (Stft::<f32>::new(&p).unwrap(), Stft::<f64>::new(&p).unwrap());
+        let mut want = vec![];
+        single.power_spectra(&y, 2.0, 0..10, &mut single.scratch(), |_, s| want.extend_from_slice(s));
+        let mut got = vec![];
+        double.power_spectra(&y, 2.0, 0..10, &mut double.scratch(), |_, s| got.extend_from_slice(s));
+        let peak = want.iter().fold(0.0f32, |m, &v| m.max(v));
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - f64::from(*w)).abs() < 1e-5 * f64::from(peak), "{g} vs {w}");
+        }
+    }
+
+    #[test]
     fn frame_counts_follow_librosa() {
-        let s = Stft::new(&StftParams::new(2048)).unwrap();
+        let s = Stft::<f32>::new(&StftParams::new(2048)).unwrap();
         assert_eq!(s.n_frames(22050).unwrap(), 1 + 22050 / 512);
         assert_eq!(s.n_frames(0).unwrap(), 1);
-        let odd = Stft::new(&StftParams::new(15)).unwrap();
+        let odd = Stft::<f32>::new(&StftParams::new(15)).unwrap();
         assert!(matches!(odd.n_frames(0), Err(Error::Parameter(_))));
         assert_eq!(odd.n_frames(1).unwrap(), 1);
         let mut p = StftParams::new(2048);
-        p.center = false;
-        let s = Stft::new(&p).unwrap();
+        p.framing = Framing::Uncentered;
+        let s = Stft::<f32>::new(&p).unwrap();
         assert_eq!(s.n_frames(2048 + 1023).unwrap(), 2);
         assert!(matches!(s.n_frames(100), Err(Error::Parameter(_))));
     }
 
     fn rectangular(n_fft: usize) -> Stft {
-        Stft::new(&StftParams { window: Window::Boxcar, center: false, ..StftParams::new(n_fft) }).unwrap()
+        Stft::new(&StftParams { window: Window::Boxcar, framing: Framing::Uncentered, ..StftParams::new(n_fft) })
+            .unwrap()
     }
 
     #[test]
@@ -456,7 +621,7 @@ mod tests {
     fn single_frames_match_paired_frames() {
         let y: Vec<f32> = (0..9000).map(|i| (i as f32 * 0.031).sin() + 0.3 * (i as f32 * 0.57).cos()).collect();
         for (n_fft, window) in [(2048, Window::Hann), (400, Window::Hamming), (255, Window::Blackman)] {
-            let s = Stft::new(&StftParams { window, ..StftParams::new(n_fft) }).unwrap();
+            let s = Stft::<f32>::new(&StftParams { window, ..StftParams::new(n_fft) }).unwrap();
             let frames = s.n_frames(y.len()).unwrap();
             let mut scratch = s.scratch();
             let mut block = vec![[0.0f32; BLOCK]; s.n_bins()];

@@ -1,7 +1,7 @@
 //! The frames of a signal fed block by block (the live view, long files).
 
-use super::{PadMode, Scratch, Stft, StftParams};
-use crate::dsp::error::{ensure_param, Result};
+use super::{Framing, PadMode, Scratch, Stft, StftParams};
+use crate::dsp::error::{ensure_param, Error, Result};
 
 /// Frames of a signal fed block by block, as `Stft` would cut the whole signal (centred
 /// frames padded with zeros, librosa's `pad_mode="constant"`).
@@ -18,13 +18,18 @@ pub struct FrameStream {
 
 impl FrameStream {
     pub fn new(params: &StftParams, power: f32) -> Result<Self> {
-        ensure_param!(
-            !params.center || params.pad_mode == PadMode::Constant,
-            "streaming analysis pads with zeros only (pad_mode='constant'), got {:?}",
-            params.pad_mode
-        );
-        let centre_pad = if params.center { params.n_fft / 2 } else { 0 };
-        let stft = Stft::new(&StftParams { center: false, ..params.clone() })?;
+        let centre_pad = match params.framing {
+            Framing::Centered(PadMode::Constant) => params.n_fft / 2,
+            Framing::Uncentered => 0,
+            other => {
+                return Err(Error::Parameter(format!(
+                    "streaming analysis frames as librosa, padding with zeros only (pad_mode='constant'), got \
+                     {other:?}"
+                )))
+            }
+        };
+        ensure_param!(params.conditioning.is_none(), "streaming analysis takes no per-frame conditioning");
+        let stft = Stft::new(&StftParams { framing: Framing::Uncentered, ..params.clone() })?;
         Ok(FrameStream { scratch: stft.scratch(), stft, power, buf: vec![0.0; centre_pad], skip: 0, centre_pad })
     }
 
@@ -75,7 +80,7 @@ mod tests {
     fn frames_fed_in_blocks_are_the_whole_signal_frames() {
         let y: Vec<f32> = (0..20_000).map(|i| (i as f32 * 0.05).sin() * (i as f32 * 0.0007).cos()).collect();
         let params = StftParams::new(512);
-        let stft = Stft::new(&params).unwrap();
+        let stft = Stft::<f32>::new(&params).unwrap();
         let mut whole = Vec::new();
         stft.power_spectra(&y, 2.0, 0..stft.n_frames(y.len()).unwrap(), &mut stft.scratch(), |_, s| {
             whole.extend_from_slice(s)

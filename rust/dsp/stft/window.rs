@@ -1,9 +1,11 @@
-//! Analysis windows (scipy's periodic `get_window`) and the padding modes of a centred STFT
-//! (numpy's `np.pad`).
+//! Analysis windows (scipy's periodic `get_window`, Kaldi's symmetric windows) and the padding
+//! modes of a centred STFT (numpy's `np.pad`).
 
+use super::Real;
 use crate::dsp::error::{ensure_param, Error, Result};
 
-/// Analysis window (scipy's `get_window(name, win_length, fftbins=True)`, i.e. periodic).
+/// Analysis window: scipy's `get_window(name, win_length, fftbins=True)` (periodic), explicit
+/// values, or one of Kaldi's (symmetric).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Window {
     Hann,
@@ -13,6 +15,61 @@ pub enum Window {
     Boxcar,
     /// Explicit window values, `win_length` of them.
     Custom(Vec<f32>),
+    /// Kaldi's window of the frame's length (`blackman_coeff` for its Blackman window).
+    Kaldi {
+        window: KaldiWindow,
+        blackman_coeff: f64,
+    },
+}
+
+/// Kaldi's frame windows (`feature-window.cc`), symmetric, of the frame's length.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KaldiWindow {
+    /// The Hann window to the power 0.85 (Kaldi's default).
+    Povey,
+    Hanning,
+    Hamming,
+    Rectangular,
+    /// `c - 0.5 cos(a n) + (0.5 - c) cos(2 a n)`, `a = 2 pi / (N - 1)`, `c = blackman_coeff`.
+    Blackman,
+}
+
+impl KaldiWindow {
+    /// The window named as torchaudio and Kaldi name it (`window_type`).
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "povey" => KaldiWindow::Povey,
+            "hanning" => KaldiWindow::Hanning,
+            "hamming" => KaldiWindow::Hamming,
+            "rectangular" => KaldiWindow::Rectangular,
+            "blackman" => KaldiWindow::Blackman,
+            _ => {
+                return Err(Error::Parameter(format!(
+                    "invalid window_type {name:?}; expected 'povey', 'hanning', 'hamming', 'rectangular' or 'blackman'"
+                )))
+            }
+        })
+    }
+
+    /// The `n` window values (`blackman_coeff` for the Blackman window), in float64.
+    fn values(self, n: usize, blackman_coeff: f64) -> Vec<f64> {
+        let a = 2.0 * std::f64::consts::PI / (n as f64 - 1.0);
+        (0..n)
+            .map(|i| {
+                let i = i as f64;
+                let hann = 0.5 - 0.5 * (a * i).cos();
+                match self {
+                    KaldiWindow::Povey => hann.powf(0.85),
+                    KaldiWindow::Hanning => hann,
+                    KaldiWindow::Hamming => 0.54 - 0.46 * (a * i).cos(),
+                    KaldiWindow::Rectangular => 1.0,
+                    KaldiWindow::Blackman => {
+                        blackman_coeff - 0.5 * (a * i).cos() + (0.5 - blackman_coeff) * (2.0 * a * i).cos()
+                    }
+                }
+            })
+            .collect()
+    }
 }
 
 impl Window {
@@ -35,12 +92,12 @@ impl Window {
         })
     }
 
-    /// The `len` periodic window values (computed in f64, stored as f32 like librosa).
-    pub fn values(&self, len: usize) -> Result<Vec<f32>> {
-        let cosine = |a: &[f64]| -> Vec<f32> {
+    /// The `len` window values, computed in f64 and stored as `T` (f32 as librosa).
+    pub fn values<T: Real>(&self, len: usize) -> Result<Vec<T>> {
+        let cosine = |a: &[f64]| -> Vec<T> {
             if len == 1 {
                 // scipy's windows of one sample are [1.] whatever the name (`_len_guards`).
-                return vec![1.0];
+                return vec![T::one()];
             }
             (0..len)
                 .map(|n| {
@@ -48,18 +105,22 @@ impl Window {
                     a.iter()
                         .enumerate()
                         .map(|(k, &ak)| if k % 2 == 0 { ak } else { -ak } * (k as f64 * x).cos())
-                        .sum::<f64>() as f32
+                        .sum::<f64>()
                 })
+                .map(T::of_f64)
                 .collect()
         };
         Ok(match self {
             Window::Hann => cosine(&[0.5, 0.5]),
             Window::Hamming => cosine(&[0.54, 0.46]),
             Window::Blackman => cosine(&[0.42, 0.5, 0.08]),
-            Window::Boxcar => vec![1.0; len],
+            Window::Boxcar => vec![T::one(); len],
             Window::Custom(v) => {
                 ensure_param!(v.len() == len, "window has {} values, expected win_length={len}", v.len());
-                v.clone()
+                v.iter().map(|&w| T::of_f32(w)).collect()
+            }
+            Window::Kaldi { window, blackman_coeff } => {
+                window.values(len, *blackman_coeff).into_iter().map(T::of_f64).collect()
             }
         })
     }
@@ -147,13 +208,13 @@ mod tests {
     #[test]
     fn a_window_of_one_sample_is_one_as_scipys() {
         for w in [Window::Hann, Window::Hamming, Window::Blackman, Window::Boxcar] {
-            assert_eq!(w.values(1).unwrap(), vec![1.0]);
+            assert_eq!(w.values::<f32>(1).unwrap(), vec![1.0]);
         }
     }
 
     #[test]
     fn periodic_hann() {
-        let w = Window::Hann.values(4).unwrap();
+        let w = Window::Hann.values::<f32>(4).unwrap();
         let want = [0.0, 0.5, 1.0, 0.5];
         for (a, b) in w.iter().zip(want) {
             assert!((a - b).abs() < 1e-7);
