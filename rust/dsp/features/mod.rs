@@ -1,8 +1,9 @@
-//! Front ends of speech and audio models, as final steps on a mel spectrogram: Whisper's
-//! log-mel features and MFCCs. A preset is parameters plus a step, not a pipeline of its own.
-//! Kaldi's filterbank ([`kaldi`]) frames, windows and bands as Kaldi does, and AST's front end
-//! ([`ast`]) is it plus its final steps; Parakeet's front end ([`parakeet`]) is the mel path
-//! plus its final steps.
+//! Front ends of speech and audio models, as final steps on the shared path (frames, window,
+//! FFT, power, filter bank: [`crate::dsp::stft`], [`crate::dsp::filterbank`]): Whisper's log-mel
+//! features and MFCCs here. A preset is parameters plus a step, not a pipeline of its own.
+//! Kaldi's filterbank ([`kaldi`]) is the path in float64 with Kaldi's framing, window, per-frame
+//! steps and mel banks, and AST's front end ([`ast`]) is it plus its final steps; Parakeet's
+//! front end ([`parakeet`]) is the mel path plus its final steps.
 
 pub mod ast;
 pub mod kaldi;
