@@ -8,7 +8,7 @@ pub mod mel;
 pub use axis::{FreqAxis, FreqScale, LOG_FMIN};
 pub use mel::{hz_to_mel, mel_frequencies, mel_to_hz, MelNorm, MelParams};
 
-use super::stft::{Real, BLOCK};
+use super::stft::{sum8, Real, BLOCK};
 
 /// One filter: its nonzero weights, starting at FFT bin `start`.
 #[derive(Debug, Clone)]
@@ -89,16 +89,8 @@ impl<T: Real> FilterBank<T> {
     }
 }
 
-/// A dot product with eight independent partial sums, which the compiler turns into SIMD
-/// (a single running sum has to stay scalar to keep its rounding order).
+/// A dot product (see [`sum8`]).
+#[inline(always)]
 fn dot<T: Real>(a: &[T], b: &[T]) -> T {
-    let mut acc = [T::zero(); 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail = a8.remainder().iter().zip(b8.remainder()).fold(T::zero(), |s, (&x, &y)| s + x * y);
-    for (x, y) in a8.zip(b8) {
-        for i in 0..8 {
-            acc[i] = acc[i] + x[i] * y[i];
-        }
-    }
-    acc.iter().fold(T::zero(), |s, &v| s + v) + tail
+    sum8(a, b, |x, y| x * y)
 }

@@ -2,7 +2,7 @@
 //! `ProcessWindow`): dither, the frame's mean removed, its energy, pre-emphasis. librosa takes
 //! none of them ([`Conditioning::default`]).
 
-use super::Real;
+use super::{sum8, Real};
 
 /// Where a frame's energy (the sum of its squared samples) is taken, if anywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,16 +47,19 @@ impl Conditioning {
             x.iter_mut().for_each(|v| *v = *v + T::of_f64(noise.next() * d));
         }
         if self.remove_dc_offset {
-            let mean = x.iter().fold(T::zero(), |s, &v| s + v) / T::of_f64(x.len() as f64);
+            let mean = sum8(x, x, |v, _| v) / T::of_f64(x.len() as f64);
             x.iter_mut().for_each(|v| *v = *v - mean);
         }
         let raw = if self.energy == Energy::Raw { energy(x) } else { T::zero() };
         if self.preemphasis_coefficient != 0.0 {
             let c = T::of_f64(self.preemphasis_coefficient);
-            for j in (1..x.len()).rev() {
-                x[j] = x[j] - c * x[j - 1];
+            // Forward, carrying the sample before (a loop the compiler vectorises).
+            let mut before = x.first().copied().unwrap_or_else(T::zero);
+            for v in x.iter_mut() {
+                let here = *v;
+                *v = here - c * before;
+                before = here;
             }
-            x[0] = x[0] - c * x[0];
         }
         raw
     }
@@ -64,7 +67,7 @@ impl Conditioning {
 
 /// The sum of the squares of `x`.
 pub(super) fn energy<T: Real>(x: &[T]) -> T {
-    x.iter().fold(T::zero(), |s, &v| s + v * v)
+    sum8(x, x, |v, _| v * v)
 }
 
 /// Standard normal numbers (Box-Muller on splitmix64), for the dither: the same seed gives the

@@ -472,6 +472,22 @@ impl<T: Real> Stft<T> {
     }
 }
 
+/// `sum_i f(a[i], b[i])` with eight independent partial sums, which the compiler turns into
+/// SIMD (a single running sum has to stay scalar to keep its rounding order, one add's latency
+/// per value).
+#[inline(always)]
+pub(crate) fn sum8<T: Real>(a: &[T], b: &[T], f: impl Fn(T, T) -> T) -> T {
+    let mut acc = [T::zero(); 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = a8.remainder().iter().zip(b8.remainder()).fold(T::zero(), |s, (&x, &y)| s + f(x, y));
+    for (x, y) in a8.zip(b8) {
+        for i in 0..8 {
+            acc[i] = acc[i] + f(x[i], y[i]);
+        }
+    }
+    acc.iter().fold(T::zero(), |s, &v| s + v) + tail
+}
+
 /// Frames per block of [`Stft::power_block`].
 pub const BLOCK: usize = 8;
 
