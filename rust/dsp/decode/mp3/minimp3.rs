@@ -520,72 +520,166 @@ fn l3_pow_43(mut x: i32) -> f32 {
     G_POW43[(16 + ((x + sign) >> 6)) as usize] * (1.0 + frac * ((4.0 / 3.0) + frac * (2.0 / 9.0))) * mult as f32
 }
 
-/// The Huffman decoder's 32-bit look-ahead cache. Bytes past the end of the
-/// buffer read as zero: a corrupt `big_values` can make the decoder run past
-/// the granule's data, which C tolerates by reading neighbouring memory.
+/// The Huffman decoder's look-ahead cache: the next bits of the stream, most significant first,
+/// `bits` of them valid (56 to 63 after [`BitCache::check`]; the bits below them are the
+/// stream's next bits or zeros). Bytes past the end of the buffer read as zero: a corrupt
+/// `big_values` can make the decoder run past the granule's data, which C tolerates by reading
+/// neighbouring memory. Not minimp3's 32-bit cache refilled a byte at a time (a loop whose trip
+/// count the branch predictor misses): eight bytes are loaded at once and as many whole bytes
+/// kept as fit, without a loop (Giesen, "Reading bits in far too many ways", variant 4). A
+/// pair of values with linbits takes at most 19 + 2 * (13 + 1) = 47 bits, so one refill per
+/// pair is enough.
 struct BitCache<'a> {
     buf: &'a [u8],
+    /// The first byte not yet in the cache.
     next: usize,
-    cache: u32,
-    sh: i32,
+    cache: u64,
+    bits: u32,
 }
 
-impl BitCache<'_> {
-    #[inline(always)]
-    fn byte(&self, i: usize) -> u32 {
-        self.buf.get(i).copied().map_or(0, u32::from)
+impl<'a> BitCache<'a> {
+    /// The bits of `buf` from bit `pos` on.
+    fn at(buf: &'a [u8], pos: i32) -> Self {
+        let mut br = BitCache { buf, next: (pos / 8) as usize, cache: 0, bits: 0 };
+        br.check();
+        br.flush((pos & 7) as u32);
+        br
     }
 
     #[inline(always)]
-    fn peek(&self, n: i32) -> u32 {
-        self.cache >> (32 - n)
+    fn byte(&self, i: usize) -> u64 {
+        self.buf.get(i).copied().map_or(0, u64::from)
+    }
+
+    /// The next `n` bits (1 to 32).
+    #[inline(always)]
+    fn peek(&self, n: u32) -> u32 {
+        (self.cache >> (64 - n)) as u32
+    }
+
+    /// The `n` bits (1 to 32) after the next `skip`.
+    #[inline(always)]
+    fn peek_after(&self, skip: u32, n: u32) -> u32 {
+        (self.cache << skip >> (64 - n)) as u32
+    }
+
+    /// The next bit.
+    #[inline(always)]
+    fn top_bit(&self) -> u32 {
+        (self.cache >> 63) as u32
     }
 
     #[inline(always)]
-    fn flush(&mut self, n: i32) {
+    fn flush(&mut self, n: u32) {
         self.cache <<= n;
-        self.sh += n;
+        self.bits -= n;
     }
 
+    /// Refills the cache to at least 56 valid bits.
     #[inline(always)]
     fn check(&mut self) {
-        while self.sh >= 0 {
-            self.cache |= self.byte(self.next) << self.sh;
-            self.next += 1;
-            self.sh -= 8;
+        match self.buf.get(self.next..self.next + 8) {
+            Some(word) => {
+                let word = u64::from_be_bytes(word.try_into().expect("eight bytes"));
+                self.cache |= word >> self.bits;
+                let bytes = (63 - self.bits) >> 3;
+                self.next += bytes as usize;
+                self.bits += 8 * bytes;
+            }
+            None => {
+                while self.bits <= 56 {
+                    self.cache |= self.byte(self.next) << (56 - self.bits);
+                    self.next += 1;
+                    self.bits += 8;
+                }
+            }
         }
     }
 
     /// Current bit position (`BSPOS` in C).
     fn pos(&self) -> i32 {
-        self.next as i32 * 8 - 24 + self.sh
+        self.next as i32 * 8 - self.bits as i32
     }
 }
 
-/// Decodes Huffman pairs for one scalefactor band of the big-values region.
+/// minimp3's walk of a Huffman codebook: the leaf (`len << 8 | y << 4 | x`, `len` the bits of
+/// its last step) of the code at the front of `br`, whose bits are flushed: a 5-bit lookup,
+/// then a lookup of a few more bits in a subtable while the entry points to one.
 #[inline(always)]
-fn l3_huffman_pairs<const LINBITS: bool>(out: &mut [f32], br: &mut BitCache, codebook: &[i16], linbits: i32, one: f32) {
-    for pair in out.as_chunks_mut::<2>().0 {
-        let mut w = 5;
-        let mut leaf = i32::from(codebook[br.peek(w) as usize]);
-        while leaf < 0 {
-            br.flush(w);
-            w = leaf & 7;
-            leaf = i32::from(codebook[br.peek(w).wrapping_sub((leaf >> 3) as u32) as usize]);
+fn l3_walk(br: &mut BitCache, codebook: &[i16]) -> i32 {
+    let mut w = 5;
+    let mut leaf = i32::from(codebook[br.peek(w) as usize]);
+    while leaf < 0 {
+        br.flush(w);
+        w = (leaf & 7) as u32;
+        leaf = i32::from(codebook[br.peek(w).wrapping_sub((leaf >> 3) as u32) as usize]);
+    }
+    br.flush((leaf >> 8) as u32);
+    leaf
+}
+
+/// Bits of the first lookup of a big-values pair ([`first_lookups`]).
+const FIRST_BITS: u32 = 8;
+
+/// For each of the 32 big-values tables, what the next [`FIRST_BITS`] bits of the stream say
+/// at once: the code they begin with, as `total_len << 8 | y << 4 | x`, where the code has at
+/// most that many bits, else -1 (the code is then walked by [`l3_walk`]). Not in minimp3,
+/// whose walk takes a step, a table load and a branch the predictor often misses, per 5 bits
+/// or fewer; made once from minimp3's codebooks by that walk itself, so the values are its.
+fn first_lookups() -> &'static [[i16; 1 << FIRST_BITS]; 32] {
+    static TABLES: std::sync::OnceLock<Box<[[i16; 1 << FIRST_BITS]; 32]>> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut tables = Box::new([[-1i16; 1 << FIRST_BITS]; 32]);
+        for (table, first) in tables.iter_mut().enumerate() {
+            let codebook = &L3_HUFFMAN_TABS[L3_HUFFMAN_TABINDEX[table] as usize..];
+            for (prefix, entry) in first.iter_mut().enumerate() {
+                // The code read with the prefix followed by zeros and by ones: where it ends
+                // within the prefix, both give its leaf.
+                let walk = |fill: u8| {
+                    let bytes = [prefix as u8, fill, fill, fill, fill, fill, fill, fill, fill];
+                    let mut br = BitCache::at(&bytes, 0);
+                    let leaf = l3_walk(&mut br, codebook);
+                    (br.pos(), leaf & 0xFF)
+                };
+                let ((len, leaf), other) = (walk(0), walk(0xFF));
+                if len <= FIRST_BITS as i32 && (len, leaf) == other {
+                    *entry = (len << 8 | leaf) as i16;
+                }
+            }
         }
-        br.flush(leaf >> 8);
+        tables
+    })
+}
+
+/// Decodes Huffman pairs for one scalefactor band of the big-values region (`first`: the
+/// table's [`first_lookups`]).
+#[inline(always)]
+fn l3_huffman_pairs<const LINBITS: bool>(
+    out: &mut [f32],
+    br: &mut BitCache,
+    first: &[i16; 1 << FIRST_BITS],
+    codebook: &[i16],
+    linbits: u32,
+    one: f32,
+) {
+    for pair in out.as_chunks_mut::<2>().0 {
+        let mut leaf = i32::from(first[br.peek(FIRST_BITS) as usize]);
+        if leaf >= 0 {
+            br.flush((leaf >> 8) as u32);
+        } else {
+            leaf = l3_walk(br, codebook);
+        }
 
         for v in pair {
             let mut lsb = leaf & 0x0F;
             if LINBITS && lsb == 15 {
                 lsb += br.peek(linbits) as i32;
                 br.flush(linbits);
-                br.check();
-                *v = one * l3_pow_43(lsb) * if (br.cache as i32) < 0 { -1.0 } else { 1.0 };
+                *v = one * l3_pow_43(lsb) * if br.top_bit() == 1 { -1.0 } else { 1.0 };
             } else {
-                *v = G_POW43[(16 + lsb) as usize - 16 * (br.cache >> 31) as usize] * one;
+                *v = G_POW43[(16 + lsb) as usize - 16 * br.top_bit() as usize] * one;
             }
-            br.flush((lsb != 0) as i32);
+            br.flush(u32::from(lsb != 0));
             leaf >>= 4;
         }
         br.check();
@@ -609,17 +703,15 @@ fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 4
         bs.pos = layer3gr_limit;
         return;
     }
-    let start = (bs.pos / 8) as usize;
-    let mut br = BitCache { buf: bs.buf, next: start + 4, cache: 0, sh: (bs.pos & 7) - 8 };
-    br.cache = (((br.byte(start) * 256 + br.byte(start + 1)) * 256 + br.byte(start + 2)) * 256 + br.byte(start + 3))
-        << (bs.pos & 7);
+    let mut br = BitCache::at(bs.buf, bs.pos);
 
     while big_val_cnt > 0 {
         let tab_num = gr_info.table_select[ireg] as usize;
         let mut sfb_cnt = i32::from(gr_info.region_count[ireg]);
         ireg += 1;
         let codebook = &L3_HUFFMAN_TABS[L3_HUFFMAN_TABINDEX[tab_num] as usize..];
-        let linbits = i32::from(L3_HUFFMAN_G_LINBITS[tab_num]);
+        let first = &first_lookups()[tab_num];
+        let linbits = u32::from(L3_HUFFMAN_G_LINBITS[tab_num]);
         loop {
             let np = i32::from(sfbtab[sfb]) / 2;
             sfb += 1;
@@ -630,9 +722,9 @@ fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 4
             // because big_values <= 288 and every table covers 288 pairs.
             let out = &mut dst[d..d + 2 * pairs_to_decode.max(1)];
             if linbits != 0 {
-                l3_huffman_pairs::<true>(out, &mut br, codebook, linbits, one);
+                l3_huffman_pairs::<true>(out, &mut br, first, codebook, linbits, one);
             } else {
-                l3_huffman_pairs::<false>(out, &mut br, codebook, linbits, one);
+                l3_huffman_pairs::<false>(out, &mut br, first, codebook, linbits, one);
             }
             d += out.len();
             big_val_cnt -= np;
@@ -658,9 +750,9 @@ fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 4
         }
         let mut leaf = i32::from(codebook_count1[br.peek(4) as usize]);
         if leaf & 8 == 0 {
-            leaf = i32::from(codebook_count1[(leaf >> 3) as usize + (br.cache << 4 >> (32 - (leaf & 3))) as usize]);
+            leaf = i32::from(codebook_count1[(leaf >> 3) as usize + br.peek_after(4, (leaf & 3) as u32) as usize]);
         }
-        br.flush(leaf & 7);
+        br.flush((leaf & 7) as u32);
         if br.pos() > layer3gr_limit {
             break;
         }
@@ -677,7 +769,7 @@ fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 4
             }
             for s in 2 * half..2 * half + 2 {
                 if leaf & (128 >> s) != 0 {
-                    dst[d + s] = if (br.cache as i32) < 0 { -one } else { one };
+                    dst[d + s] = if br.top_bit() == 1 { -one } else { one };
                     br.flush(1);
                 }
             }
@@ -1803,6 +1895,43 @@ pub fn mp3dec_decode_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_lookup_reads_the_codes_the_walk_reads() {
+        // Random bits (and runs of zeros and ones) through every table: the same values and the
+        // same bits consumed, code after code, with the first lookup as by the walk alone.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut bytes: Vec<u8> = (0..4000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 56) as u8
+            })
+            .collect();
+        bytes.extend([0u8; 64].iter().chain(&[0xFF; 64]));
+        let mut fast_hits = 0;
+        for table in (0..32).filter(|t| ![0, 4, 14].contains(t)) {
+            let codebook = &L3_HUFFMAN_TABS[L3_HUFFMAN_TABINDEX[table] as usize..];
+            let first = &first_lookups()[table];
+            let (mut a, mut b) = (BitCache::at(&bytes, 0), BitCache::at(&bytes, 0));
+            while b.pos() < 8 * bytes.len() as i32 - 64 {
+                let want = l3_walk(&mut a, codebook) & 0xFF;
+                let entry = i32::from(first[b.peek(FIRST_BITS) as usize]);
+                let got = if entry >= 0 {
+                    fast_hits += 1;
+                    b.flush((entry >> 8) as u32);
+                    entry & 0xFF
+                } else {
+                    l3_walk(&mut b, codebook) & 0xFF
+                };
+                assert_eq!((got, b.pos()), (want, a.pos()), "table {table}");
+                a.check();
+                b.check();
+            }
+        }
+        assert!(fast_hits > 10_000, "{fast_hits}");
+    }
 
     /// Deterministic noise in [-1, 1).
     fn noise(seed: u64, n: usize) -> Vec<f32> {
