@@ -17,7 +17,10 @@ CLIPS = make_frontend_refs.parakeet_clips(make_frontend_refs.clip_samples())
 
 
 def test_features_are_the_extractors_alone_and_in_a_padded_batch():
+    before = [y.copy() for y in CLIPS]
     got = spectrust.parakeet_features(CLIPS, workers=2)
+    for y, was in zip(CLIPS, before):
+        np.testing.assert_array_equal(y, was)  # the inputs are pre-emphasised in a copy
     frames = int(REFS["parakeet_batch_frames"])
     assert got["input_features"].shape == (3, frames, 80) and got["input_features"].dtype == np.float32
     np.testing.assert_array_equal(got["attention_mask"], REFS["parakeet_batch_mask"])

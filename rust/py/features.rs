@@ -699,9 +699,10 @@ pub(crate) fn parakeet_inputs<'py>(
     let read = max_samples.map_or(read.options(), |n| read.options().keeping(n, parakeet::SAMPLE_RATE));
     let results = check(py.detach(|| {
         run_parallel(workers, &views, |audio| {
-            let y = audio.mono(parakeet::SAMPLE_RATE as u32, &read, pad)?;
-            let y = &y[..y.len().min(max_samples.unwrap_or(usize::MAX))];
-            Ok((front.compute(y)?, y.len()))
+            // Owned (a copy of an array input, which stays as it is): pre-emphasised in place.
+            let mut y = audio.mono(parakeet::SAMPLE_RATE as u32, &read, pad)?.into_owned();
+            y.truncate(max_samples.unwrap_or(usize::MAX));
+            Ok((front.compute(&mut y)?, y.len()))
         })
     }))?;
     matrices_or_errors(py, results, errors)

@@ -62,16 +62,20 @@ impl ParakeetFeatures {
         (1 + n / HOP_LENGTH, (n + N_FFT / 2 * 2 - N_FFT) / HOP_LENGTH)
     }
 
-    /// The features of `y` (16 kHz): `(frames, n_mels)`, row-major.
-    pub fn compute(&self, y: &[f32]) -> Result<Matrix> {
-        let emphasised: Vec<f32>;
-        let y = match self.preemphasis {
-            Some(c) => {
-                emphasised = y.first().copied().into_iter().chain(y.windows(2).map(|w| w[1] - c * w[0])).collect();
-                &emphasised
+    /// The features of `y` (16 kHz): `(frames, n_mels)`, row-major. `y` is pre-emphasised in
+    /// place.
+    pub fn compute(&self, y: &mut [f32]) -> Result<Matrix> {
+        if let Some(c) = self.preemphasis {
+            // x[t] - c x[t - 1], and x[0] - c 0 = x[0] (c is finite): forward, carrying the
+            // sample before.
+            let mut before = 0.0;
+            for v in y.iter_mut() {
+                let here = *v;
+                *v = here - c * before;
+                before = here;
             }
-            None => y,
-        };
+        }
+        let y = &*y;
         let mut spec = self.mel.compute(y, false)?;
         let (frames, own) = Self::n_frames(y.len());
         debug_assert_eq!(spec.cols, frames);
@@ -111,7 +115,7 @@ mod tests {
     fn frames_and_normalisation() {
         assert_eq!(ParakeetFeatures::n_frames(16000), (101, 100));
         let y: Vec<f32> = (0..16000).map(|i| ((i as f32 * 0.05).sin() + (i as f32 * 0.31).sin()) * 0.3).collect();
-        let f = ParakeetFeatures::new(80, Some(0.97)).unwrap().compute(&y).unwrap();
+        let f = ParakeetFeatures::new(80, Some(0.97)).unwrap().compute(&mut y.clone()).unwrap();
         assert_eq!((f.rows, f.cols), (101, 80));
         for m in 0..80 {
             let col: Vec<f64> = (0..100).map(|t| f64::from(f.data[t * 80 + m])).collect();
