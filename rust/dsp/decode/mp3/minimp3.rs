@@ -670,6 +670,18 @@ fn l3_huffman_pairs<const LINBITS: bool>(
             leaf = l3_walk(br, codebook);
         }
 
+        if !LINBITS {
+            // Both signs from one look at the cache: the second follows the first only where
+            // the first value is not zero (a zero has no sign bit).
+            let (x, y) = ((leaf & 0x0F) as usize, (leaf >> 4 & 0x0F) as usize);
+            let nx = u32::from(x != 0);
+            let (sx, sy) = (br.top_bit() as usize, (br.cache << nx >> 63) as usize);
+            pair[0] = G_POW43[16 + x - 16 * sx] * one;
+            pair[1] = G_POW43[16 + y - 16 * sy] * one;
+            br.flush(nx + u32::from(y != 0));
+            br.check();
+            continue;
+        }
         for v in pair {
             let mut lsb = leaf & 0x0F;
             if LINBITS && lsb == 15 {
