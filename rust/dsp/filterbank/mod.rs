@@ -65,6 +65,7 @@ impl<T: Real> FilterBank<T> {
     }
 
     /// `out[m] = sum_k W[m, k] * spectrum[k]` for one frame.
+    #[inline(always)]
     pub fn apply(&self, spectrum: &[T], out: &mut [T]) {
         for (o, f) in out.iter_mut().zip(&self.filters) {
             *o = dot(&spectrum[f.start..f.start + f.weights.len()], &f.weights);

@@ -41,6 +41,7 @@ impl Conditioning {
 
     /// The steps before the window on `x` (a frame's samples); returns the raw energy (0 unless
     /// [`Energy::Raw`]).
+    #[inline(always)]
     pub(super) fn before_window<T: Real>(&self, x: &mut [T], noise: &mut Gaussian) -> T {
         if self.dither > 0.0 {
             let d = self.dither;

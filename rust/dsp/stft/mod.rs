@@ -405,6 +405,7 @@ impl<T: Real> Stft<T> {
     /// depend on which frames are asked for with it, so streams fed in blocks of any size get
     /// the same numbers. `energy` is the frame's where [`Conditioning::energy`] takes it, else 0.
     /// Whole signals without conditioning are faster through [`Stft::power_block`].
+    #[inline(always)]
     pub fn frame_spectra(
         &self,
         y: &[f32],
