@@ -19,7 +19,7 @@ use crate::dsp::db::ln_f32;
 use crate::dsp::error::{ensure_param, Result};
 use crate::dsp::filterbank::FilterBank;
 pub use crate::dsp::stft::{stream_seed, KaldiWindow};
-use crate::dsp::stft::{Conditioning, Energy, Framing, Stft, StftParams, Window};
+use crate::dsp::stft::{Conditioning, Energy, Framing, Stft, StftParams, Window, MAX_N_FFT};
 
 /// `torchaudio.compliance.kaldi.fbank`'s parameters; [`Default`] gives its defaults.
 #[derive(Clone, Debug)]
@@ -110,6 +110,12 @@ impl Fbank {
         ensure_param!(window_shift >= 1, "a frame shift of {} ms at {} Hz is under 1 sample", p.frame_shift, p.sr);
         let padded = if p.round_to_power_of_two { window_size.next_power_of_two() } else { window_size };
         ensure_param!(padded % 2 == 0, "the FFT length must be even, got {padded} (a frame of {window_size} samples)");
+        ensure_param!(
+            padded <= MAX_N_FFT,
+            "a frame of {} ms at {} Hz is {window_size} samples, more than 2**24",
+            p.frame_length,
+            p.sr
+        );
         ensure_param!(
             (0.0..=1.0).contains(&p.preemphasis_coefficient),
             "preemphasis_coefficient must be in [0, 1], got {}",
@@ -241,6 +247,12 @@ mod tests {
 
     fn chirp(n: usize, sr: f64) -> Vec<f32> {
         (0..n).map(|i| (8000.0 * (std::f64::consts::PI * 2000.0 * (i as f64 / sr).powi(2)).sin()) as f32).collect()
+    }
+
+    #[test]
+    fn a_frame_past_the_largest_fft_is_a_parameter_error() {
+        let p = FbankParams { frame_length: 1e9, ..Default::default() };
+        assert!(matches!(Fbank::new(&p), Err(crate::dsp::error::Error::Parameter(m)) if m.contains("2**24")));
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub struct Stft<T: Real = f32> {
     frame_len: usize,
     /// Where frame 0 starts before sample 0.
     offset: isize,
-    /// How samples past the signal's ends are made, and how far librosa pads.
+    /// How samples past the signal's ends are made (Kaldi's mirror is numpy's `symmetric`).
     pad_mode: PadMode,
     /// `frame_len` values.
     window: Vec<T>,
