@@ -10,7 +10,7 @@ use crate::dsp::db::ln_f32;
 use crate::dsp::error::{ensure_param, Result};
 use crate::dsp::filterbank::{MelNorm, MelParams};
 use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
-use crate::dsp::stft::{Conditioning, Framing, KaldiWindow, PadMode, StftParams, Window};
+use crate::dsp::stft::{sum8, Conditioning, Framing, KaldiWindow, PadMode, StftParams, Window};
 
 /// transformers' `ParakeetFeatureExtractor` defaults (16 kHz).
 pub const SAMPLE_RATE: f64 = 16000.0;
@@ -91,8 +91,8 @@ impl ParakeetFeatures {
                 *x = if v.is_finite() { ln_f32(v) } else { v };
             });
             let logs = &row[..own];
-            let mean = logs.iter().map(|&v| f64::from(v)).sum::<f64>() / own as f64;
-            let var = logs.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / (own as f64 - 1.0);
+            let mean = sum8(logs, logs, |v, _| f64::from(v)) / own as f64;
+            let var = sum8(logs, logs, |v, _| (f64::from(v) - mean).powi(2)) / (own as f64 - 1.0);
             let (mean, scale) = (mean as f32, (1.0 / (var.sqrt() + STD_EPSILON)) as f32);
             let (valid, masked) = row.split_at_mut(own.min(frames));
             valid.iter_mut().for_each(|x| *x = (*x - mean) * scale);

@@ -473,11 +473,11 @@ impl<T: Real> Stft<T> {
     }
 }
 
-/// `sum_i f(a[i], b[i])` with eight independent partial sums, which the compiler turns into
-/// SIMD (a single running sum has to stay scalar to keep its rounding order, one add's latency
-/// per value).
+/// `sum_i f(a[i], b[i])` (in `T`) with eight independent partial sums, which the compiler
+/// turns into SIMD (a single running sum has to stay scalar to keep its rounding order, one
+/// add's latency per value).
 #[inline(always)]
-pub(crate) fn sum8<T: Real>(a: &[T], b: &[T], f: impl Fn(T, T) -> T) -> T {
+pub(crate) fn sum8<A: Copy, B: Copy, T: Real>(a: &[A], b: &[B], f: impl Fn(A, B) -> T) -> T {
     let mut acc = [T::zero(); 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail = a8.remainder().iter().zip(b8.remainder()).fold(T::zero(), |s, (&x, &y)| s + f(x, y));
