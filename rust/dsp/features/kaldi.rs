@@ -217,9 +217,9 @@ impl Fbank {
             }
         });
         if p.subtract_mean && frames > 0 {
-            for c in 0..cols {
-                let mean = out.iter().skip(c).step_by(cols).map(|&v| f64::from(v)).sum::<f64>() / frames as f64;
-                out.iter_mut().skip(c).step_by(cols).for_each(|v| *v -= mean as f32);
+            let means = column_sums(out, cols, |_, v| f64::from(v));
+            for row in out.chunks_exact_mut(cols) {
+                row.iter_mut().zip(&means).for_each(|(v, &sum)| *v -= (sum / frames as f64) as f32);
             }
         }
     }
@@ -230,15 +230,36 @@ impl Fbank {
 /// positive, as numpy): per-band normalisation (SeamlessM4T's extractor: `ddof = 1`, `eps =
 /// 1e-7`). Sums in float64.
 pub fn normalize_columns(out: &mut [f32], cols: usize, ddof: usize, eps: f64) {
-    let frames = out.len().checked_div(cols).unwrap_or(0);
-    for c in 0..cols {
-        let column = || out.iter().skip(c).step_by(cols);
-        let mean = column().map(|&v| f64::from(v)).sum::<f64>() / frames as f64;
-        let squares: f64 = column().map(|&v| (f64::from(v) - mean).powi(2)).sum();
-        let var = if frames > ddof { squares / (frames - ddof) as f64 } else { f64::NAN };
-        let scale = 1.0 / (var + eps).sqrt();
-        out.iter_mut().skip(c).step_by(cols).for_each(|v| *v = ((f64::from(*v) - mean) * scale) as f32);
+    if cols == 0 {
+        return;
     }
+    let frames = out.len() / cols;
+    let means: Vec<f64> = column_sums(out, cols, |_, v| f64::from(v)).iter().map(|s| s / frames as f64).collect();
+    let scales: Vec<f64> = column_sums(out, cols, |c, v| (f64::from(v) - means[c]).powi(2))
+        .iter()
+        .map(|&squares| {
+            let var = if frames > ddof { squares / (frames - ddof) as f64 } else { f64::NAN };
+            1.0 / (var + eps).sqrt()
+        })
+        .collect();
+    for row in out.chunks_exact_mut(cols) {
+        for ((v, &mean), &scale) in row.iter_mut().zip(&means).zip(&scales) {
+            *v = ((f64::from(*v) - mean) * scale) as f32;
+        }
+    }
+}
+
+/// `sum_t f(c, out[t, c])` for each column `c` of `out` (`(frames, cols)`, row-major, `cols >
+/// 0`), in float64, each column's terms in frame order: row by row, every column at once (a
+/// column at a time would be one add's latency per value, through strided reads).
+fn column_sums(out: &[f32], cols: usize, f: impl Fn(usize, f32) -> f64) -> Vec<f64> {
+    let mut sums = vec![0.0f64; cols];
+    for row in out.chunks_exact(cols) {
+        for (c, (sum, &v)) in sums.iter_mut().zip(row).enumerate() {
+            *sum += f(c, v);
+        }
+    }
+    sums
 }
 
 #[cfg(test)]
