@@ -618,7 +618,7 @@ fn l3_walk(br: &mut BitCache, codebook: &[i16]) -> i32 {
     leaf
 }
 
-/// Bits of the first lookup of a big-values pair ([`first_lookups`]).
+/// Bits of the first lookup of a big-values pair ([`first_lookups`]; at most 16).
 const FIRST_BITS: u32 = 8;
 
 /// For each of the 32 big-values tables, what the next [`FIRST_BITS`] bits of the stream say
@@ -636,7 +636,11 @@ fn first_lookups() -> &'static [[i16; 1 << FIRST_BITS]; 32] {
                 // The code read with the prefix followed by zeros and by ones: where it ends
                 // within the prefix, both give its leaf.
                 let walk = |fill: u8| {
-                    let bytes = [prefix as u8, fill, fill, fill, fill, fill, fill, fill, fill];
+                    // The prefix in the top FIRST_BITS bits of two bytes, `fill`'s bits after it.
+                    let rest = (1u16 << (16 - FIRST_BITS)) - 1;
+                    let head = (prefix as u16) << (16 - FIRST_BITS) | (u16::from(fill) & rest);
+                    let [a, b] = head.to_be_bytes();
+                    let bytes = [a, b, fill, fill, fill, fill, fill, fill, fill];
                     let mut br = BitCache::at(&bytes, 0);
                     let leaf = l3_walk(&mut br, codebook);
                     (br.pos(), leaf & 0xFF)
