@@ -86,8 +86,6 @@ impl Default for FbankParams {
 /// and per-frame steps, Kaldi's mel banks, then the log, the energy column and the mean.
 pub struct Fbank {
     p: FbankParams,
-    window_size: usize,
-    window_shift: usize,
     stft: Stft<f64>,
     bank: FilterBank<f64>,
 }
@@ -142,12 +140,12 @@ impl Fbank {
                 energy,
             },
         })?;
-        Ok(Fbank { window_size, window_shift, stft, bank, p: p.clone() })
+        Ok(Fbank { stft, bank, p: p.clone() })
     }
 
     /// A frame's length and shift in samples.
     pub fn frame_samples(&self) -> (usize, usize) {
-        (self.window_size, self.window_shift)
+        (self.stft.frame_length(), self.stft.hop_length())
     }
 
     /// Values per frame: the bands, and the log energy with `use_energy`.
@@ -217,9 +215,10 @@ impl Fbank {
             }
         });
         if p.subtract_mean && frames > 0 {
-            let means = column_sums(out, cols, |_, v| f64::from(v));
+            let means: Vec<f32> =
+                column_sums(out, cols, |_, v| f64::from(v)).iter().map(|s| (s / frames as f64) as f32).collect();
             for row in out.chunks_exact_mut(cols) {
-                row.iter_mut().zip(&means).for_each(|(v, &sum)| *v -= (sum / frames as f64) as f32);
+                row.iter_mut().zip(&means).for_each(|(v, &mean)| *v -= mean);
             }
         }
     }

@@ -218,6 +218,11 @@ impl<T: Real> Stft<T> {
         self.hop_length
     }
 
+    /// Samples a frame takes from the signal: `n_fft`, or `win_length` with [`Framing::Kaldi`].
+    pub fn frame_length(&self) -> usize {
+        self.frame_len
+    }
+
     /// Number of frequency bins, `1 + n_fft / 2`.
     pub fn n_bins(&self) -> usize {
         self.n_fft / 2 + 1
