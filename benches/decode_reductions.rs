@@ -12,7 +12,7 @@
 //! 1. symphonia's MP3 decoder (what spectrust used before), all channels at 44.1 kHz;
 //! 2. the vendored minimp3 decoder, all channels at 44.1 kHz (`DecodeRequest::ALL`);
 //! 3. plus mono in the subband domain;
-//! 4. plus only the subbands up to 8 kHz and two more (still synthesised at 44.1 kHz);
+//! 4. plus only the subbands up to 8 kHz and one more (still synthesised at 44.1 kHz);
 //! 5. plus the synthesis at 22.05 kHz (`DecodeRequest::new(true, Some(16000), None)`, what
 //!    `load(p, sr=16000)` and the 16 kHz feature pipelines ask).
 
