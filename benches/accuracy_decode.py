@@ -4,7 +4,7 @@ music, 44.1 kHz stereo, 128 kb/s).
 
 The reference is FFmpeg's full decode (float32, the file's rate, every channel), averaged to
 mono, resampled to 16 kHz by soxr VHQ. Against it, on the bins within 80 dB of the reference's
-maximum: ``spectrust.load(p, sr=16000)`` (mono in the subband domain, 14 of 32 subbands,
+maximum: ``spectrust.load(p, sr=16000)`` (mono in the subband domain, 13 of 32 subbands,
 synthesis at 22.05 kHz, then spectrust's resampler) and, for comparison, a full decode by
 spectrust (``load(p, sr=None, mono=False)``, averaged) resampled by ``spectrust.resample``.
 Bands whose upper edge lies below 0.9 of the 8 kHz Nyquist frequency: median and 99th

@@ -41,7 +41,7 @@ def mp3s(tmp_path_factory):
 
 @pytest.mark.parametrize("sr", [16000, 8000])
 def test_reduced_mp3_decoding_has_a_full_ffmpeg_decodes_mel_spectrogram(mp3s, sr):
-    # load(sr=16000) decodes mono, 14 of 32 subbands at 22.05 kHz (8 at 11.025 kHz for 8 kHz);
+    # load(sr=16000) decodes mono, 13 of 32 subbands at 22.05 kHz (7 at 11.025 kHz for 8 kHz);
     # the reference decodes everything (FFmpeg), averages, resamples by soxr VHQ.
     for path in mp3s:
         ours, got_sr = spectrust.load(path, sr=sr)
