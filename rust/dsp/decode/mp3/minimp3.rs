@@ -655,6 +655,38 @@ fn first_lookups() -> &'static [[i16; 1 << FIRST_BITS]; 32] {
     })
 }
 
+/// For each big-values table without linbits, what the next [`FIRST_BITS`] bits say where they
+/// hold a whole code and its sign bits: `total_len << 10 | iy << 5 | ix`, with `ix` the index
+/// into `G_POW43` of the first value with its sign (`16 + x - 16 * sign`, 16 for a zero,
+/// which has no sign bit), `iy` the second's, `total_len` the bits of the code and signs;
+/// else -1. Made from [`first_lookups`]. Not in minimp3: a pair is then one lookup and one
+/// flush.
+fn signed_lookups() -> &'static [[i16; 1 << FIRST_BITS]; 32] {
+    static TABLES: std::sync::OnceLock<Box<[[i16; 1 << FIRST_BITS]; 32]>> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut tables = Box::new([[-1i16; 1 << FIRST_BITS]; 32]);
+        for (table, signed) in tables.iter_mut().enumerate().filter(|(t, _)| L3_HUFFMAN_G_LINBITS[*t] == 0) {
+            for (prefix, entry) in signed.iter_mut().enumerate() {
+                let leaf = i32::from(first_lookups()[table][prefix]);
+                if leaf < 0 {
+                    continue;
+                }
+                let (len, x, y) = ((leaf >> 8) as u32, (leaf & 0x0F) as usize, (leaf >> 4 & 0x0F) as usize);
+                let (nx, ny) = (u32::from(x != 0), u32::from(y != 0));
+                if len + nx + ny > FIRST_BITS {
+                    continue;
+                }
+                // The bit `at` places after the prefix's first, as 0 or 1.
+                let bit = |at: u32| (prefix >> (FIRST_BITS - 1 - at) & 1) as usize;
+                let (sx, sy) = (if x != 0 { bit(len) } else { 0 }, if y != 0 { bit(len + nx) } else { 0 });
+                let (ix, iy) = (16 + x - 16 * sx, 16 + y - 16 * sy);
+                *entry = ((len + nx + ny) << 10 | (iy as u32) << 5 | ix as u32) as i16;
+            }
+        }
+        tables
+    })
+}
+
 /// Decodes Huffman pairs for one scalefactor band of the big-values region (`first`: the
 /// table's [`first_lookups`]).
 #[inline(always)]
@@ -662,11 +694,22 @@ fn l3_huffman_pairs<const LINBITS: bool>(
     out: &mut [f32],
     br: &mut BitCache,
     first: &[i16; 1 << FIRST_BITS],
+    signed: &[i16; 1 << FIRST_BITS],
     codebook: &[i16],
     linbits: u32,
     one: f32,
 ) {
     for pair in out.as_chunks_mut::<2>().0 {
+        if !LINBITS {
+            let entry = i32::from(signed[br.peek(FIRST_BITS) as usize]);
+            if entry >= 0 {
+                pair[0] = G_POW43[(entry & 31) as usize] * one;
+                pair[1] = G_POW43[(entry >> 5 & 31) as usize] * one;
+                br.flush((entry >> 10) as u32);
+                br.check();
+                continue;
+            }
+        }
         let mut leaf = i32::from(first[br.peek(FIRST_BITS) as usize]);
         if leaf >= 0 {
             br.flush((leaf >> 8) as u32);
@@ -726,7 +769,7 @@ fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 4
         let mut sfb_cnt = i32::from(gr_info.region_count[ireg]);
         ireg += 1;
         let codebook = &L3_HUFFMAN_TABS[L3_HUFFMAN_TABINDEX[tab_num] as usize..];
-        let first = &first_lookups()[tab_num];
+        let (first, signed) = (&first_lookups()[tab_num], &signed_lookups()[tab_num]);
         let linbits = u32::from(L3_HUFFMAN_G_LINBITS[tab_num]);
         loop {
             let np = i32::from(sfbtab[sfb]) / 2;
@@ -738,9 +781,9 @@ fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 4
             // because big_values <= 288 and every table covers 288 pairs.
             let out = &mut dst[d..d + 2 * pairs_to_decode.max(1)];
             if linbits != 0 {
-                l3_huffman_pairs::<true>(out, &mut br, first, codebook, linbits, one);
+                l3_huffman_pairs::<true>(out, &mut br, first, signed, codebook, linbits, one);
             } else {
-                l3_huffman_pairs::<false>(out, &mut br, first, codebook, linbits, one);
+                l3_huffman_pairs::<false>(out, &mut br, first, signed, codebook, linbits, one);
             }
             d += out.len();
             big_val_cnt -= np;
@@ -1947,6 +1990,38 @@ mod tests {
             }
         }
         assert!(fast_hits > 10_000, "{fast_hits}");
+    }
+
+    #[test]
+    fn the_signed_lookup_gives_the_values_and_signs_read_one_by_one() {
+        // Random bits through every table without linbits, a band of 288 pairs at a time: the
+        // same values (with their signs) and the same bits consumed as with the first lookup
+        // and the signs read after it (the signed table all -1), with most pairs from one lookup.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let bytes: Vec<u8> = (0..8000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 56) as u8
+            })
+            .collect();
+        let none = [-1i16; 1 << FIRST_BITS];
+        let mut hits = 0;
+        for table in (1..16).filter(|t| ![4, 14].contains(t)) {
+            let codebook = &L3_HUFFMAN_TABS[L3_HUFFMAN_TABINDEX[table] as usize..];
+            let (first, signed) = (&first_lookups()[table], &signed_lookups()[table]);
+            hits += signed.iter().filter(|&&e| e >= 0).count();
+            let (mut a, mut b) = (BitCache::at(&bytes, 0), BitCache::at(&bytes, 0));
+            while b.pos() < 8 * bytes.len() as i32 - 8 * 600 {
+                let (mut want, mut got) = ([0.0f32; 576], [0.0f32; 576]);
+                l3_huffman_pairs::<false>(&mut want, &mut a, first, &none, codebook, 0, 0.5);
+                l3_huffman_pairs::<false>(&mut got, &mut b, first, signed, codebook, 0, 0.5);
+                assert_eq!((got, b.pos()), (want, a.pos()), "table {table}");
+                assert!(got.iter().any(|&v| v < 0.0) && got.iter().any(|&v| v > 0.0));
+            }
+        }
+        assert!(hits > 1000, "{hits}");
     }
 
     /// Deterministic noise in [-1, 1).
