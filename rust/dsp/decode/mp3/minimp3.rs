@@ -677,7 +677,7 @@ fn signed_lookups() -> &'static [[i16; 1 << FIRST_BITS]; 32] {
                     continue;
                 }
                 // The bit `at` places after the prefix's first, as 0 or 1.
-                let bit = |at: u32| (prefix >> (FIRST_BITS - 1 - at) & 1) as usize;
+                let bit = |at: u32| prefix >> (FIRST_BITS - 1 - at) & 1;
                 let (sx, sy) = (if x != 0 { bit(len) } else { 0 }, if y != 0 { bit(len + nx) } else { 0 });
                 let (ix, iy) = (16 + x - 16 * sx, 16 + y - 16 * sy);
                 *entry = ((len + nx + ny) << 10 | (iy as u32) << 5 | ix as u32) as i16;
