@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from os import PathLike
-from typing import Any, Optional, Tuple, Union, final
+from typing import Any, Callable, Optional, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,7 @@ __all__ = [
     "melspectrogram_files",
     "mfcc",
     "mfcc_files",
+    "parakeet_batch",
     "parakeet_inputs",
     "power_to_db",
     "resample",
@@ -113,6 +114,17 @@ def ast_inputs(
     errors: bool,
     workers: Optional[int],
 ) -> Tuple[npt.NDArray[np.float32], list[Union[int, BaseException]]]: ...  # (inputs, max_length, bins), samples
+def parakeet_batch(
+    inputs: Sequence[Any],
+    *,
+    n_mels: int,
+    preemphasis: Optional[float],
+    max_samples: Optional[int],
+    frames_for: Callable[[list[int]], int],
+    read: ReadArgs,
+    pad: bool,
+    workers: Optional[int],
+) -> Tuple[npt.NDArray[np.float32], list[int]]: ...  # (inputs, frames, n_mels), samples
 def parakeet_inputs(
     inputs: Sequence[Any],
     *,

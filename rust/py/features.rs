@@ -2,7 +2,7 @@
 //! `mel_filters`. Conversion only; the work runs in `crate::dsp` with the GIL released.
 
 use numpy::ndarray::{Array1, Array2, Array3, ArrayD};
-use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArrayDyn};
+use numpy::{Element, IntoPyArray, PyArray3, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 use std::borrow::Cow;
 
@@ -691,19 +691,83 @@ pub(crate) fn parakeet_inputs<'py>(
     errors: bool,
     workers: Option<i64>,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let results = parakeet_each(py, &inputs, n_mels, preemphasis, max_samples, &read, pad, workers)?;
+    matrices_or_errors(py, results, errors)
+}
+
+/// Parakeet's features of many inputs as one padded batch: each input's features as
+/// [`parakeet_inputs`] gives them (the first failure raised), then `frames_for(lengths)`
+/// (Python's padding rule: the frames of the padded length), and each input's features copied
+/// into its slot of one array `(len(inputs), frames, n_mels)` float32, zeros after its own
+/// frames: `(array, per input the samples used)`.
+#[pyfunction]
+#[pyo3(signature = (inputs, *, n_mels, preemphasis, max_samples, frames_for, read, pad, workers))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn parakeet_batch<'py>(
+    py: Python<'py>,
+    inputs: Vec<Bound<'py, PyAny>>,
+    n_mels: i64,
+    preemphasis: Option<f64>,
+    max_samples: Option<i64>,
+    frames_for: Bound<'py, PyAny>,
+    read: ReadArgs,
+    pad: bool,
+    workers: Option<i64>,
+) -> PyResult<(Bound<'py, PyAny>, Vec<usize>)> {
+    let features = parakeet_each(py, &inputs, n_mels, preemphasis, max_samples, &read, pad, workers)?
+        .into_iter()
+        .collect::<crate::dsp::Result<Vec<(Matrix, usize)>>>()
+        .map_err(to_py)?;
+    let lengths: Vec<usize> = features.iter().map(|(_, n)| *n).collect();
+    let frames: usize = frames_for.call1((lengths.clone(),))?.extract()?;
+    let n_mels = check(fit::<usize>("feature_size", n_mels))?;
+    let longest = features.iter().map(|(m, _)| m.rows).max().unwrap_or(0);
+    if frames < longest {
+        return Err(to_py(crate::dsp::Error::Internal(format!("{frames} frames for inputs of up to {longest}"))));
+    }
+    // Each input's features copied into its slot, in parallel (a batch of long inputs is
+    // hundreds of MB, written once), of an array numpy allocates (on huge pages where the
+    // system gives them on request, as numpy asks for large arrays: 4 kB pages cost a fault
+    // each).
+    let array = PyArray3::<f32>::zeros(py, [features.len(), frames, n_mels], false);
+    let mut view = array.readwrite();
+    let data = view.as_slice_mut().expect("a new array is contiguous");
+    let workers = check(fit_opt("workers", workers))?;
+    check(py.detach(|| {
+        run_parallel_into(workers, &features, data, frames * n_mels, |(m, _), slot| {
+            slot[..m.data.len()].copy_from_slice(&m.data);
+            Ok(())
+        })
+    }))?;
+    drop(view);
+    Ok((array.into_any(), lengths))
+}
+
+/// Per input, Parakeet's features and the samples used, or its failure (see
+/// [`parakeet_inputs`]).
+#[allow(clippy::too_many_arguments)]
+fn parakeet_each(
+    py: Python<'_>,
+    inputs: &[Bound<'_, PyAny>],
+    n_mels: i64,
+    preemphasis: Option<f64>,
+    max_samples: Option<i64>,
+    read: &ReadArgs,
+    pad: bool,
+    workers: Option<i64>,
+) -> PyResult<Vec<crate::dsp::Result<(Matrix, usize)>>> {
     let front = check(ParakeetFeatures::new(check(fit("feature_size", n_mels))?, preemphasis))?;
     let (max_samples, workers) =
         (check(fit_opt::<usize>("max_length", max_samples))?, check(fit_opt("workers", workers))?);
     let inputs = inputs.iter().map(AudioArg::extract).collect::<PyResult<Vec<_>>>()?;
     let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
     let read = max_samples.map_or(read.options(), |n| read.options().keeping(n, parakeet::SAMPLE_RATE));
-    let results = check(py.detach(|| {
+    check(py.detach(|| {
         run_parallel(workers, &views, |audio| {
             // Owned (a copy of an array input, which stays as it is): pre-emphasised in place.
             let mut y = audio.mono(parakeet::SAMPLE_RATE as u32, &read, pad)?.into_owned();
             y.truncate(max_samples.unwrap_or(usize::MAX));
             Ok((front.compute(&mut y)?, y.len()))
         })
-    }))?;
-    matrices_or_errors(py, results, errors)
+    }))
 }

@@ -142,6 +142,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::fbank_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(features::ast_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(features::parakeet_inputs, m)?)?;
+    m.add_function(wrap_pyfunction!(features::parakeet_batch, m)?)?;
     m.add_function(wrap_pyfunction!(build_info, m)?)?;
     m.add_function(wrap_pyfunction!(default_workers, m)?)?;
     m.add_class::<images::Renderer>()?;

@@ -80,17 +80,18 @@ def parakeet_features(
     """
     import numpy as np
 
-    results = _core.parakeet_inputs(
-        **whole_inputs(inputs, max_bytes, workers),
+    def frames_for(lengths: list) -> int:
+        target, _ = padded(lengths, padding, pad_to_multiple_of, max_length, truncation)
+        return 1 + target // HOP_LENGTH
+
+    args = whole_inputs(inputs, max_bytes, workers)
+    del args["errors"]  # one array: the first failure is raised
+    x, samples = _core.parakeet_batch(
+        **args,
         n_mels=int(feature_size),
         preemphasis=None if preemphasis is None else float(preemphasis),
         max_samples=opt_int(max_length) if truncation else None,
+        frames_for=frames_for,
     )
-    target, _ = padded([n for _, n in results], padding, pad_to_multiple_of, max_length, truncation)
-    frames = 1 + target // HOP_LENGTH
-    x = np.zeros((len(results), frames, int(feature_size)), dtype=np.float32)
-    mask = np.zeros((len(results), frames), dtype=bool)
-    for k, (features, samples) in enumerate(results):
-        x[k, : len(features)] = features
-        mask[k, : samples // HOP_LENGTH] = True
+    mask = np.arange(x.shape[1]) < (np.asarray(samples, dtype=np.int64).reshape(-1, 1) // HOP_LENGTH)
     return {"input_features": x, "attention_mask": mask}
