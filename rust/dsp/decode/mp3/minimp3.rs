@@ -687,8 +687,8 @@ fn signed_lookups() -> &'static [[i16; 1 << FIRST_BITS]; 32] {
     })
 }
 
-/// Decodes Huffman pairs for one scalefactor band of the big-values region (`first`: the
-/// table's [`first_lookups`]).
+/// Decodes Huffman pairs for one scalefactor band of the big-values region (`first` and
+/// `signed`: the table's [`first_lookups`] and [`signed_lookups`]).
 #[inline(always)]
 fn l3_huffman_pairs<const LINBITS: bool>(
     out: &mut [f32],

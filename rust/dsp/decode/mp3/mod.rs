@@ -28,7 +28,8 @@
 //!   eight bytes at a time without a loop (minimp3's: 32 bits, a byte at a time), and the
 //!   first 8 bits of a big-values code read by one lookup (`first_lookups`, made once from
 //!   minimp3's codebooks by minimp3's own walk, which still reads the longer codes), and a
-//!   pair's two sign bits (without linbits) read from one look at the cache.
+//!   pair's two sign bits (without linbits) read from one look at the cache, or with its code
+//!   in one lookup where code and signs fit in those 8 bits (`signed_lookups`).
 //! - nanomp3's reader (tags, gapless trimming, seeking) is not used: symphonia's demuxer does
 //!   that, as it did for symphonia's own decoder.
 //!
