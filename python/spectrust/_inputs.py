@@ -150,8 +150,9 @@ def audio_input(audio: Audio, max_bytes: int):
 
 def whole_inputs(inputs: Sequence[Audio], max_bytes: int, workers) -> dict:
     """What the model front ends' numpy API gives the core's batch calls (``_core.ast_inputs``,
-    ``fbank_inputs``, ``parakeet_inputs``): each input whole (:func:`audio_input`), not padded,
-    the first failure raised, on ``workers`` threads."""
+    ``fbank_inputs``, ``parakeet_batch``, which raises the first failure anyway and takes no
+    ``errors``): each input whole (:func:`audio_input`), not padded, the first failure raised,
+    on ``workers`` threads."""
     return dict(
         inputs=[audio_input(x, max_bytes) for x in inputs],
         read=read_args(0.0, None, None),
