@@ -1955,19 +1955,23 @@ pub fn mp3dec_decode_frame(
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_first_lookup_reads_the_codes_the_walk_reads() {
-        // Random bits (and runs of zeros and ones) through every table: the same values and the
-        // same bits consumed, code after code, with the first lookup as by the walk alone.
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut bytes: Vec<u8> = (0..4000)
+    /// `n` bytes of xorshift64 from `seed` (its top byte each step).
+    fn random_bytes(mut x: u64, n: usize) -> Vec<u8> {
+        (0..n)
             .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
                 (x >> 56) as u8
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn the_first_lookup_reads_the_codes_the_walk_reads() {
+        // Random bits (and runs of zeros and ones) through every table: the same values and the
+        // same bits consumed, code after code, with the first lookup as by the walk alone.
+        let mut bytes = random_bytes(0x2545_f491_4f6c_dd1d, 4000);
         bytes.extend([0u8; 64].iter().chain(&[0xFF; 64]));
         let mut fast_hits = 0;
         for table in (0..32).filter(|t| ![0, 4, 14].contains(t)) {
@@ -1997,15 +2001,7 @@ mod tests {
         // Random bits through every table without linbits, a band of 288 pairs at a time: the
         // same values (with their signs) and the same bits consumed as with the first lookup
         // and the signs read after it (the signed table all -1), with most pairs from one lookup.
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let bytes: Vec<u8> = (0..8000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 56) as u8
-            })
-            .collect();
+        let bytes = random_bytes(0x9e37_79b9_7f4a_7c15, 8000);
         let none = [-1i16; 1 << FIRST_BITS];
         let mut hits = 0;
         for table in (1..16).filter(|t| ![4, 14].contains(t)) {
