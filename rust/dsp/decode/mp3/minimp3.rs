@@ -176,6 +176,11 @@ impl<'a> Bs<'a> {
         if self.pos > self.limit {
             return 0;
         }
+        // Not in minimp3: eight bytes at once where the buffer has them (n + s <= 39 bits).
+        if let Some(word) = self.buf.get(p..p + 8) {
+            let word = u64::from_be_bytes(word.try_into().expect("eight bytes"));
+            return (word << s >> 1 >> (63 - n)) as u32;
+        }
         // In bounds: every byte read lies below `limit`, and `limit` never
         // exceeds the buffer.
         let mut shl = (n + s) as i32;
@@ -432,10 +437,16 @@ fn l3_read_scalefactors(
     scf[pos..pos + 3].fill(0);
 }
 
+/// `y * 2^(-exp_q2 / 4)` (`exp_q2 >= 0`), by factors of at most `2^-30` as minimp3 takes them:
+/// each factor, `g_expfrac[e & 3] * (1 << 30 >> (e >> 2))`, from a table (not in minimp3,
+/// which computes it each time; the same value).
 fn l3_ldexp_q2(mut y: f32, mut exp_q2: i32) -> f32 {
+    static FACTORS: std::sync::OnceLock<[f32; 121]> = std::sync::OnceLock::new();
+    let factors =
+        FACTORS.get_or_init(|| std::array::from_fn(|e| L3_LDEXP_Q2_G_EXPFRAC[e & 3] * ((1 << 30 >> (e >> 2)) as f32)));
     loop {
         let e = (30 * 4).min(exp_q2);
-        y *= L3_LDEXP_Q2_G_EXPFRAC[(e & 3) as usize] * ((1 << 30 >> (e >> 2)) as f32);
+        y *= factors[e as usize];
         exp_q2 -= e;
         if exp_q2 <= 0 {
             return y;
@@ -619,7 +630,7 @@ fn l3_walk(br: &mut BitCache, codebook: &[i16]) -> i32 {
 }
 
 /// Bits of the first lookup of a big-values pair ([`first_lookups`]; at most 16).
-const FIRST_BITS: u32 = 8;
+const FIRST_BITS: u32 = 10;
 
 /// For each of the 32 big-values tables, what the next [`FIRST_BITS`] bits of the stream say
 /// at once: the code they begin with, as `total_len << 8 | y << 4 | x`, where the code has at
@@ -655,23 +666,27 @@ fn first_lookups() -> &'static [[i16; 1 << FIRST_BITS]; 32] {
     })
 }
 
-/// For each big-values table without linbits, what the next [`FIRST_BITS`] bits say where they
-/// hold a whole code and its sign bits: `total_len << 10 | iy << 5 | ix`, with `ix` the index
-/// into `G_POW43` of the first value with its sign (`16 + x - 16 * sign`, 16 for a zero,
-/// which has no sign bit), `iy` the second's, `total_len` the bits of the code and signs;
-/// else -1. Made from [`first_lookups`]. Not in minimp3: a pair is then one lookup and one
-/// flush.
+/// For each big-values table, what the next [`FIRST_BITS`] bits say where they hold a whole
+/// code and its sign bits, and neither value is an escape (15 in a table with linbits):
+/// `total_len << 10 | iy << 5 | ix`, with `ix` the index into `G_POW43` of the first value
+/// with its sign (`16 + x - 16 * sign`, 16 for a zero, which has no sign bit), `iy` the
+/// second's, `total_len` the bits of the code and signs; else -1. Made from
+/// [`first_lookups`]. Not in minimp3: a pair is then one lookup and one flush.
 fn signed_lookups() -> &'static [[i16; 1 << FIRST_BITS]; 32] {
     static TABLES: std::sync::OnceLock<Box<[[i16; 1 << FIRST_BITS]; 32]>> = std::sync::OnceLock::new();
     TABLES.get_or_init(|| {
         let mut tables = Box::new([[-1i16; 1 << FIRST_BITS]; 32]);
-        for (table, signed) in tables.iter_mut().enumerate().filter(|(t, _)| L3_HUFFMAN_G_LINBITS[*t] == 0) {
+        for (table, signed) in tables.iter_mut().enumerate() {
+            let escape = if L3_HUFFMAN_G_LINBITS[table] == 0 { 16 } else { 15 };
             for (prefix, entry) in signed.iter_mut().enumerate() {
                 let leaf = i32::from(first_lookups()[table][prefix]);
                 if leaf < 0 {
                     continue;
                 }
                 let (len, x, y) = ((leaf >> 8) as u32, (leaf & 0x0F) as usize, (leaf >> 4 & 0x0F) as usize);
+                if x >= escape || y >= escape {
+                    continue;
+                }
                 let (nx, ny) = (u32::from(x != 0), u32::from(y != 0));
                 if len + nx + ny > FIRST_BITS {
                     continue;
@@ -700,15 +715,13 @@ fn l3_huffman_pairs<const LINBITS: bool>(
     one: f32,
 ) {
     for pair in out.as_chunks_mut::<2>().0 {
-        if !LINBITS {
-            let entry = i32::from(signed[br.peek(FIRST_BITS) as usize]);
-            if entry >= 0 {
-                pair[0] = G_POW43[(entry & 31) as usize] * one;
-                pair[1] = G_POW43[(entry >> 5 & 31) as usize] * one;
-                br.flush((entry >> 10) as u32);
-                br.check();
-                continue;
-            }
+        let entry = i32::from(signed[br.peek(FIRST_BITS) as usize]);
+        if entry >= 0 {
+            pair[0] = G_POW43[(entry & 31) as usize] * one;
+            pair[1] = G_POW43[(entry >> 5 & 31) as usize] * one;
+            br.flush((entry >> 10) as u32);
+            br.check();
+            continue;
         }
         let mut leaf = i32::from(first[br.peek(FIRST_BITS) as usize]);
         if leaf >= 0 {
@@ -801,20 +814,17 @@ fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 4
         }
     }
 
-    let codebook_count1: &[u8] = if gr_info.count1_table != 0 { &L3_HUFFMAN_TAB33 } else { &L3_HUFFMAN_TAB32 };
+    let quads = &count1_lookups()[usize::from(gr_info.count1_table != 0)];
     let mut np = 1 - big_val_cnt;
     'count1: loop {
         if d >= limit {
             break;
         }
-        let mut leaf = i32::from(codebook_count1[br.peek(4) as usize]);
-        if leaf & 8 == 0 {
-            leaf = i32::from(codebook_count1[(leaf >> 3) as usize + br.peek_after(4, (leaf & 3) as u32) as usize]);
-        }
-        br.flush((leaf & 7) as u32);
-        if br.pos() > layer3gr_limit {
+        let entry = u32::from(quads[br.peek(COUNT1_BITS) as usize]);
+        if br.pos() + (entry >> 12) as i32 > layer3gr_limit {
             break;
         }
+        br.flush(entry >> 8 & 15);
         for half in 0..2 {
             np -= 1;
             if np == 0 {
@@ -827,16 +837,58 @@ fn l3_huffman(dst: &mut [f32; 576], bs: &mut Bs, gr_info: &GrInfo, scf: &[f32; 4
                 scf_idx += 1;
             }
             for s in 2 * half..2 * half + 2 {
-                if leaf & (128 >> s) != 0 {
-                    dst[d + s] = if br.top_bit() == 1 { -one } else { one };
-                    br.flush(1);
-                }
+                dst[d + s] = one * [0.0, 1.0, -1.0, 0.0][(entry >> (2 * s) & 3) as usize];
             }
         }
         br.check();
         d += 4;
     }
     bs.pos = layer3gr_limit;
+}
+
+/// Bits of a count1 lookup ([`count1_lookups`]): the longest code (6 bits) and four signs.
+const COUNT1_BITS: u32 = 10;
+
+/// The count1 tables (A and B): minimp3's `tab32` and `tab33`.
+const COUNT1_CODEBOOKS: [&[u8]; 2] = [&L3_HUFFMAN_TAB32, &L3_HUFFMAN_TAB33];
+
+/// Reads a quad of the count1 region as minimp3 does (its code in one or two steps, then the
+/// sign of each value that is not zero): the code's length and the values, two bits each from
+/// bit 0 (0 for 0, 1 for 1, 2 for -1).
+fn count1_quad(br: &mut BitCache, codebook: &[u8]) -> (u32, u32) {
+    let mut leaf = i32::from(codebook[br.peek(4) as usize]);
+    if leaf & 8 == 0 {
+        leaf = i32::from(codebook[(leaf >> 3) as usize + br.peek_after(4, (leaf & 3) as u32) as usize]);
+    }
+    br.flush((leaf & 7) as u32);
+    let mut values = 0;
+    for s in 0..4 {
+        if leaf & (128 >> s) != 0 {
+            values |= (1 + br.top_bit()) << (2 * s);
+            br.flush(1);
+        }
+    }
+    ((leaf & 7) as u32, values)
+}
+
+/// For the two count1 tables, what the next [`COUNT1_BITS`] bits say: the code's length
+/// `<< 12`, the length of the code and its sign bits `<< 8`, and the values of
+/// [`count1_quad`]. Not in minimp3, whose steps take a branch per value that the predictor
+/// often misses: a quad is one lookup. Made by [`count1_quad`].
+fn count1_lookups() -> &'static [[u16; 1 << COUNT1_BITS]; 2] {
+    static TABLES: std::sync::OnceLock<Box<[[u16; 1 << COUNT1_BITS]; 2]>> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut tables = Box::new([[0u16; 1 << COUNT1_BITS]; 2]);
+        for (codebook, quads) in COUNT1_CODEBOOKS.into_iter().zip(tables.iter_mut()) {
+            for (prefix, entry) in quads.iter_mut().enumerate() {
+                let bytes = ((prefix as u16) << (16 - COUNT1_BITS)).to_be_bytes();
+                let mut br = BitCache::at(&bytes, 0);
+                let (code_len, values) = count1_quad(&mut br, codebook);
+                *entry = (code_len << 12 | (br.pos() as u32) << 8 | values) as u16;
+            }
+        }
+        tables
+    })
 }
 
 fn l3_midside_stereo(buf: &mut [f32; 1152], start: usize, n: usize) {
@@ -2018,6 +2070,52 @@ mod tests {
             }
         }
         assert!(hits > 1000, "{hits}");
+    }
+
+    #[test]
+    fn the_signed_lookup_of_a_table_with_linbits_leaves_escapes_to_the_steps() {
+        // As above, for the tables with linbits: values of 15 and over (escapes, with their
+        // linbits) read step by step, the others from one lookup.
+        let bytes = random_bytes(0x2f1e_3d4c_5b6a_7988, 8000);
+        let none = [-1i16; 1 << FIRST_BITS];
+        let (mut hits, mut escapes) = (0, 0);
+        for table in 16..32 {
+            let codebook = &L3_HUFFMAN_TABS[L3_HUFFMAN_TABINDEX[table] as usize..];
+            let (first, signed) = (&first_lookups()[table], &signed_lookups()[table]);
+            let linbits = u32::from(L3_HUFFMAN_G_LINBITS[table]);
+            hits += signed.iter().filter(|&&e| e >= 0).count();
+            let (mut a, mut b) = (BitCache::at(&bytes, 0), BitCache::at(&bytes, 0));
+            while b.pos() < 8 * bytes.len() as i32 - 8 * 1600 {
+                let (mut want, mut got) = ([0.0f32; 576], [0.0f32; 576]);
+                l3_huffman_pairs::<true>(&mut want, &mut a, first, &none, codebook, linbits, 0.5);
+                l3_huffman_pairs::<true>(&mut got, &mut b, first, signed, codebook, linbits, 0.5);
+                assert_eq!((got, b.pos()), (want, a.pos()), "table {table}");
+                escapes += got.iter().filter(|v| v.abs() >= G_POW43[16 + 15] * 0.5).count();
+            }
+        }
+        assert!(hits > 1000 && escapes > 1000, "{hits} {escapes}");
+    }
+
+    #[test]
+    fn a_count1_lookup_reads_the_quad_the_steps_read() {
+        // Random bits through both count1 tables, quad after quad: the values, the code's
+        // length and the bits consumed of one lookup are those of minimp3's steps.
+        let bytes = random_bytes(0x5851_f42d_4c95_7f2d, 4000);
+        for (codebook, quads) in COUNT1_CODEBOOKS.into_iter().zip(count1_lookups().iter()) {
+            let (mut a, mut b) = (BitCache::at(&bytes, 0), BitCache::at(&bytes, 0));
+            let mut signs = 0;
+            while b.pos() < 8 * bytes.len() as i32 - 64 {
+                let start = a.pos();
+                let (code_len, values) = count1_quad(&mut a, codebook);
+                let entry = u32::from(quads[b.peek(COUNT1_BITS) as usize]);
+                b.flush(entry >> 8 & 15);
+                assert_eq!((entry >> 12, entry & 0xFF, b.pos()), (code_len, values, a.pos()));
+                signs += (a.pos() - start) as u32 - code_len;
+                a.check();
+                b.check();
+            }
+            assert!(signs > 1000, "{signs}");
+        }
     }
 
     /// Deterministic noise in [-1, 1).

@@ -26,10 +26,14 @@
 //!   frame's block types ([`minimp3::l3_block_types`]).
 //! - Huffman decoding, the same values from the same bits: a 64-bit look-ahead cache refilled
 //!   eight bytes at a time without a loop (minimp3's: 32 bits, a byte at a time), and the
-//!   first 8 bits of a big-values code read by one lookup (`first_lookups`, made once from
+//!   first 10 bits of a big-values code read by one lookup (`first_lookups`, made once from
 //!   minimp3's codebooks by minimp3's own walk, which still reads the longer codes), and a
 //!   pair's two sign bits (without linbits) read from one look at the cache, or with its code
-//!   in one lookup where code and signs fit in those 8 bits (`signed_lookups`).
+//!   in one lookup where code and signs fit in those 10 bits and neither value is an escape
+//!   (`signed_lookups`); a count1 quad, code and signs, in one lookup of 10 bits
+//!   (`count1_lookups`, made by minimp3's steps); the side info's and scalefactors' fields
+//!   read from eight bytes at once (`Bs::get_bits`), and the scalefactors' powers of two
+//!   from a table (`l3_ldexp_q2`).
 //! - nanomp3's reader (tags, gapless trimming, seeking) is not used: symphonia's demuxer does
 //!   that, as it did for symphonia's own decoder.
 //!
