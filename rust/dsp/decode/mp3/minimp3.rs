@@ -1400,16 +1400,21 @@ fn l3_decode_reduced(
     right[n..].fill(0.0);
 }
 
-/// DCT-II over columns `k..k + T::N` of the 18x32 subband matrix.
+/// DCT-II over columns `k..k + T::N` of the 32 rows (subbands) of `S` columns (time slots)
+/// in `grbuf`. With `LOW`, rows 16 to 31 are taken as zero (not read: a reduced decode of 16
+/// subbands or fewer; not in minimp3, the same outputs).
 #[inline(always)]
-fn mp3d_dct_ii_cols<T: Lanes>(grbuf: &mut [f32; 576], k: usize) {
+fn mp3d_dct_ii_cols<T: Lanes, const LOW: bool, const S: usize>(grbuf: &mut [f32], k: usize) {
     let c = T::splat;
     let mut t = [[c(0.0); 8]; 4];
     for i in 0..8 {
-        let x0 = T::load(&grbuf[k + i * 18..]);
-        let x1 = T::load(&grbuf[k + (15 - i) * 18..]);
-        let x2 = T::load(&grbuf[k + (16 + i) * 18..]);
-        let x3 = T::load(&grbuf[k + (31 - i) * 18..]);
+        let x0 = T::load(&grbuf[k + i * S..]);
+        let x1 = T::load(&grbuf[k + (15 - i) * S..]);
+        let (x2, x3) = if LOW {
+            (c(0.0), c(0.0))
+        } else {
+            (T::load(&grbuf[k + (16 + i) * S..]), T::load(&grbuf[k + (31 - i) * S..]))
+        };
         let t0 = x0 + x3;
         let t1 = x1 + x2;
         let t2 = (x1 - x2) * c(MP3D_DCT_II_G_SEC[3 * i]);
@@ -1452,28 +1457,44 @@ fn mp3d_dct_ii_cols<T: Lanes>(grbuf: &mut [f32; 576], k: usize) {
         x[7] = (xt - x7) * c(2.56291556);
     }
     for i in 0..7 {
-        let y = k + i * 4 * 18;
+        let y = k + i * 4 * S;
         t[0][i].store(&mut grbuf[y..]);
-        (t[2][i] + t[3][i] + t[3][i + 1]).store(&mut grbuf[y + 18..]);
-        (t[1][i] + t[1][i + 1]).store(&mut grbuf[y + 2 * 18..]);
-        (t[2][i + 1] + t[3][i] + t[3][i + 1]).store(&mut grbuf[y + 3 * 18..]);
+        (t[2][i] + t[3][i] + t[3][i + 1]).store(&mut grbuf[y + S..]);
+        (t[1][i] + t[1][i + 1]).store(&mut grbuf[y + 2 * S..]);
+        (t[2][i + 1] + t[3][i] + t[3][i + 1]).store(&mut grbuf[y + 3 * S..]);
     }
-    let y = k + 7 * 4 * 18;
+    let y = k + 7 * 4 * S;
     t[0][7].store(&mut grbuf[y..]);
-    (t[2][7] + t[3][7]).store(&mut grbuf[y + 18..]);
-    t[1][7].store(&mut grbuf[y + 2 * 18..]);
-    t[3][7].store(&mut grbuf[y + 3 * 18..]);
+    (t[2][7] + t[3][7]).store(&mut grbuf[y + S..]);
+    t[1][7].store(&mut grbuf[y + 2 * S..]);
+    t[3][7].store(&mut grbuf[y + 3 * S..]);
 }
 
-fn mp3d_dct_ii(grbuf: &mut [f32; 576], n: usize) {
-    let mut k = 0;
-    while k + 4 <= n {
-        mp3d_dct_ii_cols::<F4>(grbuf, k);
-        k += 4;
+/// The DCT-II of the 18 time slots of one granule, or of two (`g1`): columns 0 to 15 four
+/// at a time, and the last two columns of both granules (or of one, and two zero columns) in
+/// one pass of four lanes through a small buffer. Not in minimp3, whose last two columns take
+/// a pass each, one lane wide: the same outputs, lane by lane.
+fn mp3d_dct_ii<const LOW: bool>(g0: &mut [f32; 576], mut g1: Option<&mut [f32; 576]>) {
+    let rows = if LOW { 16 } else { 32 };
+    for k in (0..16).step_by(4) {
+        mp3d_dct_ii_cols::<F4, LOW, 18>(g0, k);
+        if let Some(g1) = g1.as_deref_mut() {
+            mp3d_dct_ii_cols::<F4, LOW, 18>(g1, k);
+        }
     }
-    while k < n {
-        mp3d_dct_ii_cols::<f32>(grbuf, k);
-        k += 1;
+    let mut tail = [0.0f32; 4 * 32];
+    for (r, t) in tail.as_chunks_mut::<4>().0.iter_mut().enumerate().take(rows) {
+        t[..2].copy_from_slice(&g0[18 * r + 16..18 * r + 18]);
+        if let Some(g1) = g1.as_deref() {
+            t[2..].copy_from_slice(&g1[18 * r + 16..18 * r + 18]);
+        }
+    }
+    mp3d_dct_ii_cols::<F4, LOW, 4>(&mut tail, 0);
+    for (r, t) in tail.as_chunks::<4>().0.iter().enumerate() {
+        g0[18 * r + 16..18 * r + 18].copy_from_slice(&t[..2]);
+        if let Some(g1) = g1.as_deref_mut() {
+            g1[18 * r + 16..18 * r + 18].copy_from_slice(&t[2..]);
+        }
     }
 }
 
@@ -1597,9 +1618,9 @@ fn mp3d_synth_granule(
     pcm: &mut [f32],
     lins: &mut [[f32; 4]; SYN_ROWS],
 ) {
-    for ch in &mut grbuf[..nch] {
-        mp3d_dct_ii(ch, nbands);
-    }
+    debug_assert_eq!(nbands, 18);
+    let [g0, g1] = grbuf;
+    mp3d_dct_ii::<false>(g0, (nch == 2).then_some(g1));
 
     lins.as_flattened_mut()[..15 * 64].copy_from_slice(qmf_state);
 
@@ -1654,11 +1675,13 @@ fn mp3d_synth_decimated<const NCH: usize>(
     d: usize,
     phase: usize,
 ) {
-    let per_slot = 32 / d;
+    debug_assert!(d.is_power_of_two() && d <= 32 && phase < d);
+    let (per_slot, shift) = (32 / d, d.trailing_zeros());
     let dst = &mut dst[..2 * per_slot * NCH];
-    let keep = |n: usize| n % d == phase;
+    // (d a power of two: masks and shifts, not divisions.)
+    let keep = |n: usize| n & (d - 1) == phase;
     // Where output sample `n` of time slot `slot` goes (its first channel).
-    let at = |slot: usize, n: usize| (slot * per_slot + n / d) * NCH;
+    let at = |slot: usize, n: usize| (slot * per_slot + (n >> shift)) * NCH;
 
     mp3d_synth_store(xl, xr, lins);
 
@@ -1715,21 +1738,29 @@ fn synth_rows(lins: &mut [[f32; 4]; SYN_ROWS], i: usize) -> &mut [[f32; 4]; SYNT
     (&mut lins[16 * i..16 * i + SYNTH_ROWS]).try_into().unwrap()
 }
 
-/// `mp3d_synth_granule` for `nch` output channels (1: the mix in `grbuf[0]`) at `1 / d` of
-/// the rate (see [`mp3d_synth_decimated`]): `576 / d` samples per channel, interleaved. Not in
-/// minimp3.
+/// [`mp3d_dct_ii`] of a reduced decode's granules, whose subbands from `red.bands` on are zero.
+fn mp3d_dct_ii_reduced(red: &Reduction, g0: &mut [f32; 576], g1: Option<&mut [f32; 576]>) {
+    if red.bands <= 16 {
+        mp3d_dct_ii::<true>(g0, g1);
+    } else {
+        mp3d_dct_ii::<false>(g0, g1);
+    }
+}
+
+/// `mp3d_synth_granule` for `nch` output channels (1: the mix in `grbuf[0]`) at `1 /
+/// red.decimation` of the rate (see [`mp3d_synth_decimated`]): `576 / red.decimation` samples
+/// per channel, interleaved; the subbands from `red.bands` on are zero. Not in minimp3.
 fn mp3d_synth_granule_reduced(
     qmf_state: &mut [f32; 960],
     grbuf: &mut [[f32; 576]; 2],
     nch: usize,
     pcm: &mut [f32],
     lins: &mut [[f32; 4]; SYN_ROWS],
-    d: usize,
-    phase: usize,
+    red: &Reduction,
 ) {
-    for ch in &mut grbuf[..nch] {
-        mp3d_dct_ii(ch, 18);
-    }
+    let (d, phase) = (red.decimation, red.phase);
+    let [g0, g1] = grbuf;
+    mp3d_dct_ii_reduced(red, g0, (nch == 2).then_some(g1));
     lins.as_flattened_mut()[..15 * 64].copy_from_slice(qmf_state);
     let grbuf = grbuf.as_flattened();
     for i in (0..18).step_by(2) {
@@ -1765,11 +1796,10 @@ fn mp3d_synth_granule_pair_mono(
     pcm: &mut [f32],
     lins: &mut [[f32; 4]; SYN_ROWS],
     tmp: &mut [f32],
-    d: usize,
-    phase: usize,
+    red: &Reduction,
 ) {
-    mp3d_dct_ii(g0, 18);
-    mp3d_dct_ii(g1, 18);
+    let (d, phase) = (red.decimation, red.phase);
+    mp3d_dct_ii_reduced(red, g0, Some(g1));
     lins.as_flattened_mut()[..15 * 64].copy_from_slice(qmf_state);
     for i in (0..18).step_by(2) {
         mp3d_synth_store(&g0[i..], &g0[i..], synth_rows(lins, i));
@@ -1981,8 +2011,7 @@ pub fn mp3dec_decode_frame(
                         &mut pcm[..2 * n],
                         &mut scratch.syn,
                         &mut scratch.pair,
-                        red.decimation,
-                        red.phase,
+                        red,
                     );
                 } else {
                     mp3d_synth_granule_reduced(
@@ -1991,8 +2020,7 @@ pub fn mp3dec_decode_frame(
                         nch_out,
                         &mut pcm[igr * n..(igr + 1) * n],
                         &mut scratch.syn,
-                        red.decimation,
-                        red.phase,
+                        red,
                     );
                 }
             }
@@ -2132,8 +2160,41 @@ mod tests {
     }
 
     #[test]
+    fn the_dct_of_two_granules_is_minimp3s_column_by_column() {
+        // minimp3's DCT-II takes one column (time slot) at a time: the same outputs, bit for
+        // bit, from columns four at a time and the last two of both granules in one pass; and
+        // with the top 16 subbands zero, the same again without reading them.
+        let granule = |seed, rows: usize| -> [f32; 576] {
+            let mut g: [f32; 576] = noise(seed, 576).try_into().unwrap();
+            g[18 * rows..].fill(0.0);
+            g
+        };
+        for rows in [32, 13] {
+            let (g0, g1) = (granule(4, rows), granule(5, rows));
+            let mut want = [g0, g1];
+            for g in &mut want {
+                for k in 0..18 {
+                    mp3d_dct_ii_cols::<f32, false, 18>(g, k);
+                }
+            }
+            let (mut a, mut b) = (g0, g1);
+            mp3d_dct_ii::<false>(&mut a, Some(&mut b));
+            assert_eq!([a, b], want, "{rows} rows");
+            let mut one = g0;
+            mp3d_dct_ii::<false>(&mut one, None);
+            assert_eq!(one, want[0]);
+            if rows <= 16 {
+                let (mut a, mut b) = (g0, g1);
+                mp3d_dct_ii::<true>(&mut a, Some(&mut b));
+                assert_eq!([a, b], want);
+            }
+        }
+    }
+
+    #[test]
     fn two_mono_granules_in_one_pass_are_the_two_one_after_the_other() {
         for (d, phase) in [(1, 0), (2, 0), (2, 1), (4, 0), (4, 3)] {
+            let red = Reduction { mono: true, bands: 32, decimation: d, phase };
             let state: [f32; 960] = noise(1, 960).try_into().unwrap();
             let granule = |seed| -> [f32; 576] {
                 noise(seed, 576).iter().map(|x| x * 1000.0).collect::<Vec<_>>().try_into().unwrap()
@@ -2145,14 +2206,14 @@ mod tests {
             let mut want = vec![0.0; 2 * 576 / d];
             for (k, g) in [g0, g1].into_iter().enumerate() {
                 let mut grbuf = [g, [0.0; 576]];
-                mp3d_synth_granule_reduced(&mut q, &mut grbuf, 1, &mut want[k * 576 / d..], &mut lins, d, phase);
+                mp3d_synth_granule_reduced(&mut q, &mut grbuf, 1, &mut want[k * 576 / d..], &mut lins, &red);
             }
             // In one pass.
             let mut q2 = state;
             let (mut a, mut b) = (g0, g1);
             let mut got = vec![0.0; 2 * 576 / d];
             let mut tmp = [0.0; 1152];
-            mp3d_synth_granule_pair_mono(&mut q2, &mut a, &mut b, &mut got, &mut lins, &mut tmp, d, phase);
+            mp3d_synth_granule_pair_mono(&mut q2, &mut a, &mut b, &mut got, &mut lins, &mut tmp, &red);
             assert_eq!(got, want, "d {d} phase {phase}");
             let left = |q: &[f32; 960]| q.as_chunks::<2>().0.iter().map(|p| p[0]).collect::<Vec<_>>();
             assert_eq!(left(&q2), left(&q), "the state after, d {d}");

@@ -21,9 +21,15 @@
 //!   (32 for minimp3's path).
 //! - Output is `f32` only (nanomp3's `Sample` trait, its integer formats and its minimp3
 //!   compatibility switch, which only touched `i16`, are gone); Layer I and II frames are
-//!   refused (nanomp3's `layer12` feature left out); the `wide` crate's SIMD is left out (its
-//!   portable four-lane fallback, which LLVM vectorises, stays); `l3_side_info` gives a
-//!   frame's block types ([`minimp3::l3_block_types`]).
+//!   refused (nanomp3's `layer12` feature left out); its four lanes (`lanes.rs`) are
+//!   `wide::f32x4` on x86_64 (the crate nanomp3 takes its SIMD from, here for every x86_64 build:
+//!   LLVM kept the portable array of four, which stays on other targets, in memory and
+//!   shuffled it, 12 % slower overall), each operation the lane-wise scalar one, so the output
+//!   is the same; `l3_side_info` gives a frame's block types ([`minimp3::l3_block_types`]).
+//! - The synthesis's DCT-II: the last two of 18 columns (time slots) of one or two granules in
+//!   one four-lane pass instead of two one-lane passes, and the 16 subbands above a reduced
+//!   decode's 16 or fewer not read (`mp3d_dct_ii`); the decimated synthesis's sample
+//!   positions by masks and shifts (it divided).
 //! - Huffman decoding, the same values from the same bits: a 64-bit look-ahead cache refilled
 //!   eight bytes at a time without a loop (minimp3's: 32 bits, a byte at a time), and the
 //!   first 10 bits of a big-values code read by one lookup (`first_lookups`, made once from

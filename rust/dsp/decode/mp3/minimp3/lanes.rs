@@ -50,8 +50,100 @@ impl Lanes for f32 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) use sse::F4;
+
+#[cfg(not(target_arch = "x86_64"))]
 pub(crate) use f32x4::F4;
 
+/// Four floats in an SSE register (`wide::f32x4`, whose operations are the SSE
+/// instructions), each operation the lane-wise scalar one. Not in nanomp3: LLVM did not keep
+/// the array-based `f32x4::F4` in registers across the DCT's 32 vectors, and spilled and
+/// shuffled them.
+#[cfg(target_arch = "x86_64")]
+mod sse {
+    use core::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
+    use wide::f32x4;
+
+    #[derive(Copy, Clone)]
+    pub(crate) struct F4(f32x4);
+
+    impl F4 {
+        #[inline(always)]
+        pub(crate) fn to_array(self) -> [f32; 4] {
+            self.0.to_array()
+        }
+    }
+
+    macro_rules! binop {
+        ($trait:ident, $f:ident, $atrait:ident, $af:ident) => {
+            impl $trait for F4 {
+                type Output = F4;
+                #[inline(always)]
+                fn $f(self, o: F4) -> F4 {
+                    F4($trait::$f(self.0, o.0))
+                }
+            }
+            impl $atrait for F4 {
+                #[inline(always)]
+                fn $af(&mut self, o: F4) {
+                    *self = $trait::$f(*self, o);
+                }
+            }
+        };
+    }
+    binop!(Add, add, AddAssign, add_assign);
+    binop!(Sub, sub, SubAssign, sub_assign);
+    impl Mul for F4 {
+        type Output = F4;
+        #[inline(always)]
+        fn mul(self, o: F4) -> F4 {
+            F4(self.0 * o.0)
+        }
+    }
+    impl Neg for F4 {
+        type Output = F4;
+        /// The sign bits flipped, as `-x` does.
+        #[inline(always)]
+        fn neg(self) -> F4 {
+            F4(-self.0)
+        }
+    }
+
+    impl super::Lanes for F4 {
+        #[inline(always)]
+        fn splat(x: f32) -> Self {
+            F4(f32x4::splat(x))
+        }
+        #[inline(always)]
+        fn load(s: &[f32]) -> Self {
+            F4(f32x4::new(s[..4].try_into().unwrap()))
+        }
+        #[inline(always)]
+        fn store(self, s: &mut [f32]) {
+            s[..4].copy_from_slice(&self.to_array());
+        }
+        #[inline(always)]
+        fn gather(s: &[f32], stride: usize) -> Self {
+            F4(f32x4::new([s[0], s[stride], s[2 * stride], s[3 * stride]]))
+        }
+        #[inline(always)]
+        fn scatter(self, s: &mut [f32], stride: usize) {
+            let [a, b, c, d] = self.to_array();
+            s[3 * stride] = d;
+            s[2 * stride] = c;
+            s[stride] = b;
+            s[0] = a;
+        }
+        #[inline(always)]
+        fn rev(self) -> Self {
+            let [a, b, c, d] = self.to_array();
+            F4(f32x4::new([d, c, b, a]))
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
 mod f32x4 {
     use core::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
 
