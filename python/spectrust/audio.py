@@ -124,11 +124,12 @@ def resample(
 ) -> np.ndarray:
     """Resample a time series from ``orig_sr`` to ``target_sr`` Hz, as ``librosa.resample``.
 
-    Band-limited resampling in the frequency domain (overlapping blocks, one real FFT in and
-    one out each) with a zero-phase Kaiser-windowed sinc filter whose response follows soxr's
-    "HQ" recipe, librosa's default: flat (0.01 dB) to 91 % of the lower Nyquist frequency,
-    -6 dB at 95.7 %, 130 dB down from 99.9 % on. Output sample ``m`` is the band-limited input
-    at ``m * orig_sr / target_sr`` input samples: no delay. Rows (every axis but ``axis``) are
+    Band-limited resampling in the frequency domain (overlapping blocks, two at a time as the
+    real and imaginary parts of one complex FFT in and one out) with a zero-phase
+    Kaiser-windowed sinc filter whose response follows soxr's "HQ" recipe, librosa's default:
+    flat (0.01 dB) to 91 % of the lower Nyquist frequency, -6 dB at 95.7 %, 130 dB down from
+    99.9 % on. Output sample ``m`` is the band-limited input at ``m * orig_sr / target_sr``
+    input samples: no delay. Rows (every axis but ``axis``) are
     resampled in parallel with the GIL released.
 
     Parameters
