@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn normalisation_in_tiles_and_the_rest_is_each_bands_own() {
-        // 13 bands x 21 frames: one 8 x 16 tile, 5 bands and 5 frames outside it.
+        // 13 bands x 21 frames: two 8 x 8 tiles (8 bands, 16 frames), the rest outside them.
         let (n_mels, frames, own) = (13, 21, 19);
         let data: Vec<f32> = (0..n_mels * frames).map(|i| 1e-3 + ((i * 7919) % 1000) as f32 * 1e-3).collect();
         let mut spec = Matrix { rows: n_mels, cols: frames, data: data.clone() };
