@@ -108,9 +108,9 @@ pub fn pooled_mel(
             Some(r) => {
                 resampled.clear();
                 if got == 0 {
-                    r.finish(&mut resampled)?;
+                    r.finish(&mut resampled);
                 } else {
-                    r.push(&mono, &mut resampled)?;
+                    r.push(&mono, &mut resampled);
                 }
                 &resampled
             }

@@ -83,9 +83,9 @@ pub fn resample(samples: &[f32], channels: usize, sr_in: u32, sr_out: u32) -> Re
     let mut out = Vec::with_capacity(output_frames(frames, sr_in, sr_out) as usize * channels);
     // A block's worth at a time, so that the windows stay in the cache.
     for part in samples.chunks(stream.plan.step_in * channels) {
-        stream.push(part, &mut out)?;
+        stream.push(part, &mut out);
     }
-    stream.finish(&mut out)?;
+    stream.finish(&mut out);
     Ok(out)
 }
 
@@ -263,7 +263,7 @@ impl StreamResampler {
     }
 
     /// Resamples interleaved `samples`, appending what is ready to `out`.
-    pub fn push(&mut self, samples: &[f32], out: &mut Vec<f32>) -> Result<()> {
+    pub fn push(&mut self, samples: &[f32], out: &mut Vec<f32>) {
         let c = self.channels;
         self.frames_in += (samples.len() / c) as u64;
         if c == 1 {
@@ -274,25 +274,24 @@ impl StreamResampler {
             }
         }
         while self.windows[0].len() - self.start >= self.plan.step_in + self.plan.n_in {
-            self.blocks(out)?;
+            self.blocks(out);
         }
         for window in &mut self.windows {
             window.drain(..self.start);
         }
         self.start = 0;
-        Ok(())
     }
 
     /// Flushes the rest: the output then holds [`output_frames`] frames in all, those past
     /// [`signal_frames`] zero.
-    pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<()> {
+    pub fn finish(&mut self, out: &mut Vec<f32>) {
         let expected = output_frames(self.frames_in, self.rates.0, self.rates.1);
         let (start, first) = (out.len(), self.frames_out);
         while self.frames_out < expected {
             for window in &mut self.windows {
                 window.resize((self.start + self.plan.step_in + self.plan.n_in).max(window.len()), 0.0);
             }
-            self.blocks(out)?;
+            self.blocks(out);
         }
         let extra = ((self.frames_out - expected) as usize * self.channels).min(out.len() - start);
         out.truncate(out.len() - extra);
@@ -301,11 +300,10 @@ impl StreamResampler {
         let signal = signal_frames(self.frames_in, self.rates.0, self.rates.1).clamp(first, expected);
         let zero_from = (start + (signal - first) as usize * self.channels).min(out.len());
         out[zero_from..].fill(0.0);
-        Ok(())
     }
 
     /// Resamples the two blocks at `start` of every window and moves `start` on by two steps.
-    fn blocks(&mut self, out: &mut Vec<f32>) -> Result<()> {
+    fn blocks(&mut self, out: &mut Vec<f32>) {
         let (c, step, step_in) = (self.channels, self.plan.step_out, self.plan.step_in);
         let at = out.len();
         out.resize(at + 2 * step * c, 0.0);
@@ -313,7 +311,7 @@ impl StreamResampler {
             let window = &self.windows[ch][self.start..];
             fill_part(&mut self.pair, window, 0, false);
             fill_part(&mut self.pair, &window[step_in..], 0, true);
-            let outputs = self.transform()?;
+            let outputs = self.transform();
             let frames = out[at..].chunks_exact_mut(c);
             for (frame, v) in frames.zip(outputs.iter().map(|v| v.re).chain(outputs.iter().map(|v| v.im))) {
                 frame[ch] = v;
@@ -321,7 +319,6 @@ impl StreamResampler {
         }
         self.start += 2 * step_in;
         self.frames_out += 2 * step as u64;
-        Ok(())
     }
 
     /// A whole mono signal at once, its blocks read straight from `y` (zeros beyond its ends)
@@ -343,7 +340,7 @@ impl StreamResampler {
         while written < expected {
             fill_part(&mut self.pair, y, at, false);
             fill_part(&mut self.pair, y, at + step, true);
-            let outputs = self.transform()?;
+            let outputs = self.transform();
             for part in [false, true] {
                 let n = outputs.len().min(expected - written);
                 let values = outputs[..n].iter().map(|v| if part { v.im } else { v.re });
@@ -358,7 +355,7 @@ impl StreamResampler {
 
     /// The outputs of the two blocks in `pair` (which the FFT overwrites), as the real and
     /// imaginary parts: FFT, filter, inverse FFT at the output rate, less the overlap.
-    fn transform(&mut self) -> Result<&[Complex32]> {
+    fn transform(&mut self) -> &[Complex32] {
         let plan = &*self.plan;
         let (n_in, n_out) = (plan.n_in, plan.n_out);
         plan.forward.process_with_scratch(&mut self.pair, &mut self.scratch);
@@ -380,7 +377,7 @@ impl StreamResampler {
             w[k] = (z[k] + z[n_in - k]) * (0.5 * h[k]);
         }
         plan.inverse.process_with_scratch(&mut self.filtered, &mut self.scratch);
-        Ok(&self.filtered[plan.lead_out..plan.lead_out + plan.step_out])
+        &self.filtered[plan.lead_out..plan.lead_out + plan.step_out]
     }
 }
 
@@ -445,9 +442,9 @@ mod tests {
                 let mut s = StreamResampler::new(1, sr_in, sr_out).unwrap();
                 let mut out = Vec::new();
                 for b in x.chunks(block) {
-                    s.push(b, &mut out).unwrap();
+                    s.push(b, &mut out);
                 }
-                s.finish(&mut out).unwrap();
+                s.finish(&mut out);
                 assert_eq!(out, whole, "{sr_in} -> {sr_out} in blocks of {block}");
             }
         }
