@@ -7,7 +7,8 @@ music excerpts (44.1 kHz stereo MP3, 128 kb/s):
 - ``seamless_features``, ``ast_features`` and ``parakeet_features`` of the MP3s (decoding and
   resampling to 16 kHz included) on N threads against ``librosa.load(sr=16000)`` and the
   transformers extractor (defaults) per file in one process and in N processes (BLAS at one
-  thread each): the one-process and equal-parallelism ratios, N = the cores. AST and
+  thread each): the one-process and equal-parallelism ratios, N = the cores. The three are
+  timed in turn, three rounds, best of each (``benchutil.best_interleaved``). AST and
   Parakeet's extractors need PyTorch: where it is not installed they are not measured (run
   this script once in a virtual environment with torch to measure them).
 
@@ -27,7 +28,7 @@ import librosa  # noqa: E402
 import make_data  # noqa: E402
 import numpy as np  # noqa: E402
 import spectrust  # noqa: E402
-from benchutil import best_of, in_processes, wait_idle  # noqa: E402
+from benchutil import best_interleaved, best_of, wait_idle, worker_pool  # noqa: E402
 
 
 def knf_fbank(y):
@@ -88,9 +89,13 @@ def main() -> dict:
             print(f"  {name}: not measured (transformers' extractor needs PyTorch, not installed)")
             continue
         wait_idle()
-        ours = best_of(lambda fn=fn: fn(mp3s, workers=cores))
-        one = best_of(lambda reference=reference: [reference(p) for p in mp3s], repeat=1)
-        many = in_processes(reference, mp3s, cores, chunksize=4)
+        with worker_pool(cores) as pool:
+            best = best_interleaved({
+                "ours": lambda fn=fn: fn(mp3s, workers=cores),
+                "one": lambda reference=reference: [reference(p) for p in mp3s],
+                "many": lambda reference=reference: list(pool.map(reference, mp3s, chunksize=4)),
+            })  # fmt: skip
+        ours, one, many = best["ours"], best["one"], best["many"]
         results[name] = {"spectrust_s": ours, "one_process_s": one, "processes_s": many, "threads": cores}
         print(f"  {name} of the MP3s: {ours:.3f} s on {cores} threads; librosa.load + extractor "
               f"{one:.3f} s in one process ({one / ours:.1f}x), {many:.3f} s in {cores} processes "

@@ -1,6 +1,7 @@
 """Small helpers shared by the benchmarks: wait for an idle machine, best-of-N timing, and
 the quick mode."""
 
+import contextlib
 import os
 import time
 
@@ -76,14 +77,44 @@ def _one_thread():
         pass
 
 
-def in_processes(fn, items: list, processes: int, chunksize: int = 1) -> float:
-    """Best wall time of ``fn`` over ``items`` in ``processes`` worker processes (spawned once,
-    BLAS and OpenMP at one thread each, warmed up on every item first): the reference at equal
-    parallelism, N processes against spectrust's N threads. ``fn`` must be a module-level
-    function."""
+@contextlib.contextmanager
+def worker_pool(processes: int):
+    """``processes`` worker processes (spawned, BLAS and OpenMP at one thread each): the
+    reference at equal parallelism, N processes against spectrust's N threads."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_one_thread) as pool:
+        yield pool
+
+
+def in_processes(fn, items: list, processes: int, chunksize: int = 1) -> float:
+    """Best wall time of ``fn`` over ``items`` in ``processes`` worker processes (spawned once,
+    BLAS and OpenMP at one thread each, warmed up on every item first): the reference at equal
+    parallelism, N processes against spectrust's N threads. ``fn`` must be a module-level
+    function."""
+    with worker_pool(processes) as pool:
         return best_of(lambda: list(pool.map(fn, items, chunksize=chunksize)))
+
+
+def best_interleaved(fns: dict, rounds: int = 3, warmup: int = 1) -> dict:
+    """Best wall time in seconds of each of ``fns`` (name: function) over ``rounds`` rounds that
+    call each once in turn, after ``warmup`` calls of each (one call each in a quick run).
+
+    Competitors timed in turn share the machine's quiet and busy spells: on a VM whose
+    neighbours come and go, ``best_of`` of one and then of the other can give one a busy spell
+    of seconds that the other misses, and the ratio swings with it.
+    """
+    if QUICK:
+        rounds, warmup = 1, 0
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
