@@ -52,16 +52,7 @@ def wait_idle(threshold: float = 0.1, timeout: float = 600.0) -> float:
 def best_of(fn, repeat: int = 3, warmup: int = 1) -> float:
     """Best wall time in seconds of ``repeat`` calls of ``fn()`` after ``warmup`` calls (one
     call in a quick run)."""
-    if QUICK:
-        repeat, warmup = 1, 0
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return best_interleaved({"fn": fn}, rounds=repeat, warmup=warmup)["fn"]
 
 
 def _one_thread():
