@@ -12,7 +12,8 @@
 //!
 //! - [`minimp3::Reduction`]: the channels mixed to mono in the subband domain (one polyphase
 //!   synthesis instead of two; in mid/side frames the side channel not decoded at all, the
-//!   mean of L = M + S and R = M - S being M), only the lowest subbands decoded (the Huffman
+//!   mean of L = M + S and R = M - S being M, nor its scalefactors read unless the frame's
+//!   second granule takes them over), only the lowest subbands decoded (the Huffman
 //!   data of the others skipped, no requantisation, antialiasing or IMDCT for them), and the
 //!   synthesis at 1/2 or 1/4 of the rate (mpg123's 2:1 and 4:1 synthesis: the windowing of
 //!   the dropped samples skipped). With [`Reduction::FULL`] the output is nanomp3's, bit for
