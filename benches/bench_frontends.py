@@ -3,7 +3,7 @@ music excerpts (44.1 kHz stereo MP3, 128 kb/s):
 
 - ``fbank``: ``spectrust.fbank`` of the 100 clips at 16 kHz (scaled to int16's range, 80 bins,
   25/10 ms) on one thread against ``kaldi-native-fbank`` (C++, ``OnlineFbank``) on the same
-  samples, one clip after another: per core;
+  samples, one clip after another: per core, the two timed in turn, three rounds, best of each;
 - ``seamless_features``, ``ast_features`` and ``parakeet_features`` of the MP3s (decoding and
   resampling to 16 kHz included) on N threads against ``librosa.load(sr=16000)`` and the
   transformers extractor (defaults) per file in one process and in N processes (BLAS at one
@@ -28,7 +28,7 @@ import librosa  # noqa: E402
 import make_data  # noqa: E402
 import numpy as np  # noqa: E402
 import spectrust  # noqa: E402
-from benchutil import best_interleaved, best_of, wait_idle, worker_pool  # noqa: E402
+from benchutil import best_interleaved, wait_idle, worker_pool  # noqa: E402
 
 
 def knf_fbank(y):
@@ -72,9 +72,12 @@ def main() -> dict:
     results = {}
     print(f"bench_frontends: {len(mp3s)} MP3 clips of 15 s; {cores} cores")
     wait_idle()
-    ours = best_of(lambda: spectrust.fbank(rows, num_mel_bins=80, workers=1))
     lists = [r.tolist() for r in rows]  # kaldi-native-fbank takes Python lists
-    ref = best_of(lambda: [knf_fbank(y) for y in lists])
+    best = best_interleaved({
+        "ours": lambda: spectrust.fbank(rows, num_mel_bins=80, workers=1),
+        "ref": lambda: [knf_fbank(y) for y in lists],
+    })  # fmt: skip
+    ours, ref = best["ours"], best["ref"]
     results["fbank"] = {"spectrust_1_thread_s": ours, "kaldi_native_fbank_s": ref, "ratio": ref / ours}
     print(f"  fbank, one thread: {ours / len(rows) * 1e3:.2f} ms a clip; kaldi-native-fbank "
           f"{ref / len(rows) * 1e3:.2f} ms: {ref / ours:.1f}x")  # fmt: skip
