@@ -1337,8 +1337,9 @@ fn l3_decode_reduced(
     // In a mid/side frame without intensity stereo the mean of the channels is the mid
     // channel (minimp3 takes L = M + S, R = M - S): the side channel is not decoded.
     let skip_side = merge && hdr.is_ms_stereo() && !i_stereo;
-    // Nor are its scalefactors read, unless the next granule (an MPEG-1 frame's second, whose
-    // side info follows this granule's in `gr`) takes them over (its scfsi bits).
+    // Nor are its scalefactors read, unless the next granule takes them over by its scfsi bits
+    // (in an MPEG-1 frame's first granule, `gr` holds the second's side info after this one's;
+    // MPEG-2 has no scfsi, and whatever lies there then can only have them read, as before).
     let side_scalefactors_kept = gr.get(nch + 1).is_some_and(|next| next.scfsi != 0);
     for ch in 0..nch {
         let layer3gr_limit = bs.pos + i32::from(gr[ch].part_23_length);
