@@ -1337,17 +1337,16 @@ fn l3_decode_reduced(
     // In a mid/side frame without intensity stereo the mean of the channels is the mid
     // channel (minimp3 takes L = M + S, R = M - S): the side channel is not decoded.
     let skip_side = merge && hdr.is_ms_stereo() && !i_stereo;
-    // Nor are its scalefactors read, unless the next granule takes them over by its scfsi bits
-    // (in an MPEG-1 frame's first granule, `gr` holds the second's side info after this one's;
-    // MPEG-2 has no scfsi, and whatever lies there then can only have them read, as before).
+    // Nor are its scalefactors read (its Huffman limit of 0 skips the granule's bits), unless
+    // the next granule takes them over by its scfsi bits (in an MPEG-1 frame's first granule,
+    // `gr` holds the second's side info after this one's; MPEG-2 has no scfsi, and whatever
+    // lies there then can only have them read, as before).
     let side_scalefactors_kept = gr.get(nch + 1).is_some_and(|next| next.scfsi != 0);
     for ch in 0..nch {
         let layer3gr_limit = bs.pos + i32::from(gr[ch].part_23_length);
-        if ch == 1 && skip_side && !side_scalefactors_kept {
-            bs.pos = layer3gr_limit;
-            continue;
+        if !(ch == 1 && skip_side && !side_scalefactors_kept) {
+            l3_decode_scalefactors(hdr, &mut s.ist_pos[ch], bs, &gr[ch], &mut s.scf, ch);
         }
-        l3_decode_scalefactors(hdr, &mut s.ist_pos[ch], bs, &gr[ch], &mut s.scf, ch);
         // Intensity stereo decides band by band from the right channel's highest nonzero
         // band: that channel is decoded whole.
         let limit = match ch {
