@@ -5,11 +5,12 @@ no temporary file is written.
 
 from __future__ import annotations
 
+import numbers
 import os
 from typing import IO, TYPE_CHECKING, Callable, Sequence, Union
 
 from ._arrays import valid_audio
-from ._params import DEFAULT_MAX_BYTES, opt_int, read_args
+from ._params import DEFAULT_MAX_BYTES
 from .errors import DecodeError, ParameterError, TooLongError
 
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ AudioInput = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[byt
 #: What the core takes for one input: a path, bytes, or bytes and their name.
 Source = Union[str, bytes, "tuple[bytes, str]"]
 
-#: What the model front ends take for one input: an :data:`AudioInput`, or mono samples at
-#: 16 kHz.
+#: What every feature function takes for one input: an :data:`AudioInput`, or mono samples
+#: (a 1-D float array, or an object with ``__array__`` such as a torch tensor).
 Audio = Union[AudioInput, "np.ndarray"]
 
 #: Bytes read from a file object at a time.
@@ -110,8 +111,7 @@ def run_batch(inputs: Sequence[AudioInput], max_bytes: int, compute: Callable[[l
 
 def check_batch(on_error: str, stack: bool) -> None:
     """A batch's ``on_error`` and ``stack``, checked (``ParameterError``)."""
-    if on_error not in ("raise", "none"):
-        raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
+    check_on_error(on_error)
     if stack and on_error != "raise":
         raise ParameterError("stack=True needs on_error='raise': a failed file has no row")
 
@@ -120,10 +120,7 @@ def batch_results(results: list, on_error: str, stack: bool = False):
     """A batch's per-file arrays (from ``(array, sample rate, samples)`` results): the first
     error raised (``"raise"``) or None in its place; with ``stack``, one array."""
     results = [r if isinstance(r, BaseException) else r[0] for r in results]
-    if on_error == "raise":
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r
+    first_error(results, on_error)
     if stack:
         import numpy as np
 
@@ -135,28 +132,92 @@ def batch_results(results: list, on_error: str, stack: bool = False):
 
 
 def audio_input(audio: Audio, max_bytes: int):
-    """One input of a model front end as the core takes it: a :func:`source`, or samples as a
-    1-D float32 or float64 array (read where it lies, and checked, by the core's task that
-    uses it)."""
+    """One input as the core takes it: a :func:`source`, or samples as a 1-D float32 or float64
+    array (read where it lies, and checked for NaN and infinity, by the core's task that uses
+    it): a numpy array, any object with ``__array__`` (a torch tensor on the CPU, read without a
+    copy), or a list of numbers.
+
+    Raises
+    ------
+    ParameterError
+        Samples that are not floating point or not 1-D.
+    TooLongError, TypeError, OSError
+        As :func:`source`.
+    """
     if is_input(audio):
         return source(audio, max_bytes)
     import numpy as np
 
-    y = valid_audio(audio, finite=False)
+    y = valid_audio(np.asarray(audio), finite=False)
     if y.ndim != 1:
-        raise ParameterError(f"audio must be mono samples at 16 kHz, shape (n,), got shape {y.shape}")
+        raise ParameterError(f"audio must be mono samples, shape (n,), got shape {y.shape}")
     return y if y.dtype in (np.float32, np.float64) else y.astype(np.float32)
 
 
-def whole_inputs(inputs: Sequence[Audio], max_bytes: int, workers) -> dict:
-    """What the model front ends' numpy API gives the core's batch calls (``_core.ast_inputs``,
-    ``fbank_inputs``, ``parakeet_batch``, which raises the first failure anyway and takes no
-    ``errors``): each input whole (:func:`audio_input`), not padded, the first failure raised,
-    on ``workers`` threads."""
-    return dict(
-        inputs=[audio_input(x, max_bytes) for x in inputs],
-        read=read_args(0.0, None, None),
-        pad=False,
-        errors=False,
-        workers=opt_int(workers),
+def as_batch(inputs) -> tuple:
+    """``(list of inputs, single)``: what every feature function takes, one input or many. One
+    input is an :data:`AudioInput` (a path, bytes, a binary file object), a 1-D array (or an
+    object with ``__array__``, such as a torch tensor) or a list of numbers; many are any other
+    sequence of them (ragged lists welcome) or a 2-D array, a row each (as transformers takes
+    them).
+
+    Raises
+    ------
+    ParameterError
+        An array of no dimension or of more than two.
+    TypeError
+        Anything else.
+    """
+    if is_input(inputs):
+        return [inputs], True
+    if hasattr(inputs, "__array__") and not isinstance(inputs, (list, tuple)):
+        import numpy as np
+
+        y = np.asarray(inputs)
+        if y.ndim == 1:
+            return [y], True
+        if y.ndim == 2:
+            return list(y), False
+        raise ParameterError(f"audio must be samples (n,) or a batch of them (batch, n), got shape {y.shape}")
+    if isinstance(inputs, (list, tuple)):
+        if inputs and isinstance(inputs[0], numbers.Number):
+            return [inputs], True
+        return list(inputs), False
+    raise TypeError(
+        "audio must be a path, bytes, a binary file object, samples (an array) or a sequence of them, "
+        f"got {type(inputs).__name__}"
     )
+
+
+#: What a failed read of a file object becomes on its way to the core (which fails on it, so
+#: that every input keeps its place in a stacked result); its error is then the read's.
+_UNREADABLE = b""
+
+
+def core_inputs(inputs: list, max_bytes: int) -> tuple:
+    """``(inputs as the core takes them, per input the exception of a file object that could
+    not be read or None)``: see :func:`audio_input`; a file object that cannot be read (too
+    large, an I/O error) is its error, in its place."""
+    converted, failed = [], []
+    for audio in inputs:
+        try:
+            converted.append(audio_input(audio, max_bytes))
+            failed.append(None)
+        except (OSError, DecodeError) as error:
+            converted.append(_UNREADABLE)
+            failed.append(error)
+    return converted, failed
+
+
+def check_on_error(on_error: str) -> None:
+    """``on_error``: "raise" or "none" (``ParameterError``)."""
+    if on_error not in ("raise", "none"):
+        raise ParameterError(f"on_error must be 'raise' or 'none', got {on_error!r}")
+
+
+def first_error(results: list, on_error: str) -> None:
+    """Raises the first exception among ``results`` with ``on_error="raise"``."""
+    if on_error == "raise":
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r

@@ -23,7 +23,7 @@ __all__ = ["load", "resample"]
 def load(
     path: AudioInput,
     *,
-    sr: Optional[int] = None,
+    sr: Optional[int] = 22050,
     mono: bool = True,
     offset: float = 0.0,
     duration: Optional[float] = None,
@@ -47,8 +47,8 @@ def load(
         "rb")``, ``io.BytesIO``, an fsspec file), read from its current position into memory
         and decoded there (no temporary file).
     sr : int or None
-        Target sample rate in Hz; ``None`` (default) keeps the file's own rate. Resampling is
-        :func:`resample`'s (soxr HQ's response, as librosa's default).
+        Target sample rate in Hz (default 22050, as ``librosa.load``); ``None`` keeps the file's
+        own rate. Resampling is :func:`resample`'s (soxr HQ's response, as librosa's default).
     mono : bool
         Mix down to one channel by averaging the channels (default ``True``).
     offset : float

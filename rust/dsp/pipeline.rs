@@ -53,17 +53,6 @@ const MIN_IMAGE_COLUMNS: usize = 8192;
 /// The rate parameters are checked at when files keep their own: the highest common one (Hz).
 const CHECK_RATE: u32 = 384_000;
 
-/// A file's spectrogram and the signal it was computed from (mono, at the analysis rate,
-/// padded or cut to the pipeline's `duration` if it has one).
-#[derive(Debug, Clone)]
-pub struct Analysed {
-    pub spectrogram: Matrix,
-    /// Rate of the signal in Hz.
-    pub sample_rate: u32,
-    /// Length of the signal in samples.
-    pub samples: usize,
-}
-
 /// Mel spectrogram settings applied to files of any sample rate: one planned
 /// [`MelSpectrogram`] per rate, built on first use and shared by all threads.
 pub struct Pipeline {
@@ -172,19 +161,20 @@ impl Pipeline {
         Ok(Some((planned.n_bands(), planned.stft().n_frames(samples)?)))
     }
 
-    /// The power spectrogram of `input` into `out`, a slot of [`Self::fixed_shape`]'s size (a
-    /// batch stacked as it is computed).
-    pub fn mel_file_into(&self, input: &Input, out: &mut [f32]) -> Result<()> {
-        let (y, sr) = self.load_mono(input)?;
-        self.planned_for(input.name(), sr)?.compute_into(&y, false, out)
+    /// The rate every signal is analysed at (None: each file's own).
+    pub fn sr(&self) -> Option<u32> {
+        self.sr
     }
 
-    /// The `(n_mels, frames)` power mel spectrogram of `input`, and the signal's rate and
-    /// length.
-    pub fn mel_file(&self, input: &Input) -> Result<Analysed> {
-        let (y, sr) = self.load_mono(input)?;
-        let spectrogram = self.planned_for(input.name(), sr)?.compute(&y, false)?;
-        Ok(Analysed { spectrogram, sample_rate: sr, samples: y.len() })
+    /// The `(n_mels, frames)` power mel spectrogram of the signal `y` of `name` at `sr` Hz (a
+    /// parameter that does not fit that rate is its error, naming it).
+    pub fn mel_signal(&self, name: &Path, y: &[f32], sr: u32) -> Result<Matrix> {
+        self.planned_for(name, sr)?.compute(y, false)
+    }
+
+    /// [`Self::mel_signal`] into `out`, a slot of [`Self::fixed_shape`]'s size.
+    pub fn mel_signal_into(&self, name: &Path, y: &[f32], sr: u32, out: &mut [f32]) -> Result<()> {
+        self.planned_for(name, sr)?.compute_into(y, false, out)
     }
 
     /// The spectrogram of `input` to draw `width` pixels wide (the whole spectrogram, or for a

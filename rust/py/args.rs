@@ -73,11 +73,6 @@ pub(crate) fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
     Ok(Input::Path(obj.extract::<PathBuf>()?))
 }
 
-/// A list of audio inputs, see [`input`].
-pub(crate) fn inputs(objs: &[Bound<'_, PyAny>]) -> PyResult<Vec<Input>> {
-    objs.iter().map(input).collect()
-}
-
 /// A window given by scipy name or by its values.
 #[derive(FromPyObject)]
 pub(crate) enum WindowArg {

@@ -1,13 +1,16 @@
 //! PyO3 bindings: argument conversion, GIL release, numpy in and out, error mapping. No
 //! signal processing here; everything is delegated to `crate::dsp`.
 //!
-//! `args` converts parameters, `features` is the array API, `images` the image API's
+//! `args` converts parameters, `inputs` the audio inputs of the feature functions,
+//! `features` is the array API, `frontends` the front ends of many inputs, `images` the image API's
 //! `Renderer`, `live` the `StreamingSpectrogram`.
 
 mod args;
 mod arrays;
 mod features;
+mod frontends;
 mod images;
+mod inputs;
 mod live;
 
 use pyo3::exceptions::{PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError};
@@ -130,19 +133,11 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::melspectrogram, m)?)?;
     m.add_function(wrap_pyfunction!(features::resample, m)?)?;
     m.add_function(wrap_pyfunction!(features::log_mel_spectrogram, m)?)?;
-    m.add_function(wrap_pyfunction!(features::whisper_features, m)?)?;
     m.add_function(wrap_pyfunction!(features::dct, m)?)?;
     m.add_function(wrap_pyfunction!(features::mfcc, m)?)?;
-    m.add_function(wrap_pyfunction!(features::mfcc_files, m)?)?;
-    m.add_function(wrap_pyfunction!(features::melspectrogram_files, m)?)?;
-    m.add_function(wrap_pyfunction!(features::stacked_files, m)?)?;
     m.add_function(wrap_pyfunction!(features::power_to_db, m)?)?;
     m.add_function(wrap_pyfunction!(features::mel_filters, m)?)?;
-    m.add_function(wrap_pyfunction!(features::fbank, m)?)?;
-    m.add_function(wrap_pyfunction!(features::fbank_inputs, m)?)?;
-    m.add_function(wrap_pyfunction!(features::ast_inputs, m)?)?;
-    m.add_function(wrap_pyfunction!(features::parakeet_inputs, m)?)?;
-    m.add_function(wrap_pyfunction!(features::parakeet_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(frontends::features, m)?)?;
     m.add_function(wrap_pyfunction!(build_info, m)?)?;
     m.add_function(wrap_pyfunction!(default_workers, m)?)?;
     m.add_class::<images::Renderer>()?;

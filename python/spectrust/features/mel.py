@@ -1,6 +1,6 @@
 """The mel front end, librosa's: :func:`melspectrogram` (``librosa.feature.melspectrogram``),
 :func:`power_to_db` and :func:`mel_filters` (``librosa.filters.mel``) of arrays, and
-:func:`melspectrogram_batch` of files; numpy in, numpy out, computed in Rust without the GIL
+:func:`melspectrogram_batch` of many inputs; numpy in, numpy out, computed in Rust without the GIL
 (librosa 0.11's names, defaults and results). numpy is imported on first use."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from .. import _core
 from .._arrays import float_dtype, rows, valid_audio
-from .._inputs import AudioInput, batch_results, check_batch, run_batch, source
-from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, MelArgs, opt_float, opt_int, read_args
-from ..errors import DecodeError, ParameterError
+from .._inputs import Audio, as_batch, batch_results, check_batch, first_error, is_input
+from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, MelArgs, opt_float, opt_int
+from ..errors import ParameterError
+from ._frontend import run
 
 if TYPE_CHECKING:
     import numpy as np
@@ -306,7 +307,7 @@ def mel_args(caller: str, **kwargs) -> MelArgs:
 
 
 def melspectrogram_batch(
-    paths: Sequence[AudioInput],
+    inputs: Union[Audio, Sequence[Audio]],
     *,
     sr: Optional[int] = None,
     workers: Optional[int] = None,
@@ -318,37 +319,43 @@ def melspectrogram_batch(
     stack: bool = False,
     **kwargs,
 ):
-    """Decode many files and compute their mel spectrograms in parallel, without the GIL.
+    """Mel spectrograms of many inputs, decoded and computed in parallel without the GIL:
+    ``[librosa.feature.melspectrogram(y=librosa.load(x, sr=sr, offset=offset,
+    duration=duration)[0], sr=sr, **kwargs) for x in inputs]``.
 
     Each file is mixed to mono and analysed at its own sample rate (or ``sr``) with the
-    parameters of :func:`melspectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ...). With a
-    ``duration``, each file is read from ``offset`` for that long, as ``librosa.load(path,
-    sr=sr, offset=offset, duration=duration)``, and padded with zeros at the end (or cut) to
-    ``int(duration * sr)`` samples: spectrograms of one rate then have one shape, and
-    ``stack=True`` returns them as one array, a training batch.
+    parameters of :func:`melspectrogram` (``n_fft``, ``hop_length``, ``n_mels``, ...); samples
+    are taken to be at ``sr``. With a ``duration``, each input is read from ``offset`` for that
+    long and padded with zeros at the end (or cut) to ``int(duration * sr)`` samples:
+    spectrograms of one rate then have one shape, and ``stack=True`` returns them as one
+    array, a training batch.
 
     Parameters
     ----------
-    paths : sequence of str, os.PathLike, bytes or binary file objects
-        Audio files, their bytes, or file objects (see :func:`load`).
+    inputs : str, os.PathLike, bytes, binary file object, np.ndarray [shape=(n,)], or a sequence of them
+        Audio files (any format :func:`spectrust.load` reads), their bytes, file objects, or
+        mono samples at ``sr`` (float arrays, or anything with ``__array__`` such as a torch
+        tensor; ragged lists welcome, as a Hugging Face dataset yields them). One input gives
+        one spectrogram, many a list.
     sr : int or None
-        Target sample rate in Hz (``None``: each file's own).
+        Target sample rate in Hz (``None``: each file's own); the rate of samples given, which
+        need it.
     workers : int or None
         Threads to use (default: one per core).
     on_error : {"raise", "none"}
-        ``"raise"`` (default): after all files are done, raise the error of the first file
-        that failed. ``"none"``: put ``None`` in that file's place and go on.
+        ``"raise"`` (default): after all inputs are done, raise the error of the first that
+        failed. ``"none"``: put ``None`` in its place and go on.
     max_duration : float or None
         Refuse files longer than this many seconds (default 4 hours; ``None``: no limit).
     max_bytes : int
         The most bytes read from a file object (default 2 GiB).
     offset : float >= 0
-        Start reading this many seconds into each file (default 0).
+        Start reading this many seconds into each input (default 0).
     duration : float >= 0 or None
         Read this many seconds and pad or cut every signal to exactly that (default ``None``:
-        each file whole, as it is).
+        each input whole, as it is).
     stack : bool
-        Return one array ``(len(paths), n_mels, t)`` (default ``False``: a list); the
+        Return one array ``(len(inputs), n_mels, t)`` (default ``False``: a list); the
         spectrograms must have one shape (give ``duration``, and ``sr`` for files of several
         rates) and none may fail (``on_error="raise"``).
     **kwargs
@@ -356,62 +363,48 @@ def melspectrogram_batch(
 
     Returns
     -------
-    list of np.ndarray [shape=(n_mels, t), dtype=float32], or np.ndarray [shape=(len(paths), n_mels, t)]
-        One mel spectrogram per path, in order.
+    np.ndarray [shape=(n_mels, t), dtype=float32], a list of them, or np.ndarray [shape=(len(inputs), n_mels, t)]
+        One mel spectrogram per input, in order (one array for one input).
 
     Raises
     ------
     FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
-        With ``on_error="raise"``, for the first file that failed.
+        With ``on_error="raise"``, for the first input that failed.
     ParameterError
-        Invalid parameters.
+        Invalid parameters, or samples without ``sr``.
     TypeError
         An unknown keyword argument.
     """
     check_batch(on_error, stack)
+    front = mel_front(mel_args("melspectrogram_batch", **kwargs))
     read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
-    if stack:
-        stacked = stacked_batch(paths, mel_args("melspectrogram_batch", **kwargs), None, sr=sr, workers=workers, **read)
-        if stacked is not None:
-            return stacked
-    return batch_results(analyse_mel(paths, sr=sr, workers=workers, **read, **kwargs), on_error, stack)
+    return file_batch(front, inputs, sr=sr, workers=workers, read=read, on_error=on_error, stack=stack)
 
 
-def stacked_batch(paths, params, dct, *, sr, workers, offset, duration, max_duration, max_bytes):
-    """A ``stack=True`` batch stacked by the core as it is computed, each file into its slot of
-    one array (mel spectrograms, or MFCCs with ``dct``: ``(dct_type, n_mfcc, norm, lifter)``),
-    where the files have one shape by construction (``duration`` and ``sr`` given); else None,
-    as where a file object cannot be read (the list's path then raises the first error in
-    order)."""
-    if duration is None or sr is None or not paths:
-        return None
-    sources = []
-    for audio in paths:
-        try:
-            sources.append(source(audio, max_bytes))
-        except (OSError, DecodeError):
-            return None
-    read = read_args(offset, duration, max_duration)
-    return _core.stacked_files(sources, params=params, sr=int(sr), workers=opt_int(workers), read=read, dct=dct)
+def mel_front(params: MelArgs, db: Optional[tuple] = None, dct: Optional[tuple] = None) -> tuple:
+    """The core's mel front end: the power mel spectrogram; with ``db`` (``(ref or None for each
+    spectrogram's maximum, amin, top_db)``) its :func:`power_to_db`, with ``dct``
+    (``(dct_type, n_mfcc, norm, lifter)``) librosa's MFCCs."""
+    return ("mel", dict(params=params, db=db, dct=dct))
 
 
-def analyse_mel(
-    paths: Sequence[AudioInput], *, sr, workers, offset, duration, max_duration, max_bytes, db=None, **kwargs
-) -> list:
-    """:func:`melspectrogram_batch`'s work: per input, ``(mel spectrogram, sample rate, samples
-    analysed)`` or the input's exception; with ``db`` (``(ref, amin, top_db)``, ``ref`` a number
-    or None for each spectrogram's maximum), its :func:`spectrust.power_to_db`, by the file's
-    task."""
-    params = mel_args("melspectrogram_batch", **kwargs)
-    return run_batch(
-        paths,
-        max_bytes,
-        lambda sources, _: _core.melspectrogram_files(
-            sources,
-            params=params,
-            sr=opt_int(sr),
-            workers=opt_int(workers),
-            read=read_args(offset, duration, max_duration),
-            db=db,
-        ),
-    )
+def file_batch(front: tuple, inputs, *, sr, workers, read: dict, on_error: str, stack: bool):
+    """:func:`melspectrogram_batch` and :func:`spectrust.mfcc_batch`'s result: one array for one
+    input, a list for many (None for a failed input with ``on_error="none"``), or stacked:
+    computed into one array by the core where every input has one shape by construction
+    (``duration`` and ``sr`` given)."""
+    check_rate(inputs, sr)
+    if stack and read["duration"] is not None and sr is not None:
+        _, (x, meta) = run(front, inputs, sr=sr, **read, fit=True, layout="stack", workers=workers)
+        first_error(meta, "raise")
+        return x
+    single, results = run(front, inputs, sr=sr, **read, fit=True, layout="list", workers=workers)
+    out = batch_results(results, on_error, stack)
+    return out[0] if single and not stack else out
+
+
+def check_rate(inputs, sr) -> None:
+    """Samples need their rate: ``ParameterError`` where ``sr`` is None and ``inputs`` holds
+    samples."""
+    if sr is None and not all(is_input(x) for x in as_batch(inputs)[0]):
+        raise ParameterError("samples need their sample rate: give sr= (files are read at their own rate)")

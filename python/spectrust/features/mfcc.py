@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Optional, Union
 
 from .. import _core
 from .._arrays import rows
-from .._inputs import AudioInput, batch_results, check_batch, run_batch
-from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int, read_args
-from .mel import mel_args, mel_rows, stacked_batch
+from .._inputs import Audio, check_batch
+from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
+from .mel import file_batch, mel_args, mel_front, mel_rows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -91,7 +91,7 @@ def mfcc(
 
 
 def mfcc_batch(
-    paths: Sequence[AudioInput],
+    inputs: Union[Audio, Sequence[Audio]],
     *,
     sr: Optional[int] = None,
     workers: Optional[int] = None,
@@ -108,70 +108,43 @@ def mfcc_batch(
     mel_norm: Union[str, float, None] = "slaney",
     **kwargs,
 ):
-    """Decode many files and compute their MFCCs in parallel, without the GIL.
+    """MFCCs of many inputs, decoded and computed in parallel without the GIL:
+    ``[librosa.feature.mfcc(y=librosa.load(x, sr=sr, ...)[0], sr=sr, **kwargs) for x in
+    inputs]``.
 
-    Each file is read as :func:`spectrust.melspectrogram_batch` reads it (mono, at ``sr`` or
-    its own rate) and goes through :func:`mfcc` with the parameters given.
+    Each input is read as :func:`spectrust.melspectrogram_batch` reads it (mono, at ``sr`` or
+    a file's own rate; samples at ``sr``) and goes through :func:`mfcc` with the parameters
+    given.
 
     Parameters
     ----------
-    paths : sequence of str, os.PathLike, bytes or binary file objects
-        Audio files, their bytes, or file objects (see :func:`spectrust.load`).
+    inputs : str, os.PathLike, bytes, binary file object, np.ndarray [shape=(n,)], or a sequence of them
+        As :func:`spectrust.melspectrogram_batch` (one input gives one array, many a list).
     sr, workers, on_error, max_duration, max_bytes, offset, duration, stack
         As :func:`spectrust.melspectrogram_batch` (with ``duration`` and ``stack=True``, one
-        array ``(len(paths), n_mfcc, t)``).
+        array ``(len(inputs), n_mfcc, t)``).
     n_mfcc, dct_type, norm, lifter, mel_norm, **kwargs
         As :func:`mfcc`.
 
     Returns
     -------
-    list of np.ndarray [shape=(n_mfcc, t), dtype=float32], or np.ndarray
-        One per path, in order (None for files that failed, with ``on_error="none"``).
+    np.ndarray [shape=(n_mfcc, t), dtype=float32], a list of them, or np.ndarray
+        One per input, in order (None for inputs that failed, with ``on_error="none"``).
 
     Raises
     ------
     FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
-        With ``on_error="raise"``, for the first file that failed.
+        With ``on_error="raise"``, for the first input that failed.
     ParameterError
-        Invalid parameters.
+        Invalid parameters, or samples without ``sr``.
     """
     check_batch(on_error, stack)
+    front = mfcc_front(n_mfcc, dct_type, norm, lifter, mel_norm, **kwargs)
     read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
-    if stack:
-        params = mel_args("mfcc_batch", norm=mel_norm, **kwargs)
-        dct = (int(dct_type), int(n_mfcc), norm, float(lifter))
-        stacked = stacked_batch(paths, params, dct, sr=sr, workers=workers, **read)
-        if stacked is not None:
-            return stacked
-    dct = dict(n_mfcc=n_mfcc, dct_type=dct_type, norm=norm, lifter=lifter, mel_norm=mel_norm)
-    return batch_results(analyse_mfcc(paths, sr=sr, workers=workers, **read, **dct, **kwargs), on_error, stack)
+    return file_batch(front, inputs, sr=sr, workers=workers, read=read, on_error=on_error, stack=stack)
 
 
-def analyse_mfcc(
-    paths: Sequence[AudioInput],
-    *,
-    sr,
-    workers,
-    offset,
-    duration,
-    max_duration,
-    max_bytes,
-    n_mfcc=20,
-    dct_type=2,
-    norm="ortho",
-    lifter=0,
-    mel_norm="slaney",
-    **kwargs,
-) -> list:
-    """:func:`mfcc_batch`'s work: per input, ``(MFCCs, sample rate, samples analysed)`` or the
-    input's exception."""
+def mfcc_front(n_mfcc=20, dct_type=2, norm="ortho", lifter=0, mel_norm="slaney", **kwargs) -> tuple:
+    """The core's MFCC front end (:func:`mfcc_batch`'s keywords, librosa's defaults)."""
     params = mel_args("mfcc_batch", norm=mel_norm, **kwargs)
-    dct = dict(dct_type=int(dct_type), n_mfcc=int(n_mfcc), norm=norm, lifter=float(lifter))
-    read = read_args(offset, duration, max_duration)
-    return run_batch(
-        paths,
-        max_bytes,
-        lambda sources, _: _core.mfcc_files(
-            sources, params=params, sr=opt_int(sr), workers=opt_int(workers), read=read, **dct
-        ),
-    )
+    return mel_front(params, dct=(int(dct_type), int(n_mfcc), norm, float(lifter)))

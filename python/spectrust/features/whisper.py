@@ -6,11 +6,14 @@ with the GIL released.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from .. import _core
-from .._inputs import Audio, audio_input
-from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
+from .._inputs import Audio, as_batch, audio_input, is_input
+from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION
+from ..errors import ParameterError
+from ._frontend import Features, batch_output, model_rate, run
+from ._padding import padded
 
 if TYPE_CHECKING:
     import numpy as np
@@ -19,6 +22,9 @@ __all__ = ["log_mel_spectrogram", "whisper_features"]
 
 #: Whisper's sample rate in Hz: arrays given to the functions here must be at this rate.
 SAMPLE_RATE = 16000
+
+#: Samples of Whisper's 30 s window, and between its frames.
+N_SAMPLES, HOP_LENGTH = 30 * SAMPLE_RATE, 160
 
 
 def log_mel_spectrogram(
@@ -62,41 +68,115 @@ def log_mel_spectrogram(
 
 
 def whisper_features(
-    inputs: Sequence[Audio], *, n_mels: int = 80, workers: Optional[int] = None, max_bytes: int = DEFAULT_MAX_BYTES
-) -> np.ndarray:
-    """Whisper's input features of many inputs, as transformers' ``WhisperFeatureExtractor``.
+    raw_speech: Union[Audio, Sequence[Audio]],
+    *,
+    truncation: bool = True,
+    pad_to_multiple_of: Optional[int] = None,
+    return_tensors: Optional[str] = None,
+    return_attention_mask: Optional[bool] = None,
+    padding: Union[bool, str] = "max_length",
+    max_length: Optional[int] = None,
+    sampling_rate: Optional[int] = None,
+    feature_size: int = 80,
+    sr: Optional[int] = None,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    workers: Optional[int] = None,
+    on_error: str = "raise",
+    max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Features:
+    """Whisper's input features, as transformers' ``WhisperFeatureExtractor(feature_size=...)(
+    raw_speech, sampling_rate=16000, return_tensors="np")`` (the same keywords and defaults).
 
-    Each input is decoded, mixed to mono and resampled to 16 kHz (a file), padded with zeros
-    or cut to 30 s, and turned into :func:`log_mel_spectrogram`'s features, with the floor set
-    by each input's own maximum: ``WhisperFeatureExtractor(feature_size=n_mels)(x,
-    sampling_rate=16000).input_features`` for each. Inputs run in parallel in Rust, the GIL
-    released; only the first 30 s of a file are decoded.
+    Each input is decoded, mixed to mono and resampled to 16 kHz (a file: only its first 30 s
+    are decoded), padded with zeros or cut to 30 s (``max_length`` samples), and turned into
+    :func:`log_mel_spectrogram`'s features with the floor set by each input's own maximum.
+    Inputs run in parallel in Rust, each into its row of the result, the GIL released.
+    Source: transformers' ``models/whisper/feature_extraction_whisper.py``, openai-whisper's
+    ``whisper/audio.py``.
 
     Parameters
     ----------
-    inputs : sequence of str, os.PathLike, bytes, binary file objects or np.ndarray [shape=(n,)]
-        Audio files, their bytes, file objects (read into memory), or samples at 16 kHz.
-    n_mels : int
-        80 (default) or 128 mel bands.
+    raw_speech : str, os.PathLike, bytes, binary file object, np.ndarray [shape=(n,)], or a sequence of them
+        One input or many: audio files (any format :func:`spectrust.load` reads), their bytes,
+        file objects (read into memory), or mono samples at 16 kHz (float arrays, or anything
+        with ``__array__`` such as a torch tensor; a 2-D array is a batch of rows). One input
+        gives a batch of one, as transformers.
+    truncation : bool
+        Cut inputs longer than ``max_length`` (default True).
+    pad_to_multiple_of : int or None
+        Round the padded length up to a multiple of this many samples (default None).
+    return_tensors : {None, "np", "pt", "tf"}
+        numpy arrays (None or "np", default), torch or TensorFlow tensors.
+    return_attention_mask : bool or None
+        Also return ``"attention_mask"`` (default None: no, as the extractor).
+    padding : {"max_length", "longest", True, False, "do_not_pad"}
+        Pad to ``max_length`` (default) or to the longest input (samples only: files are read
+        to ``max_length``).
+    max_length : int or None
+        Samples of the window (default None: 480000, 30 s).
+    sampling_rate : int or None
+        The rate of samples given (16000; another raises, as transformers; files are read at
+        16 kHz whatever their rate).
+    feature_size : int
+        Mel bands: 80 (default) or 128 (large-v3).
+    sr : int or None
+        Alias of ``sampling_rate``.
+    offset, duration : float
+        Read each file from ``offset`` seconds for at most ``duration`` seconds (default: from
+        the start); samples are cut the same way.
     workers : int or None
-        Threads to use (default: one per core).
+        Threads (default: one per core).
+    on_error : {"raise", "none"}
+        ``"raise"`` (default): the first input that failed raises, after all are done;
+        ``"none"``: its row is padding, its attention mask 0, and ``"errors"`` (per input None
+        or its exception) is added.
+    max_duration : float or None
+        Refuse files longer than this many seconds (default 4 hours).
     max_bytes : int
         The most bytes read from a file object (default 2 GiB).
 
     Returns
     -------
-    np.ndarray [shape=(len(inputs), n_mels, 3000), dtype=float32]
+    Features (a dict whose keys are also attributes)
+        ``"input_features"``: np.ndarray [shape=(batch, feature_size, max_length // 160),
+        dtype=float32] (3000 frames by default); with ``return_attention_mask``,
+        ``"attention_mask"``: np.ndarray [shape=(batch, frames), dtype=int32], 1 for the frames
+        that start within the input's own samples.
 
     Raises
     ------
     FileNotFoundError, DecodeError, UnsupportedFormatError, TooLongError
-        For the first input that could not be read (after all are done).
+        For the first input that could not be read (``on_error="raise"``).
     ParameterError
-        Samples that are not a 1-D floating array of finite values, or bad sizes.
+        Samples at another rate than 16 kHz, samples that are not 1-D floating point, or bad
+        sizes or padding.
     """
-    return _core.whisper_features(
-        [audio_input(x, max_bytes) for x in inputs],
-        n_mels=int(n_mels),
-        max_duration=DEFAULT_MAX_DURATION,
-        workers=opt_int(workers),
-    )
+    import numpy as np
+
+    model_rate("whisper_features", sampling_rate, sr, raw_speech)
+    batch, _ = as_batch(raw_speech)
+    window = N_SAMPLES if max_length is None else int(max_length)
+    if all(not is_input(x) for x in batch):
+        lengths = [len(np.asarray(x)) - min(len(np.asarray(x)), int(offset * SAMPLE_RATE)) for x in batch]
+        if duration is not None:
+            lengths = [min(n, int(duration * SAMPLE_RATE)) for n in lengths]
+    elif padding != "max_length" or not truncation:
+        raise ParameterError(
+            "whisper_features reads files to a window of max_length samples: padding='max_length' and "
+            f"truncation=True (transformers' defaults), got padding={padding!r}, truncation={truncation}; "
+            "or pass samples"
+        )
+    else:
+        lengths = []
+    target, _ = padded(lengths, padding, pad_to_multiple_of, window, truncation)
+    front = ("whisper", dict(feature_size=int(feature_size), samples=int(target)))
+    read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
+    _, (x, meta) = run(front, batch, sr=SAMPLE_RATE, **read, layout="stack", workers=workers)
+    features = {"input_features": x}
+    if return_attention_mask:
+        used = np.array([0 if isinstance(m, BaseException) else m[1] for m in meta], dtype=np.int64)
+        hop = np.arange(x.shape[-1]) * HOP_LENGTH
+        features["attention_mask"] = (hop < used.reshape(-1, 1)).astype(np.int32)
+    return batch_output(features, meta, on_error, return_tensors, "attention_mask")

@@ -42,6 +42,11 @@ impl AstFeatures {
         self.max_length * self.fbank.n_columns()
     }
 
+    /// `(max_length, num_mel_bins)`: the shape of every input's features.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.max_length, self.fbank.n_columns())
+    }
+
     /// Samples the `max_length` frames use (the first frame's and a shift for each other):
     /// those after them change nothing.
     pub fn samples_used(&self) -> usize {

@@ -102,11 +102,17 @@ impl WhisperLogMel {
         Ok(())
     }
 
-    /// The features of one 30 s chunk, as transformers' `WhisperFeatureExtractor`, into `out`
-    /// (`n_mels * 3000` values): `y` padded with zeros or cut to 30 s first.
-    pub fn chunk_into(&self, y: &[f32], out: &mut [f32]) -> Result<()> {
-        let y = &y[..y.len().min(whisper::N_SAMPLES)];
-        self.compute_into(y, whisper::N_SAMPLES - y.len(), out)
+    /// Mel bands.
+    pub fn n_mels(&self) -> usize {
+        self.mel.n_bands()
+    }
+
+    /// The features of one chunk of `samples` (30 s: [`whisper::N_SAMPLES`]), as transformers'
+    /// `WhisperFeatureExtractor`, into `out` (`n_mels * (samples / 160)` values): `y` padded
+    /// with zeros or cut to `samples` first.
+    pub fn chunk_into(&self, y: &[f32], samples: usize, out: &mut [f32]) -> Result<()> {
+        let y = &y[..y.len().min(samples)];
+        self.compute_into(y, samples - y.len(), out)
     }
 }
 
@@ -184,6 +190,11 @@ impl Dct {
     }
 
     /// The coefficients kept: `min(n_mfcc, n_in)`.
+    pub fn n_in(&self) -> usize {
+        self.n_in
+    }
+
+    /// Coefficients out.
     pub fn n_out(&self) -> usize {
         self.n_out
     }
@@ -244,12 +255,12 @@ mod tests {
         assert!(min >= max - 2.0 - 1e-6, "the floor is 8 under the maximum: {min} {max}");
         // One 30 s chunk: the signal padded, or cut.
         let mut chunk = vec![0.0; 80 * whisper::N_FRAMES];
-        w.chunk_into(&y, &mut chunk).unwrap();
+        w.chunk_into(&y, whisper::N_SAMPLES, &mut chunk).unwrap();
         assert_eq!(chunk, w.compute(&y, whisper::N_SAMPLES - y.len()).unwrap().data);
         let long: Vec<f32> = (0..whisper::N_SAMPLES + 999).map(|i| (i as f32 * 0.01).sin()).collect();
-        w.chunk_into(&long, &mut chunk).unwrap();
+        w.chunk_into(&long, whisper::N_SAMPLES, &mut chunk).unwrap();
         assert_eq!(chunk, w.compute(&long[..whisper::N_SAMPLES], 0).unwrap().data);
-        assert!(w.chunk_into(&y, &mut chunk[1..]).is_err());
+        assert!(w.chunk_into(&y, whisper::N_SAMPLES, &mut chunk[1..]).is_err());
     }
 
     #[test]

@@ -56,6 +56,11 @@ impl ParakeetFeatures {
         })
     }
 
+    /// Mel bands.
+    pub fn n_mels(&self) -> usize {
+        self.mel.n_bands()
+    }
+
     /// Frames of a signal of `n` samples (`1 + n / 160`), and how many are its own (`n / 160`:
     /// the attention mask's ones).
     pub fn n_frames(n: usize) -> (usize, usize) {
