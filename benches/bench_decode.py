@@ -29,7 +29,7 @@ FILES = [
 
 
 def with_spectrust(path):
-    return spectrust.load(path, mono=False)[0]
+    return spectrust.load(path, mono=False, sr=None)[0]
 
 
 def with_soundfile(path):
@@ -51,7 +51,7 @@ def main() -> dict:
     print(f"  {'file':26s} {'spectrust':>10s} {'soundfile':>10s} {'PyAV':>10s}   vs sf   vs av")
     for name in FILES:
         path = EXAMPLES / name
-        y, sr = spectrust.load(path, mono=False)
+        y, sr = spectrust.load(path, mono=False, sr=None)
         seconds = y.shape[-1] / sr
         row = {}
         for label, fn in [("spectrust", with_spectrust), ("soundfile", with_soundfile), ("pyav", with_pyav)]:

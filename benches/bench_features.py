@@ -100,7 +100,7 @@ def main() -> dict:
     out = str(Path(tempfile.mkdtemp()) / "one.jpg")
     spc = spectrust.Spectrogram(800, 600)
     wait_idle()
-    res["one_load"] = best_of(lambda: spectrust.load(paths[0]), 50)
+    res["one_load"] = best_of(lambda: spectrust.load(paths[0], sr=None), 50)
     res["one_mel_w1"] = best_of(lambda: spectrust.melspectrogram(y=y, sr=sr, workers=1), 50)
     res["one_generate"] = best_of(lambda: spc.generate(paths[0], out), 50)
     res["one_render_encode"] = res["one_generate"] - res["one_load"] - res["one_mel_w1"]

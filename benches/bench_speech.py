@@ -27,7 +27,7 @@ spectrust's N threads, N = ``spectrust.default_workers()`` (the cores):
    ``librosa.feature.mfcc(y=y, sr=16000)``.
 6. Decoding what browsers record: the 100 excerpts as Opus (96 kb/s, 48 kHz stereo) in Ogg and
    in WebM, each file to float32 samples (all channels, 48 kHz), one thread, one file after
-   another: ``spectrust.load(p, mono=False)`` against PyAV (FFmpeg's decoder, as
+   another: ``spectrust.load(p, mono=False, sr=None)`` against PyAV (FFmpeg's decoder, as
    bench_decode.py); and the Ogg files to mono 16 kHz (``spectrust.load(p, sr=16000)``:
    libopus decodes at 16 kHz, to one channel) against that 48 kHz decode.
 
@@ -146,9 +146,9 @@ def whisper(paths: list) -> dict:
     # The same numbers: from the same 16 kHz arrays, and from the files (where the two
     # resamplers' transition bands, 93-100 % of 8 kHz, differ slightly: the top bands move).
     audio = [librosa.load(p, sr=16000)[0] for p in paths]
-    same_input = np.abs(spectrust.whisper_features(audio) - reference_arrays(extractor, audio)).max()
+    same_input = np.abs(spectrust.whisper_features(audio)["input_features"] - reference_arrays(extractor, audio)).max()
     assert same_input < 1e-3, same_input
-    files = np.abs(spectrust.whisper_features(paths) - reference_arrays(extractor, audio))
+    files = np.abs(spectrust.whisper_features(paths)["input_features"] - reference_arrays(extractor, audio))
     res = timed({"spectrust": lambda: spectrust.whisper_features(paths), "transformers": lambda: reference(paths)})
     wait_idle()
     chunks = [paths[i : i + 10] for i in range(0, len(paths), 10)]
@@ -207,11 +207,11 @@ def browser_formats() -> dict:
     res = {}
     for kind in ("opus", "webm"):
         paths = [str(p) for p in make_data.compressed_clips(kind)]
-        y, sr = spectrust.load(paths[0], mono=False)
+        y, sr = spectrust.load(paths[0], mono=False, sr=None)
         assert sr == 48000 and abs(y.shape[-1] - with_pyav(paths[0]).shape[-1]) <= 960, (y.shape, sr)
         res[kind] = timed(
             {
-                "spectrust": lambda paths=paths: [spectrust.load(p, mono=False) for p in paths],
+                "spectrust": lambda paths=paths: [spectrust.load(p, mono=False, sr=None) for p in paths],
                 "pyav": lambda paths=paths: [with_pyav(p) for p in paths],
             }
         )
@@ -235,7 +235,7 @@ def main() -> dict:
     mp3 = [str(p) for p in make_data.compressed_clips("mp3")]
     flac = [str(p) for p in make_data.compressed_clips("flac")]
     print(f"bench_speech: {len(mp3)} MP3 and {len(flac)} FLAC clips, 15 s, 44.1 kHz stereo; best of 3 after a warm-up")
-    signals = [np.ascontiguousarray(spectrust.load(p)[0]) for p in flac]
+    signals = [np.ascontiguousarray(spectrust.load(p, sr=None)[0]) for p in flac]
     wait_idle()
     results = {"resample": resampling(signals)}
     for kind, paths in (("mp3", mp3), ("flac", flac)):

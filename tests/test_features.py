@@ -29,17 +29,17 @@ def assert_db_close(ours, ref, tol_db=0.05, range_db=80.0, power=2.0):
 @pytest.mark.parametrize("path", CLIPS, ids=lambda p: p.name)
 def test_load_matches_libsndfile(path):
     ref, sr_ref = sf.read(path, dtype="float32")
-    y, sr = spectrust.load(path, mono=False)
+    y, sr = spectrust.load(path, mono=False, sr=None)
     assert sr == sr_ref
     # librosa's shapes: (channels, n), and (n,) for a mono file.
     assert y.dtype == np.float32 and y.shape == ref.T.shape == librosa.load(path, sr=None, mono=False)[0].shape
     np.testing.assert_array_equal(y, ref.T)
-    mono, _ = spectrust.load(path)
+    mono, _ = spectrust.load(path, sr=None)
     np.testing.assert_allclose(mono, np.atleast_2d(ref.T).mean(axis=0), rtol=0, atol=1e-7)
 
 
 def test_load_matches_librosa_and_resamples():
-    y, _ = spectrust.load(STEREO44)
+    y, _ = spectrust.load(STEREO44, sr=None)
     ref, _ = librosa.load(STEREO44, sr=None)
     np.testing.assert_allclose(y, ref, atol=1e-7)
     y16, sr16 = spectrust.load(STEREO44, sr=16000)
@@ -120,7 +120,7 @@ def test_mel_filters_match_librosa(kw):
 
 
 def test_power_to_db_matches_librosa():
-    S = spectrust.melspectrogram(y=spectrust.load(MONO22)[0], sr=22050)
+    S = spectrust.melspectrogram(y=spectrust.load(MONO22, sr=None)[0], sr=22050)
     for kw in [dict(), dict(ref=np.max), dict(ref=np.median, top_db=None), dict(ref=3.0, amin=1e-5, top_db=40.0)]:
         ours = spectrust.power_to_db(S, **kw)
         ref = librosa.power_to_db(S, **kw)
@@ -140,7 +140,7 @@ def test_melspectrogram_batch_equals_one_by_one(tmp_path):
     paths = [MONO22, STEREO44, MONO44_F32]
     batch = spectrust.melspectrogram_batch(paths, n_mels=64, workers=2)
     for p, S in zip(paths, batch):
-        y, sr = spectrust.load(p)
+        y, sr = spectrust.load(p, sr=None)
         np.testing.assert_array_equal(S, spectrust.melspectrogram(y=y, sr=sr, n_mels=64))
     resampled = spectrust.melspectrogram_batch([STEREO44], sr=16000, n_fft=400, hop_length=160, n_mels=80)[0]
     y16, _ = spectrust.load(STEREO44, sr=16000)
@@ -194,7 +194,7 @@ def test_load_bad_input_raises_typed_one_line_errors(bad_inputs, name):
     path = bad_inputs[name]
     expected = FileNotFoundError if name == "missing" else spectrust.DecodeError
     with pytest.raises(expected) as info:
-        spectrust.load(path)
+        spectrust.load(path, sr=None)
     msg = str(info.value)
     assert path.name in msg and "\n" not in msg
 
@@ -204,7 +204,7 @@ def test_truncated_data_loads_what_is_there(tmp_path):
     cut = tmp_path / "cut.wav"
     start = data.index(b"data") + 8
     cut.write_bytes(data[: start + 2 * 1000 + 1])  # 1000 samples and half of the next
-    y, sr = spectrust.load(cut)
+    y, sr = spectrust.load(cut, sr=None)
     ref, _ = sf.read(MONO22, dtype="float32", frames=1000)
     np.testing.assert_array_equal(y, ref)
     assert math.isclose(sr, 22050)
@@ -229,7 +229,7 @@ def test_keywords_follow_librosa_and_unknown_ones_are_type_errors():
 
 def test_max_duration_is_a_too_long_error():
     with pytest.raises(spectrust.TooLongError, match="max_duration"):
-        spectrust.load(MONO22, max_duration=1.0)
+        spectrust.load(MONO22, max_duration=1.0, sr=None)
     out = spectrust.melspectrogram_batch([MONO22], max_duration=1.0, on_error="none")
     assert out == [None]
 

@@ -33,7 +33,7 @@ def mel_db(y, sr):
 @pytest.mark.parametrize("name", sorted(COMPRESSED))
 def test_compressed_formats_match_ffmpeg(name):
     path = EXAMPLES / name
-    y, sr = spectrust.load(path, mono=False)
+    y, sr = spectrust.load(path, mono=False, sr=None)
     y = np.atleast_2d(y)  # (channels, n), mono files too
     ref, ref_sr = pyav_decode(path)
     delay = COMPRESSED[name]
@@ -60,7 +60,7 @@ def test_loud_lossy_audio_is_not_clipped(tmp_path, name):
         encode(path, "mp3", "libmp3lame", 44100, square)
     else:  # (FFmpeg's own Vorbis encoder is experimental; libsndfile's is libvorbis.)
         sf.write(path, square, 44100, format="OGG", subtype="VORBIS")
-    y, _ = spectrust.load(path, mono=False)
+    y, _ = spectrust.load(path, mono=False, sr=None)
     y = np.atleast_2d(y)  # (channels, n), mono files too
     ref, _ = pyav_decode(path)
     assert np.abs(ref).max() > 1.05 and y.shape == ref.shape
@@ -69,7 +69,7 @@ def test_loud_lossy_audio_is_not_clipped(tmp_path, name):
 
 @pytest.mark.parametrize("name", ["music.mp3", "music.ogg", "music.flac", "bell.oga", "complete.oga"])
 def test_formats_libsndfile_reads_match_soundfile(name):
-    y, sr = spectrust.load(EXAMPLES / name, mono=False)
+    y, sr = spectrust.load(EXAMPLES / name, mono=False, sr=None)
     y = np.atleast_2d(y)  # (channels, n), mono files too
     ref, ref_sr = sf.read(EXAMPLES / name, dtype="float32", always_2d=True)
     assert sr == ref_sr and y.shape == ref.T.shape
@@ -77,13 +77,13 @@ def test_formats_libsndfile_reads_match_soundfile(name):
 
 
 def test_the_format_comes_from_the_content_not_the_name(tmp_path):
-    expected, _ = spectrust.load(EXAMPLES / "music.mp3")
+    expected, _ = spectrust.load(EXAMPLES / "music.mp3", sr=None)
     for wrong in ["song.wav", "song.ogg", "song", "song.flac"]:
         shutil.copy(EXAMPLES / "music.mp3", tmp_path / wrong)
-        y, _ = spectrust.load(tmp_path / wrong)
+        y, _ = spectrust.load(tmp_path / wrong, sr=None)
         np.testing.assert_array_equal(y, expected)
     shutil.copy(MONO22, tmp_path / "pcm.mp3")
-    np.testing.assert_array_equal(spectrust.load(tmp_path / "pcm.mp3")[0], spectrust.load(MONO22)[0])
+    np.testing.assert_array_equal(spectrust.load(tmp_path / "pcm.mp3", sr=None)[0], spectrust.load(MONO22, sr=None)[0])
 
 
 def encode(path, fmt: str, codec: str, rate: int, x=None) -> None:
@@ -117,7 +117,7 @@ def test_codecs_we_do_not_decode_are_named(tmp_path, fmt, codec, name, codec_nam
     path = tmp_path / name
     encode(path, fmt, codec, rate)
     with pytest.raises(spectrust.UnsupportedFormatError, match=codec_name) as e:
-        spectrust.load(path)
+        spectrust.load(path, sr=None)
     assert str(path) in str(e.value) and "\n" not in str(e.value)
     r = spectrust.Spectrogram().generate(path, tmp_path / "out.png")
     assert not r.ok and codec_name in r.error and not (tmp_path / "out.png").exists()
@@ -125,15 +125,15 @@ def test_codecs_we_do_not_decode_are_named(tmp_path, fmt, codec, name, codec_nam
 
 @pytest.mark.parametrize("path", [MONO22, EXAMPLES / "music.mp3", EXAMPLES / "music.flac"])
 def test_offset_and_duration_select_a_part(path):
-    full, sr = spectrust.load(path)
-    part, sr2 = spectrust.load(path, offset=1.5, duration=2.25)
+    full, sr = spectrust.load(path, sr=None)
+    part, sr2 = spectrust.load(path, offset=1.5, duration=2.25, sr=None)
     start = int(1.5 * sr)
     assert sr2 == sr and len(part) == int(2.25 * sr)
     np.testing.assert_array_equal(part, full[start : start + len(part)])
-    tail, _ = spectrust.load(path, offset=len(full) / sr - 0.5)
+    tail, _ = spectrust.load(path, offset=len(full) / sr - 0.5, sr=None)
     np.testing.assert_array_equal(tail, full[-len(tail) :])
     assert abs(len(tail) - 0.5 * sr) <= 1
-    assert len(spectrust.load(path, offset=1000.0)[0]) == 0
+    assert len(spectrust.load(path, offset=1000.0, sr=None)[0]) == 0
 
 
 def test_offset_and_duration_follow_librosa():
@@ -154,9 +154,9 @@ def test_bad_offsets_are_parameter_errors():
 def test_max_duration_stops_long_files(tmp_path):
     for path in [MONO22, EXAMPLES / "music.mp3"]:
         with pytest.raises(spectrust.DecodeError, match="max_duration"):
-            spectrust.load(path, max_duration=10.0)
-        assert len(spectrust.load(path, max_duration=15.5)[0]) > 0
-        assert len(spectrust.load(path, max_duration=None)[0]) > 0
+            spectrust.load(path, max_duration=10.0, sr=None)
+        assert len(spectrust.load(path, max_duration=15.5, sr=None)[0]) > 0
+        assert len(spectrust.load(path, max_duration=None, sr=None)[0]) > 0
     r = spectrust.Spectrogram(max_duration=5).generate(MONO22, tmp_path / "x.png")
     assert not r.ok and "max_duration" in r.error and not (tmp_path / "x.png").exists()
     out = spectrust.melspectrogram_batch([MONO22, EXAMPLES / "music.ogg"], max_duration=15.01, on_error="none")
@@ -179,11 +179,11 @@ def test_many_channels_and_extensible_wav(tmp_path):
     path = tmp_path / "six.wav"
     sf.write(path, y, 16000, subtype="PCM_24")  # 6 channels: WAVE_FORMAT_EXTENSIBLE
     assert sf.info(path).channels == 6
-    multi, sr = spectrust.load(path, mono=False)
+    multi, sr = spectrust.load(path, mono=False, sr=None)
     multi = np.atleast_2d(multi)  # (channels, n), mono files too
     assert multi.shape == (6, 8000) and sr == 16000
     np.testing.assert_allclose(multi, sf.read(path, dtype="float32")[0].T, atol=1e-7)
-    np.testing.assert_allclose(spectrust.load(path)[0], multi.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(spectrust.load(path, sr=None)[0], multi.mean(axis=0), atol=1e-6)
 
 
 def test_wav_codecs_hound_lacks_go_to_symphonia(tmp_path):
@@ -191,7 +191,7 @@ def test_wav_codecs_hound_lacks_go_to_symphonia(tmp_path):
     for subtype in ["ULAW", "ALAW", "DOUBLE"]:
         path = tmp_path / f"{subtype}.wav"
         sf.write(path, y, 8000, subtype=subtype)
-        got, sr = spectrust.load(path)
+        got, sr = spectrust.load(path, sr=None)
         ref, _ = sf.read(path, dtype="float32")
         assert sr == 8000
         np.testing.assert_allclose(got, ref, atol=1e-6)
@@ -214,17 +214,17 @@ def test_non_finite_samples_are_a_clear_error(tmp_path):
 def test_cut_files_are_corrupt_and_random_bytes_are_not_audio(tmp_path, bad_inputs):
     for name in ["mp3_cut", "flac_cut", "ogg_cut", "m4a_no_moov"]:
         with pytest.raises(spectrust.DecodeError) as e:
-            spectrust.load(bad_inputs[name])
+            spectrust.load(bad_inputs[name], sr=None)
         assert not isinstance(e.value, spectrust.UnsupportedFormatError), e.value
     for name in ["random.mp3", "random.ogg", "text", "png"]:
         with pytest.raises(spectrust.UnsupportedFormatError, match="not a recognised audio format"):
-            spectrust.load(bad_inputs[name])
+            spectrust.load(bad_inputs[name], sr=None)
     # A compressed file cut in the middle of its audio gives the audio before the cut.
     for name, keep in [("music.mp3", 120_000), ("music.flac", 1_000_000), ("music.ogg", 90_000), ("music.aac", 90_000)]:
         cut = tmp_path / name
         cut.write_bytes((EXAMPLES / name).read_bytes()[:keep])
-        y, sr = spectrust.load(cut)
-        full, _ = spectrust.load(EXAMPLES / name)
+        y, sr = spectrust.load(cut, sr=None)
+        full, _ = spectrust.load(EXAMPLES / name, sr=None)
         assert 5 * sr < len(y) < len(full)
         np.testing.assert_allclose(y[: 4 * sr], full[: 4 * sr], atol=1e-6)
 
@@ -236,7 +236,7 @@ def test_a_file_that_crashed_the_decoder_is_a_one_line_decode_error(tmp_path):
     # one line naming the file, and nothing is written.
     crash = Path(__file__).parent / "data" / "fuzz_aac_panic.bin"
     with pytest.raises(spectrust.DecodeError, match=r"fuzz_aac_panic\.bin: cannot decode: "):
-        spectrust.load(crash)
+        spectrust.load(crash, sr=None)
     p = subprocess.run(
         [sys.executable, "-m", "spectrust.cli", "render", crash, tmp_path / "x.png"],
         capture_output=True,
@@ -251,11 +251,11 @@ def test_a_lying_length_in_a_compressed_header_allocates_nothing_big():
     # Found by the fuzz target: the MP3 header claims ~2^60 frames. Reading it must not try to
     # reserve that (it aborted the process), just decode what is there.
     crash = Path(__file__).parent / "data" / "fuzz_mp3_lying_length.bin"
-    y, sr = spectrust.load(crash)
+    y, sr = spectrust.load(crash, sr=None)
     assert sr == 44100 and 0 < len(y) < 10 * sr
     # A FLAC metadata block claiming 4 GB: a clear error.
     with pytest.raises(spectrust.DecodeError, match="truncated"):
-        spectrust.load(Path(__file__).parent / "data" / "fuzz_flac_4gb_block.bin")
+        spectrust.load(Path(__file__).parent / "data" / "fuzz_flac_4gb_block.bin", sr=None)
 
 
 def test_fifos_and_devices_are_clear_errors(tmp_path):
@@ -264,7 +264,7 @@ def test_fifos_and_devices_are_clear_errors(tmp_path):
     os.mkfifo(fifo)
     for path in [fifo, Path("/dev/zero")]:
         with pytest.raises(spectrust.DecodeError, match="not a regular file"):
-            spectrust.load(path)
+            spectrust.load(path, sr=None)
         r = spectrust.Spectrogram().generate(path, tmp_path / "x.png")
         assert not r.ok and "not a regular file" in r.error
 
@@ -283,7 +283,7 @@ DATA = Path(__file__).parent / "data"
 )
 def test_browser_and_apple_formats_match_ffmpeg(tmp_path, name, container, rate, channels):
     path = DATA / name
-    y, sr = spectrust.load(path, mono=False)
+    y, sr = spectrust.load(path, mono=False, sr=None)
     y = np.atleast_2d(y)  # (channels, n), mono files too
     ref, ref_sr = pyav_decode(path)
     assert sr == ref_sr == rate and y.shape[0] == ref.shape[0] == channels
@@ -307,11 +307,11 @@ def test_cut_and_lying_opus_and_webm_files_fail_clearly(tmp_path):
             path = tmp_path / f"{cut}_{name}"
             path.write_bytes(data[:cut])
             try:
-                y, sr = spectrust.load(path)
+                y, sr = spectrust.load(path, sr=None)
             except spectrust.DecodeError as e:  # a header cut short: a one-line error
                 assert path.name in str(e) and "\n" not in str(e)
             else:  # cut in the audio: what is there
-                full, _ = spectrust.load(DATA / name)
+                full, _ = spectrust.load(DATA / name, sr=None)
                 assert 0 < len(y) < len(full) and sr == 48000
         # A lying element size (the EBML Segment's, or an Ogg page's length byte).
         broken = bytearray(data)
@@ -319,6 +319,6 @@ def test_cut_and_lying_opus_and_webm_files_fail_clearly(tmp_path):
         path = tmp_path / f"lying_{name}"
         path.write_bytes(bytes(broken))
         try:
-            spectrust.load(path, max_duration=60)
+            spectrust.load(path, max_duration=60, sr=None)
         except spectrust.DecodeError as e:
             assert "\n" not in str(e)

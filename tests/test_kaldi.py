@@ -220,19 +220,29 @@ def test_subtract_mean_takes_each_columns_mean_over_the_frames():
     np.testing.assert_allclose(got.mean(axis=0), 0.0, atol=1e-4)
 
 
-def test_every_leading_axis_is_kept_and_each_row_is_its_own_signal():
-    rows = np.stack([SPEECH[:20000], MUSIC[:20000], SPEECH[20000:40000], MUSIC[20000:40000]]).reshape(2, 2, 20000)
-    got = spectrust.fbank(rows, num_mel_bins=40, workers=3)
-    assert got.shape == (2, 2, 123, 40) and got.dtype == np.float32
-    for index in np.ndindex(2, 2):
-        np.testing.assert_array_equal(got[index], spectrust.fbank(rows[index], num_mel_bins=40, workers=1))
+def test_torchaudios_waveforms_and_lists_of_inputs():
+    rows = np.stack([SPEECH[:20000], MUSIC[:20000], SPEECH[20000:40000]])
+    # A list of inputs gives a list, each input its own signal.
+    got = spectrust.fbank(list(rows), num_mel_bins=40, workers=3)
+    assert isinstance(got, list) and len(got) == 3
+    for row, features in zip(rows, got):
+        assert features.shape == (123, 40) and features.dtype == np.float32
+        np.testing.assert_array_equal(features, spectrust.fbank(row, num_mel_bins=40, workers=1))
+    # torchaudio's (channels, n) waveform: the features of `channel` (-1: the first), (frames, bins).
+    np.testing.assert_array_equal(spectrust.fbank(rows, num_mel_bins=40), got[0])
+    np.testing.assert_array_equal(spectrust.fbank(rows, num_mel_bins=40, channel=2), got[2])
+    np.testing.assert_array_equal(spectrust.fbank(rows[:1], sample_frequency=16000, num_mel_bins=40), got[0])
+    with pytest.raises(spectrust.ParameterError, match="Invalid channel 3 for size 3"):
+        spectrust.fbank(rows, channel=3)
+    with pytest.raises(spectrust.ParameterError, match="shape"):
+        spectrust.fbank(rows.reshape(1, 3, 20000))
     # float64 input is read as float32, as torchaudio's float32 waveform.
-    np.testing.assert_array_equal(spectrust.fbank(rows.astype(np.float64), num_mel_bins=40), got)
+    np.testing.assert_array_equal(spectrust.fbank(rows.astype(np.float64), num_mel_bins=40), got[0])
 
 
-def test_dither_repeats_with_its_seed_and_each_row_has_its_own_noise():
-    silence = np.zeros((3, 8000), dtype=np.float32)
-    a = spectrust.fbank(silence, dither=1.0, seed=5, use_energy=True)
+def test_dither_repeats_with_its_seed_and_each_input_has_its_own_noise():
+    silence = [np.zeros(8000, dtype=np.float32)] * 3
+    a = np.stack(spectrust.fbank(silence, dither=1.0, seed=5, use_energy=True))
     np.testing.assert_array_equal(a, spectrust.fbank(silence, dither=1.0, seed=5, use_energy=True))
     assert not np.array_equal(a, spectrust.fbank(silence, dither=1.0, seed=6, use_energy=True))
     assert not np.array_equal(a[0], a[1])
@@ -240,7 +250,7 @@ def test_dither_repeats_with_its_seed_and_each_row_has_its_own_noise():
     # Unit Gaussian noise, its mean removed: a frame's raw energy is about 399 (400 samples).
     assert abs(np.median(a[..., 0]) - np.log(399.0)) < 0.1
     # Without dither silence is the floor: ln(float32 eps), and the energy floor ln(1) = 0.
-    quiet = spectrust.fbank(silence, use_energy=True)
+    quiet = np.stack(spectrust.fbank(silence, use_energy=True))
     assert (quiet[..., 1:] == np.float32(np.log(np.finfo(np.float32).eps))).all() and (quiet[..., 0] == 0).all()
 
 
@@ -265,7 +275,7 @@ def test_bad_parameters_are_one_line_errors(kwargs, message):
 
 def test_bad_signals_are_one_line_errors():
     # Under a frame: no frames with snip_edges (Kaldi), an error without (torchaudio's rule).
-    assert spectrust.fbank(np.zeros((2, 399), dtype=np.float32), use_energy=True).shape == (2, 0, 24)
+    assert spectrust.fbank(np.zeros((2, 399), dtype=np.float32), use_energy=True).shape == (0, 24)
     assert reference(np.zeros(399)).shape == (0, 23)
     with pytest.raises(spectrust.ParameterError, match="shorter than a frame"):
         spectrust.fbank(np.zeros(399, dtype=np.float32), snip_edges=False)

@@ -119,10 +119,10 @@ def test_non_finite_rows_are_librosas_error_whatever_the_row():
 
 def test_whisper_features_of_arrays_in_any_layout_are_those_of_copies():
     y16 = spectrust.resample(ROWS, orig_sr=SR, target_sr=16000)
-    want = spectrust.whisper_features([np.ascontiguousarray(r, dtype=np.float32) for r in y16])
+    want = spectrust.whisper_features([np.ascontiguousarray(r, dtype=np.float32) for r in y16])["input_features"]
     for dtype in (np.float32, np.float64):
         strided = layouts(y16, dtype)["strided"]
-        got = spectrust.whisper_features(list(strided), workers=2)
+        got = spectrust.whisper_features(list(strided), workers=2)["input_features"]
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(spectrust.log_mel_spectrogram(strided[2]), spectrust.log_mel_spectrogram(y16[2]))
 

@@ -415,7 +415,7 @@ def test_the_page_and_its_files_are_served(client):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for label in ("Start", "Stop", "Clear", "Export PNG"):
         assert f">{label}</button>" in page.text
-    for path in ("/static/app.js", "/static/capture-worklet.js", "/static/style.css"):
+    for path in ("/static/app.js", "/static/scale.js", "/static/capture-worklet.js", "/static/style.css"):
         r = client.get(path)
         assert r.status_code == 200 and len(r.content) > 500
     assert client.get("/static/app.js").headers["content-type"].split(";")[0] in (

@@ -71,7 +71,7 @@ def test_whisper_features_from_paths_and_bytes():
     ds = spectrust.tf_dataset(inputs, feature="whisper", duration=30.0, batch_size=2)
     assert tuple(ds.element_spec.shape) == (None, 80, 3000)
     got = np.concatenate([x.numpy() for x in ds])
-    np.testing.assert_array_equal(got, spectrust.whisper_features(inputs))
+    np.testing.assert_array_equal(got, spectrust.whisper_features(inputs)["input_features"])
     with pytest.raises(spectrust.ParameterError, match="30 s"):
         spectrust.tf_dataset(inputs, feature="whisper", duration=10.0)
 

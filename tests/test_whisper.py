@@ -46,7 +46,7 @@ def test_whisper_features_are_transformers(n_mels):
     ref = extractor([*signals, long], sampling_rate=16000, return_tensors="np").input_features
     # Paths, the bytes of a file and arrays, in one call.
     inputs = [SPEECH, STEREO44.read_bytes(), str(INPUTS[2]), long]
-    ours = spectrust.whisper_features(inputs, n_mels=n_mels, workers=2)
+    ours = spectrust.whisper_features(inputs, feature_size=n_mels, workers=2)["input_features"]
     assert ours.shape == ref.shape == (4, n_mels, 3000) and ours.dtype == np.float32
     assert np.abs(ours - ref).max() < 1e-3
 

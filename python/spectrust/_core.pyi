@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional, Tuple, Union, final
 import numpy as np
 import numpy.typing as npt
 
-from spectrust._params import FbankArgs, ImageArgs, MelArgs, ReadArgs, SourceArgs
+from spectrust._params import ImageArgs, MelArgs, ReadArgs, SourceArgs
 
 _Path = Union[str, PathLike[str]]
 # An audio input: a path, the bytes of a file (named `<bytes>`), or bytes and their name.
@@ -21,25 +21,17 @@ __all__ = [
     "WINDOWS",
     "Renderer",
     "StreamingSpectrogram",
-    "ast_inputs",
     "build_info",
     "dct",
     "default_workers",
-    "fbank",
-    "fbank_inputs",
+    "features",
     "load",
     "log_mel_spectrogram",
     "mel_filters",
     "melspectrogram",
-    "melspectrogram_files",
     "mfcc",
-    "mfcc_files",
-    "parakeet_batch",
-    "parakeet_inputs",
     "power_to_db",
     "resample",
-    "stacked_files",
-    "whisper_features",
 ]
 AUDIO_EXTENSIONS: tuple[str, ...]
 COLORMAPS: tuple[str, ...]
@@ -64,78 +56,25 @@ def resample(
 def melspectrogram(
     y: npt.NDArray[np.floating[Any]], *, sr: float, params: MelArgs, workers: Optional[int], float64: bool
 ) -> npt.NDArray[np.floating[Any]]: ...  # (rows, n_mels, frames)
-def melspectrogram_files(
-    paths: Sequence[_Input],
-    *,
-    params: MelArgs,
-    sr: Optional[int],
-    workers: Optional[int],
-    read: ReadArgs,
-    db: Optional[Tuple[Optional[float], float, Optional[float]]] = ...,
-) -> list[Union[Tuple[npt.NDArray[np.float32], int, int], BaseException]]: ...  # (array, sr, samples)
-def stacked_files(
-    paths: Sequence[_Input],
-    *,
-    params: MelArgs,
-    sr: int,
-    workers: Optional[int],
-    read: ReadArgs,
-    dct: Optional[Tuple[int, int, Optional[str], float]],
-) -> npt.NDArray[np.float32]: ...  # (len(paths), n_mels or n_mfcc, frames)
 def power_to_db(
     s: npt.NDArray[Any], *, ref_value: Optional[float], amin: float, top_db: Optional[float], workers: Optional[int]
 ) -> npt.NDArray[Any]: ...  # ref_value None: the maximum of s
 def mel_filters(
     *, sr: float, n_fft: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool, norm: Union[str, float, None]
 ) -> npt.NDArray[np.float32]: ...
-def fbank(
-    y: npt.NDArray[np.floating[Any]], *, params: FbankArgs, seed: int, workers: Optional[int]
-) -> npt.NDArray[np.float32]: ...  # (rows, frames, columns)
-def fbank_inputs(
+
+# A front end: its kind ("mel", "fbank", "ast", "parakeet", "whisper") and its parameters (the
+# dicts of spectrust.features._frontend). A layout: "list", "stack", or (frames_for, fill).
+def features(
     inputs: Sequence[Any],
     *,
-    params: FbankArgs,
-    scale: float,
-    normalize: Optional[Tuple[int, float]],
-    sr: int,
+    front: Tuple[str, dict[str, Any]],
+    sr: Optional[int],
     read: ReadArgs,
-    pad: bool,
-    errors: bool,
+    fit: bool,
+    layout: Union[str, Tuple[Callable[[list[int], list[int]], int], float]],
     workers: Optional[int],
-) -> list[Union[Tuple[npt.NDArray[np.float32], int], BaseException]]: ...  # (frames, columns), samples
-def ast_inputs(
-    inputs: Sequence[Any],
-    *,
-    num_mel_bins: int,
-    max_length: int,
-    normalize: Optional[Tuple[float, float]],
-    read: ReadArgs,
-    pad: bool,
-    errors: bool,
-    workers: Optional[int],
-) -> Tuple[npt.NDArray[np.float32], list[Union[int, BaseException]]]: ...  # (inputs, max_length, bins), samples
-def parakeet_batch(
-    inputs: Sequence[Any],
-    *,
-    n_mels: int,
-    preemphasis: Optional[float],
-    max_samples: Optional[int],
-    frames_for: Callable[[list[int]], int],
-    read: ReadArgs,
-    pad: bool,
-    workers: Optional[int],
-) -> Tuple[npt.NDArray[np.float32], list[int]]: ...  # (inputs, frames, n_mels), samples
-def parakeet_inputs(
-    inputs: Sequence[Any],
-    *,
-    n_mels: int,
-    preemphasis: Optional[float],
-    max_samples: Optional[int],
-    read: ReadArgs,
-    pad: bool,
-    errors: bool,
-    workers: Optional[int],
-) -> list[Union[Tuple[npt.NDArray[np.float32], int], BaseException]]: ...  # (frames, n_mels), samples
+) -> Any: ...  # "list": per input (array, sr, samples); else (array, per input (sr, samples, rows))
 def build_info() -> dict[str, Any]: ...
 def default_workers() -> int: ...
 def dct(
@@ -161,30 +100,10 @@ def mfcc(
     lifter: float,
     float64: bool,
 ) -> npt.NDArray[np.floating[Any]]: ...  # (rows, n) -> (rows, n_mfcc, frames)
-def mfcc_files(
-    paths: Sequence[_Input],
-    *,
-    params: MelArgs,
-    sr: Optional[int],
-    workers: Optional[int],
-    read: ReadArgs,
-    dct_type: int,
-    n_mfcc: int,
-    norm: Optional[str],
-    lifter: float,
-) -> list[Union[Tuple[npt.NDArray[np.float32], int, int], BaseException]]: ...  # (array, sr, samples)
 def log_mel_spectrogram(
     audio: Union[_Input, npt.NDArray[np.float32]], *, n_mels: int, padding: int, max_duration: Optional[float]
 ) -> npt.NDArray[np.float32]: ...  # (n_mels, frames)
-def whisper_features(
-    inputs: Sequence[Union[_Input, npt.NDArray[np.float32]]],
-    *,
-    n_mels: int,
-    max_duration: Optional[float],
-    workers: Optional[int],
-) -> npt.NDArray[np.float32]: ...  # (len(inputs), n_mels, 3000)
 
-@final
 class Renderer:
     def __new__(cls, *, mel: MelArgs, image: ImageArgs, source: SourceArgs) -> Renderer: ...
     def render_files(

@@ -55,7 +55,7 @@ def tf_dataset(
     - ``"log_mel"``: ``power_to_db(m, ref=1.0, amin=1e-10, top_db=80.0)`` of each of those
       (``ref``, ``amin``, ``top_db`` may be given among ``feature_kwargs``);
     - ``"mfcc"``: ``mfcc_batch(...)`` with the same arguments;
-    - ``"whisper"``: ``whisper_features(inputs, n_mels=...)``, 30 s windows at 16 kHz;
+    - ``"whisper"``: ``whisper_features(inputs, feature_size=n_mels)``, 30 s windows at 16 kHz;
     - ``"fbank"``: ``fbank(y * 32768, sr=sr, **feature_kwargs)`` of each input's samples ``y``
       (its part at ``sr``, default 16000, zero-padded to ``duration``: int16's range, as Kaldi
       reads a WAV file), ``(frames, num_mel_bins)``;

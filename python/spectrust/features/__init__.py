@@ -13,10 +13,14 @@ module                 front end
 :mod:`.ast`            the Audio Spectrogram Transformer's (Kaldi fbank, AudioSet statistics)
 :mod:`.seamless`       SeamlessM4T / Wav2Vec2-BERT 2.0's (Kaldi fbank, normalised, stacked)
 :mod:`.parakeet`       Parakeet / NeMo's (the mel path with pre-emphasis, normalised)
+:mod:`._frontend`      what they share: one input model, the core's one call, transformers' ways
 :mod:`.by_name`        each of them by name, for datasets, TensorFlow and the command line
 =====================  =========================================================================
 
-The public names are ``spectrust.X`` (``spectrust.melspectrogram``, ``spectrust.fbank``, ...).
+Every front end takes one input or many (paths, bytes, file objects, samples; ragged lists),
+through one call of the core (``_core.features``), and speaks its reference's language:
+librosa's, transformers' or torchaudio's. The public names are ``spectrust.X``
+(``spectrust.melspectrogram``, ``spectrust.fbank``, ...).
 """
 
 from .ast import ast_features

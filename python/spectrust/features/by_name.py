@@ -99,7 +99,9 @@ def _front(feature: str, sr, offset: float, duration, kwargs: dict) -> tuple:
         if unknown:
             raise ParameterError(f"feature='whisper' takes n_mels only, got {', '.join(sorted(unknown))}")
         if duration not in (None, 30.0) or offset != 0.0 or sr not in (None, SAMPLE_RATE):
-            raise ParameterError("feature='whisper' reads 30 s from the start at 16 kHz: duration=None or 30.0, offset=0")
+            raise ParameterError(
+                "feature='whisper' reads 30 s from the start at 16 kHz: duration=None or 30.0, offset=0"
+            )
         front = ("whisper", dict(feature_size=int(kwargs.get("n_mels", 80)), samples=WHISPER_SAMPLES))
         return SAMPLE_RATE, front, lambda f, rate, n: (f, rate, WHISPER_SAMPLES)
     if feature == "fbank":
