@@ -74,7 +74,7 @@ def main() -> dict:
     wait_idle()
     lists = [r.tolist() for r in rows]  # kaldi-native-fbank takes Python lists
     best = best_interleaved({
-        "ours": lambda: spectrust.fbank(rows, num_mel_bins=80, workers=1),
+        "ours": lambda: spectrust.fbank(list(rows), num_mel_bins=80, workers=1),
         "ref": lambda: [knf_fbank(y) for y in lists],
     })  # fmt: skip
     ours, ref = best["ours"], best["ref"]

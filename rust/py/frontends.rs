@@ -165,7 +165,7 @@ impl Front {
                 }
             }
             Front::Fbank { fb, scale, normalize, seed, .. } => {
-                let y: Vec<f32> = y.iter().map(|&v| v * scale).collect();
+                let y = if *scale == 1.0 { y } else { Cow::Owned(y.iter().map(|&v| v * scale).collect()) };
                 let cols = fb.n_columns();
                 let mut data = vec![0.0; fb.n_frames(y.len())? * cols];
                 fb.compute_into(&y, stream_seed(*seed, index as u64), &mut data)?;
@@ -295,7 +295,7 @@ pub(crate) fn features<'py>(
             let meta = results.into_iter().map(|r| r.map(|(sr, n)| (sr, n, rows))).collect();
             Ok((array, per_input(py, meta)?).into_pyobject(py)?.into_any())
         }
-        Layout::Named(_) => {
+        Layout::Named(name) if name == "list" => {
             let results = check(py.detach(compute_all))?;
             let list = results
                 .into_iter()
@@ -306,6 +306,7 @@ pub(crate) fn features<'py>(
                 .collect::<PyResult<Vec<_>>>()?;
             Ok(list.into_pyobject(py)?.into_any())
         }
+        Layout::Named(other) => Err(to_py(Error::Internal(format!("no layout {other:?}")))),
         Layout::Padded(frames_for, fill) => {
             let results = check(py.detach(compute_all))?;
             let sizes = |f: fn(&(Matrix, usize)) -> usize| -> Vec<usize> {

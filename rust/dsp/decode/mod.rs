@@ -17,6 +17,8 @@
 //! [`read`] collects every block.
 
 mod mp3;
+#[cfg(test)]
+mod mutations;
 #[cfg(feature = "opus")]
 mod opus;
 mod probe;

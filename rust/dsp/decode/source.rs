@@ -1,8 +1,9 @@
 //! Where audio comes from: a file, or the bytes of one in memory, read the same way.
 
 use std::fs::File;
-use std::io::{Cursor, Read, Seek};
+use std::io::{Cursor, ErrorKind, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::dsp::error::{Error, Result};
@@ -71,18 +72,44 @@ impl Input {
     }
 }
 
-/// symphonia reads any seekable stream of known length.
-pub(super) struct Media(pub Stream);
+/// Whether the reader of a [`Media`] has failed (the operating system refused a read or a
+/// seek), shared with whoever maps symphonia's errors: its demuxers and codecs also make up
+/// I/O errors of their own on corrupt data (a bit reader past the end of a packet, ...), which
+/// are decode errors, not I/O errors of the file.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ReaderFailed(Arc<AtomicBool>);
+
+impl ReaderFailed {
+    /// Whether the reader has failed.
+    pub(super) fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Records `err`, returned by the reader, unless it is `Interrupted` (retried) or, for a
+    /// `seek`, `InvalidInput` (a position before the start, which a corrupt offset asked for).
+    fn record(&self, err: &std::io::Error, seek: bool) {
+        if err.kind() != ErrorKind::Interrupted && !(seek && err.kind() == ErrorKind::InvalidInput) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// symphonia reads any seekable stream of known length; the failures of its reader are
+/// recorded in `failed`.
+pub(super) struct Media {
+    pub stream: Stream,
+    pub failed: ReaderFailed,
+}
 
 impl Read for Media {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.reader.read(buf)
+        self.stream.reader.read(buf).inspect_err(|e| self.failed.record(e, false))
     }
 }
 
 impl Seek for Media {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
-        self.0.reader.seek(pos)
+        self.stream.reader.seek(pos).inspect_err(|e| self.failed.record(e, true))
     }
 }
 
@@ -92,6 +119,6 @@ impl ::symphonia::core::io::MediaSource for Media {
     }
 
     fn byte_len(&self) -> Option<u64> {
-        Some(self.0.len)
+        Some(self.stream.len)
     }
 }

@@ -20,7 +20,7 @@ use ::symphonia::core::meta::MetadataOptions;
 use super::mp3::{Frame, Mp3};
 use super::probe::Format;
 use super::request::DecodeRequest;
-use super::source::{Media, Stream};
+use super::source::{Media, ReaderFailed, Stream};
 use crate::dsp::error::{catch_panic, Error, Result};
 
 /// A file read by symphonia: its demuxer, the decoder of its first audio track, and the
@@ -31,6 +31,8 @@ pub(super) struct Symphonia {
     track: u32,
     codec: AudioCodecId,
     pending: Vec<f32>,
+    /// Whether the file's reader has failed: symphonia's I/O errors are then the file's.
+    failed: ReaderFailed,
 }
 
 /// An opened file: its stream, the channels and rate delivered, the file's rate over the
@@ -94,19 +96,20 @@ fn open_inner(
     request: &DecodeRequest,
     offset: f64,
 ) -> Result<Opened> {
-    let stream = MediaSourceStream::new(Box::new(Media(stream)), Default::default());
+    let failed = ReaderFailed::default();
+    let stream = MediaSourceStream::new(Box::new(Media { stream, failed: failed.clone() }), Default::default());
     let format = ::symphonia::default::get_probe()
         .probe(&Hint::new(), stream, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| match e {
             // A file that starts like a container we read but whose header is cut short or
             // broken is a corrupt file; anything else the probe did not recognise (it scans
             // the whole file for a marker and fails at its end) is not audio we read.
-            SymError::IoError(e) if e.kind() != ErrorKind::UnexpectedEof => Error::io(path, e),
+            SymError::IoError(e) if failed.get() => Error::io(path, e),
             SymError::Unsupported(what) => match known {
                 Some(format) => Error::decode(path, format!("cut short or corrupt {} file ({what})", format.name())),
                 None => Error::unsupported(path, "not a recognised audio format"),
             },
-            other if known.is_some() => symphonia_error(path, other),
+            other if known.is_some() => symphonia_error(path, other, false),
             _ => Error::unsupported(path, "not a recognised audio format"),
         })?;
     // A container whose tracks are all in codecs symphonia cannot even name (AC-3, DTS, ... in
@@ -133,12 +136,12 @@ fn open_inner(
                     SymError::Unsupported(_) => {
                         Error::unsupported(path, format!("{} audio cannot be decoded", codec_name(params.codec)))
                     }
-                    other => symphonia_error(path, other),
+                    other => symphonia_error(path, other, false),
                 },
             )?,
         ),
     };
-    let mut s = Symphonia { format, decoder, track: id, codec: params.codec, pending: Vec::new() };
+    let mut s = Symphonia { format, decoder, track: id, codec: params.codec, pending: Vec::new(), failed };
     // Decode up to the first audio to learn the real channel count and rate (a header may
     // omit them, and HE-AAC doubles the rate it declares).
     let mut first = Vec::new();
@@ -219,7 +222,7 @@ impl Symphonia {
                 Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => return Ok(self.finish(out)),
                 // A chained stream (a new Ogg logical stream): the first one is the file.
                 Err(SymError::ResetRequired) => return Ok(self.finish(out)),
-                Err(e) => return Err(symphonia_error(path, e)),
+                Err(e) => return Err(symphonia_error(path, e, self.failed.get())),
             };
             if packet.track_id != self.track {
                 continue;
@@ -259,16 +262,20 @@ impl Symphonia {
                 Err(SymError::Unsupported(what)) => {
                     return Err(Error::unsupported(path, format!("{} audio: {what}", codec_name(self.codec))))
                 }
-                Err(e) => return Err(symphonia_error(path, e)),
+                // The packet is in memory: its errors are never the reader's.
+                Err(e) => return Err(symphonia_error(path, e, false)),
             }
         }
     }
 }
 
-fn symphonia_error(path: &Path, err: SymError) -> Error {
+/// symphonia's `err` on `path`; an I/O error is the file's only where its reader failed
+/// (`reader_failed`), and otherwise one symphonia made up on corrupt data.
+fn symphonia_error(path: &Path, err: SymError, reader_failed: bool) -> Error {
     match err {
+        SymError::IoError(e) if reader_failed => Error::io(path, e),
         SymError::IoError(e) if e.kind() == ErrorKind::UnexpectedEof => Error::decode(path, "truncated file"),
-        SymError::IoError(e) => Error::io(path, e),
+        SymError::IoError(e) => Error::decode(path, format!("corrupt stream ({e})")),
         SymError::Unsupported(what) => Error::unsupported(path, what.to_string()),
         other => Error::decode(path, other.to_string()),
     }
@@ -313,7 +320,7 @@ fn codec_name(codec: AudioCodecId) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Seek, SeekFrom};
+    use std::io::{Cursor, Read, Seek, SeekFrom};
 
     use super::*;
 
@@ -342,5 +349,43 @@ mod tests {
             err.to_string(),
             "voice.m4a: cannot decode: corrupt stream (index out of bounds: the len is 31 but the index is 128)"
         );
+    }
+
+    /// A file whose reads fail (as a failing disk's do) past its first `ok` bytes.
+    struct Failing {
+        data: Cursor<Vec<u8>>,
+        ok: u64,
+    }
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.data.position() >= self.ok {
+                return Err(std::io::Error::from_raw_os_error(5)); // EIO
+            }
+            self.data.read(buf)
+        }
+    }
+
+    impl Seek for Failing {
+        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+            self.data.seek(pos)
+        }
+    }
+
+    #[test]
+    fn a_reader_that_fails_is_an_io_error() {
+        // The M4A's index is at its end: the probe fails; the MP3 fails between packets.
+        for (name, format, ok) in [("music.m4a", Format::M4a, 4096), ("music.mp3", Format::Mp3, 64 << 10)] {
+            let data = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)).unwrap();
+            let stream = Stream { len: data.len() as u64, reader: Box::new(Failing { data: Cursor::new(data), ok }) };
+            let path = Path::new(name);
+            let read = open(path, Some(format), stream, &DecodeRequest::ALL, 0.0).and_then(|o| {
+                let (mut s, mut out) = (o.stream, Vec::new());
+                while s.next_block(path, o.channels, &mut out)? {}
+                Ok(())
+            });
+            let err = read.expect_err("an error");
+            assert!(matches!(err, Error::Io { .. }), "{name}: {err:?}");
+        }
     }
 }

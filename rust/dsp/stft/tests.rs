@@ -83,8 +83,7 @@ fn frame_counts_follow_librosa() {
 }
 
 fn rectangular(n_fft: usize) -> Stft {
-    Stft::new(&StftParams { window: Window::Boxcar, framing: Framing::Uncentered, ..StftParams::new(n_fft) })
-        .unwrap()
+    Stft::new(&StftParams { window: Window::Boxcar, framing: Framing::Uncentered, ..StftParams::new(n_fft) }).unwrap()
 }
 
 #[test]
@@ -92,8 +91,7 @@ fn a_sine_peaks_in_its_bin() {
     let n_fft = 1024;
     let s = rectangular(n_fft);
     let k = 37.0;
-    let y: Vec<f32> =
-        (0..n_fft).map(|i| (2.0 * std::f32::consts::PI * k * i as f32 / n_fft as f32).cos()).collect();
+    let y: Vec<f32> = (0..n_fft).map(|i| (2.0 * std::f32::consts::PI * k * i as f32 / n_fft as f32).cos()).collect();
     let mut spec = vec![];
     s.power_spectra(&y, 1.0, 0..1, &mut s.scratch(), |_, p| spec = p.to_vec());
     let peak = spec.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
