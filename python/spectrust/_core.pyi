@@ -104,6 +104,7 @@ def log_mel_spectrogram(
     audio: Union[_Input, npt.NDArray[np.float32]], *, n_mels: int, padding: int, max_duration: Optional[float]
 ) -> npt.NDArray[np.float32]: ...  # (n_mels, frames)
 
+@final
 class Renderer:
     def __new__(cls, *, mel: MelArgs, image: ImageArgs, source: SourceArgs) -> Renderer: ...
     def render_files(
