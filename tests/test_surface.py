@@ -160,6 +160,7 @@ def transformers_style(extract, batch, **kw):
             {},
         ),
         (WhisperFeatureExtractor(), spectrust.whisper_features, dict(padding="longest")),
+        (WhisperFeatureExtractor(), spectrust.whisper_features, dict(do_normalize=True, device="cpu")),
         (SeamlessM4TFeatureExtractor(), spectrust.seamless_features, {}),
         (
             SeamlessM4TFeatureExtractor(),

@@ -40,8 +40,10 @@ pub(crate) enum Front {
     Ast(AstFeatures),
     /// Parakeet's, of at most `max_samples` samples.
     Parakeet { front: ParakeetFeatures, max_samples: Option<usize> },
-    /// Whisper's, of the samples padded with zeros or cut to `samples`.
-    Whisper { front: WhisperLogMel, samples: usize },
+    /// Whisper's, of the samples padded with zeros or cut to `samples`; with `normalize`, the
+    /// input's own samples first normalised to zero mean and unit variance (transformers'
+    /// `do_normalize`).
+    Whisper { front: WhisperLogMel, samples: usize, normalize: bool },
 }
 
 impl Front {
@@ -98,7 +100,8 @@ impl Front {
                 } else {
                     Err(Error::Parameter(format!("max_length must be at least 160 samples, got {samples}")))
                 })?;
-                Front::Whisper { front: check(WhisperLogMel::new(n_mels))?, samples }
+                let normalize = item("normalize")?.extract()?;
+                Front::Whisper { front: check(WhisperLogMel::new(n_mels))?, samples, normalize }
             }
             other => return Err(to_py(Error::Internal(format!("no front end {other:?}")))),
         };
@@ -134,7 +137,7 @@ impl Front {
                 pipeline.fixed_shape()?.map(|(bands, frames)| (dct.as_ref().map_or(bands, |(d, _)| d.n_out()), frames))
             }
             Front::Ast(front) => Some(front.shape()),
-            Front::Whisper { front, samples } => Some((front.n_mels(), samples / whisper::HOP_LENGTH)),
+            Front::Whisper { front, samples, .. } => Some((front.n_mels(), samples / whisper::HOP_LENGTH)),
             Front::Fbank { .. } | Front::Parakeet { .. } => None,
         })
     }
@@ -195,9 +198,14 @@ impl Front {
     fn compute_into(&self, name: &Path, y: &[f32], sr: u32, out: &mut [f32]) -> Result<usize> {
         match self {
             Front::Ast(front) => front.compute_into(y, out),
-            Front::Whisper { front, samples } => {
-                front.chunk_into(y, *samples, out)?;
-                Ok(y.len().min(*samples))
+            Front::Whisper { front, samples, normalize } => {
+                let own = &y[..y.len().min(*samples)];
+                if *normalize {
+                    front.chunk_into(&fronts::zero_mean_unit_var(own), *samples, out)?;
+                } else {
+                    front.chunk_into(own, *samples, out)?;
+                }
+                Ok(own.len())
             }
             Front::Mel { pipeline, db: None, dct: None } => {
                 pipeline.mel_signal_into(name, y, sr, out)?;

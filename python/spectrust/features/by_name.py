@@ -102,7 +102,7 @@ def _front(feature: str, sr, offset: float, duration, kwargs: dict) -> tuple:
             raise ParameterError(
                 "feature='whisper' reads 30 s from the start at 16 kHz: duration=None or 30.0, offset=0"
             )
-        front = ("whisper", dict(feature_size=int(kwargs.get("n_mels", 80)), samples=WHISPER_SAMPLES))
+        front = ("whisper", dict(feature_size=int(kwargs.get("n_mels", 80)), samples=WHISPER_SAMPLES, normalize=False))
         return SAMPLE_RATE, front, lambda f, rate, n: (f, rate, WHISPER_SAMPLES)
     if feature == "fbank":
         unknown = kwargs.keys() - (FBANK_DEFAULTS.keys() - {"sr"})

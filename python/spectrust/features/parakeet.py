@@ -26,6 +26,8 @@ def parakeet_features(
     padding: Union[bool, str] = "longest",
     max_length: Optional[int] = None,
     sampling_rate: Optional[int] = None,
+    do_normalize: Optional[bool] = None,
+    device: Optional[str] = "cpu",
     feature_size: int = 80,
     preemphasis: Optional[float] = 0.97,
     sr: Optional[int] = None,
@@ -72,6 +74,12 @@ def parakeet_features(
         Samples to pad to (``"max_length"``) or cut to (``truncation``).
     sampling_rate : int or None
         The rate of samples given (16000; another raises, as transformers).
+    do_normalize : bool or None
+        Taken for transformers' call and unused, as the extractor does not use it (default
+        None).
+    device : str or None
+        Where ``return_tensors="pt"`` puts the tensors (default "cpu"), as the extractor; the
+        features are computed on the CPU.
     feature_size : int
         Mel bands (default 80).
     preemphasis : float or None
@@ -120,7 +128,10 @@ def parakeet_features(
     if return_attention_mask:
         samples = np.array([0 if isinstance(m, BaseException) else m[1] for m in meta], dtype=np.int64)
         features["attention_mask"] = np.arange(x.shape[1]) < (samples.reshape(-1, 1) // HOP_LENGTH)
-    return batch_output(features, meta, on_error, return_tensors, "attention_mask")
+    out = batch_output(features, meta, on_error, return_tensors, "attention_mask")
+    if return_tensors == "pt" and device not in (None, "cpu"):
+        out = type(out)({k: v if isinstance(v, list) else v.to(device) for k, v in out.items()})
+    return out
 
 
 def parakeet_front(feature_size: int, preemphasis: Optional[float], max_samples: Optional[int]) -> tuple:

@@ -77,6 +77,8 @@ def whisper_features(
     padding: Union[bool, str] = "max_length",
     max_length: Optional[int] = None,
     sampling_rate: Optional[int] = None,
+    do_normalize: Optional[bool] = None,
+    device: Optional[str] = "cpu",
     feature_size: int = 80,
     sr: Optional[int] = None,
     offset: float = 0.0,
@@ -119,6 +121,12 @@ def whisper_features(
     sampling_rate : int or None
         The rate of samples given (16000; another raises, as transformers; files are read at
         16 kHz whatever their rate).
+    do_normalize : bool or None
+        Normalise each input's own samples to zero mean and unit variance first,
+        ``(x - mean) / sqrt(var + 1e-7)``, as the extractor (default None: no).
+    device : str or None
+        Taken for transformers' call and unused: the features are computed on the CPU, and
+        transformers returns them there too (default "cpu").
     feature_size : int
         Mel bands: 80 (default) or 128 (large-v3).
     sr : int or None
@@ -171,7 +179,7 @@ def whisper_features(
     else:
         lengths = []
     target, _ = padded(lengths, padding, pad_to_multiple_of, window, truncation)
-    front = ("whisper", dict(feature_size=int(feature_size), samples=int(target)))
+    front = ("whisper", dict(feature_size=int(feature_size), samples=int(target), normalize=bool(do_normalize)))
     read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
     _, (x, meta) = run(front, batch, sr=SAMPLE_RATE, **read, layout="stack", workers=workers)
     features = {"input_features": x}

@@ -116,6 +116,17 @@ impl WhisperLogMel {
     }
 }
 
+/// `y` normalised to zero mean and unit variance, `(y - mean) / sqrt(var + 1e-7)` in float64
+/// (transformers' `zero_mean_unit_var_norm`, the `do_normalize` of its Whisper and Wav2Vec2
+/// extractors, over the input's own samples).
+pub fn zero_mean_unit_var(y: &[f32]) -> Vec<f32> {
+    let n = y.len().max(1) as f64;
+    let mean = y.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let var = y.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n;
+    let scale = 1.0 / (var + 1e-7).sqrt();
+    y.iter().map(|&v| ((f64::from(v) - mean) * scale) as f32).collect()
+}
+
 /// The discrete cosine transform of librosa's `mfcc` (scipy's `dct` along the mel axis), as a
 /// matrix: types 1, 2 and 3, unnormalised or orthonormal, keeping the first `n_out` outputs.
 pub struct Dct {
