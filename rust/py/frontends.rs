@@ -240,7 +240,9 @@ pub(crate) fn mfcc_dct(dct_type: i64, n_mels: usize, n_mfcc: i64, norm: Option<&
 /// How a batch's features come back (`spectrust._frontend`'s layouts).
 #[derive(FromPyObject)]
 pub(crate) enum Layout<'py> {
-    /// `"list"`: per input `(array (rows, columns), sample rate, samples used)`.
+    /// `"list"`: per input `(array (rows, columns), sample rate, samples used)`; `"stack"`: one
+    /// array `(len(inputs), rows, columns)`, each input computed into its slot (a front end of
+    /// one shape).
     #[pyo3(transparent)]
     Named(String),
     /// `(frames_for, fill)`: per input's features as computed, then `frames_for(rows, samples)`
@@ -273,7 +275,7 @@ pub(crate) fn features<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let (sr, workers) = (check(fit_opt::<u32>("sr", sr))?, check(fit_opt("workers", workers))?);
     let read = read.options();
-    let front = Front::new(&front.0, &front.1, sr, read.clone())?;
+    let front = Front::new(&front.0, &front.1, sr, read)?;
     let (rate, read) = (front.rate(), front.reading(read));
     let inputs = AudioArg::extract_all(&inputs)?;
     let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
