@@ -143,6 +143,11 @@ def test_librosa_batch_habits_with_ragged_arrays():
         np.testing.assert_allclose(g, librosa.feature.mfcc(y=a.astype(np.float32), sr=16000, n_mfcc=13), atol=2e-3)
     with pytest.raises(spectrust.ParameterError, match="sr="):
         spectrust.melspectrogram_batch(arrays)
+    # A pandas column's values: a 1-D array of arrays.
+    column = np.empty(len(arrays), dtype=object)
+    column[:] = arrays
+    for a, b in zip(spectrust.melspectrogram_batch(column, sr=16000), got):
+        np.testing.assert_array_equal(a, b)
 
 
 def transformers_style(extract, batch, **kw):

@@ -158,8 +158,8 @@ def as_batch(inputs) -> tuple:
     """``(list of inputs, single)``: what every feature function takes, one input or many. One
     input is an :data:`AudioInput` (a path, bytes, a binary file object), a 1-D array (or an
     object with ``__array__``, such as a torch tensor) or a list of numbers; many are any other
-    sequence of them (ragged lists welcome) or a 2-D array, a row each (as transformers takes
-    them).
+    sequence of them (ragged lists welcome), a 1-D array of objects (a pandas column's values)
+    or a 2-D array, a row each (as transformers takes them).
 
     Raises
     ------
@@ -174,6 +174,8 @@ def as_batch(inputs) -> tuple:
         import numpy as np
 
         y = np.asarray(inputs)
+        if y.dtype == object and y.ndim == 1:  # ragged arrays (a pandas column's values)
+            return list(y), False
         if y.ndim == 1:
             return [y], True
         if y.ndim == 2:
