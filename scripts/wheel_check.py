@@ -38,14 +38,14 @@ assert info["opus_decoder"] and info["optimized"], info
 examples, data = sys.argv[1], sys.argv[2]
 y, sr = spectrust.load(f"{examples}/music.mp3", sr=16000)
 assert sr == 16000 and y.size > 0
-y, sr = spectrust.load(open(f"{data}/music_opus.webm", "rb"))
+y, sr = spectrust.load(open(f"{data}/music_opus.webm", "rb"), sr=None)
 assert sr == 48000 and y.size > 0
 result = spectrust.Spectrogram(300, 200).generate(f"{examples}/music.flac", "music.jpg")
 assert result.ok and result.format == "flac", result.error
 paths = [f"{examples}/music.mp3", f"{examples}/music.flac"]
 X = spectrust.melspectrogram_batch(paths, sr=16000, duration=5.0, stack=True)
 assert X.shape == (2, 128, 157) and np.isfinite(X).all()
-assert spectrust.whisper_features([f"{examples}/music.ogg"]).shape == (1, 80, 3000)
+assert spectrust.whisper_features(f"{examples}/music.ogg")["input_features"].shape == (1, 80, 3000)
 assert spectrust.ast_features([f"{examples}/music.mp3"])["input_values"].shape == (1, 1024, 128)
 assert spectrust.features.seamless_features is spectrust.seamless_features  # the subpackage ships
 print("smoke test passed:", spectrust.__version__)
