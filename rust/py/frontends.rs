@@ -24,9 +24,6 @@ use crate::dsp::pool::{run_parallel, run_parallel_into};
 use crate::dsp::spectrogram::Matrix;
 use crate::dsp::{Error, Result};
 
-/// librosa's `mfcc` dB range below the peak.
-pub(crate) const MFCC_TOP_DB: f64 = 80.0;
-
 /// A front end, planned: its parameters and its final steps.
 pub(crate) enum Front {
     /// librosa's mel spectrogram (of each input at `sr`, or a file's own rate), then with `db`
@@ -95,11 +92,11 @@ impl Front {
             "whisper" => {
                 let n_mels = check(fit("feature_size", item("feature_size")?.extract()?))?;
                 let samples: usize = check(fit("max_length", item("samples")?.extract()?))?;
-                check(if samples >= whisper::HOP_LENGTH {
-                    Ok(())
-                } else {
-                    Err(Error::Parameter(format!("max_length must be at least 160 samples, got {samples}")))
-                })?;
+                if samples < whisper::HOP_LENGTH {
+                    return Err(to_py(Error::Parameter(format!(
+                        "max_length must be at least 160 samples, got {samples}"
+                    ))));
+                }
                 let normalize = item("normalize")?.extract()?;
                 Front::Whisper { front: check(WhisperLogMel::new(n_mels))?, samples, normalize }
             }
@@ -212,10 +209,10 @@ impl Front {
                 Ok(y.len())
             }
             Front::Mel { pipeline, db: None, dct: Some((d, lifter)) } => {
-                let mut mel = vec![0.0f32; d.n_in() * (out.len() / d.n_out().max(1))];
+                let frames = out.len() / d.n_out().max(1);
+                let mut mel = vec![0.0f32; d.n_in() * frames];
                 pipeline.mel_signal_into(name, y, sr, &mut mel)?;
-                db::power_to_db(&mut mel, 1.0, 1e-10, Some(MFCC_TOP_DB))?;
-                d.apply_into(&mel, out.len() / d.n_out().max(1), *lifter, out)?;
+                fronts::mfcc_into(&mut mel, frames, d, *lifter, out)?;
                 Ok(y.len())
             }
             _ => {

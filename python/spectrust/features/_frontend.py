@@ -102,6 +102,14 @@ def model_rate(name: str, sampling_rate: Optional[float], sr: Optional[float], i
         )
 
 
+def per_input(meta: list, field: int):
+    """Field ``field`` of each input's ``(rate, samples, rows)`` (the core's per-input results of a
+    stacked or padded layout) as an int64 array, 0 for an input that failed."""
+    import numpy as np
+
+    return np.array([0 if isinstance(m, BaseException) else m[field] for m in meta], dtype=np.int64)
+
+
 def tensors(features: dict, return_tensors: Optional[str]) -> Features:
     """``features`` as transformers returns them for ``return_tensors``: None or ``"np"``
     numpy arrays, ``"pt"`` torch tensors, ``"tf"`` TensorFlow tensors (each framework imported

@@ -8,7 +8,7 @@ from typing import Optional, Union
 
 from .._inputs import Audio
 from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_int
-from ._frontend import MODEL_RATE, Features, batch_output, model_rate, run
+from ._frontend import MODEL_RATE, Features, batch_output, model_rate, per_input, run
 from ._padding import padded
 
 __all__ = ["parakeet_features"]
@@ -126,7 +126,7 @@ def parakeet_features(
     _, (x, meta) = run(front, raw_speech, sr=MODEL_RATE, **read, layout=(frames_for, 0.0), workers=workers)
     features = {"input_features": x}
     if return_attention_mask:
-        samples = np.array([0 if isinstance(m, BaseException) else m[1] for m in meta], dtype=np.int64)
+        samples = per_input(meta, 1)
         features["attention_mask"] = np.arange(x.shape[1]) < (samples.reshape(-1, 1) // HOP_LENGTH)
     out = batch_output(features, meta, on_error, return_tensors, "attention_mask")
     if return_tensors == "pt" and device not in (None, "cpu"):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional, Union
 from .._inputs import Audio
 from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION
 from ..errors import ParameterError
-from ._frontend import MODEL_RATE, Features, batch_output, model_rate, run
+from ._frontend import MODEL_RATE, Features, batch_output, model_rate, per_input, run
 from ._padding import padded
 from .kaldi import fbank_args, fbank_front
 
@@ -132,7 +132,7 @@ def seamless_features(
     read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
     layout = (frames_for, float(padding_value))
     _, (x, meta) = run(front, raw_speech, sr=MODEL_RATE, **read, layout=layout, workers=workers)
-    own = np.array([0 if isinstance(m, BaseException) else m[2] for m in meta], dtype=np.int64)
+    own = per_input(meta, 2)
     frames = x.shape[1] - x.shape[1] % stride
     features = {"input_features": stride_stacked(x, stride)}
     if return_attention_mask:

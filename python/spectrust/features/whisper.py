@@ -12,7 +12,7 @@ from .. import _core
 from .._inputs import Audio, as_batch, audio_input, is_input
 from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION
 from ..errors import ParameterError
-from ._frontend import Features, batch_output, model_rate, run
+from ._frontend import Features, batch_output, model_rate, per_input, run
 from ._padding import padded
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def whisper_features(
     _, (x, meta) = run(front, batch, sr=SAMPLE_RATE, **read, layout="stack", workers=workers)
     features = {"input_features": x}
     if return_attention_mask:
-        used = np.array([0 if isinstance(m, BaseException) else m[1] for m in meta], dtype=np.int64)
+        used = per_input(meta, 1)
         hop = np.arange(x.shape[-1]) * HOP_LENGTH
         features["attention_mask"] = (hop < used.reshape(-1, 1)).astype(np.int32)
     return batch_output(features, meta, on_error, return_tensors, "attention_mask")

@@ -200,12 +200,12 @@ impl Dct {
         Ok(Matrix { rows: self.n_out, cols: spec.cols, data: out })
     }
 
-    /// The coefficients kept: `min(n_mfcc, n_in)`.
+    /// Values in: the mel bands.
     pub fn n_in(&self) -> usize {
         self.n_in
     }
 
-    /// Coefficients out.
+    /// The coefficients kept: `min(n_mfcc, n_in)`.
     pub fn n_out(&self) -> usize {
         self.n_out
     }
@@ -244,11 +244,21 @@ impl Dct {
     }
 }
 
+/// librosa's `mfcc` dB range below the peak (`power_to_db`'s `top_db`).
+pub const MFCC_TOP_DB: f64 = 80.0;
+
 /// MFCCs from a power mel spectrogram, as librosa's `feature.mfcc`: `power_to_db(S)` (ref 1,
 /// amin 1e-10, top_db 80), then the DCT along the bands, liftered if `lifter > 0`.
 pub fn mfcc(mut mel_power: Matrix, dct: &Dct, lifter: f64) -> Result<Matrix> {
-    super::db::power_to_db(&mut mel_power.data, 1.0, 1e-10, Some(80.0))?;
+    super::db::power_to_db(&mut mel_power.data, 1.0, 1e-10, Some(MFCC_TOP_DB))?;
     dct.apply(&mel_power, lifter)
+}
+
+/// [`mfcc`] of `mel_power` (`(n_mels, frames)` row-major, turned into dB in place) into `out`
+/// (`(n_out, frames)`): a slot of a batch's stacked output.
+pub fn mfcc_into(mel_power: &mut [f32], frames: usize, dct: &Dct, lifter: f64, out: &mut [f32]) -> Result<()> {
+    super::db::power_to_db(mel_power, 1.0, 1e-10, Some(MFCC_TOP_DB))?;
+    dct.apply_into(mel_power, frames, lifter, out)
 }
 
 #[cfg(test)]
