@@ -206,7 +206,19 @@ impl AudioReader {
 
     /// Opens `input` (a file or bytes) to read what `request` asks, and reads its header
     /// (and, for compressed formats, its first packet).
+    /// The offset is found without decoding what lies before it where the format allows
+    /// (see [`Self::seek_to_offset`]).
     pub fn open_input(input: &Input, options: &ReadOptions, request: &DecodeRequest) -> Result<Self> {
+        let mut reader = Self::open_at_start(input, options, request)?;
+        if reader.seek_to_offset()? {
+            return Ok(reader);
+        }
+        // A seek that failed midway (a corrupt file): the file is read from its start.
+        Self::open_at_start(input, options, request)
+    }
+
+    /// [`Self::open_input`] without the seek: what lies before the offset is decoded and dropped.
+    fn open_at_start(input: &Input, options: &ReadOptions, request: &DecodeRequest) -> Result<Self> {
         options.validate()?;
         let path = input.name();
         let mut stream = input.open()?;
@@ -257,6 +269,30 @@ impl AudioReader {
             max_duration: options.max_duration.unwrap_or(f64::INFINITY),
             done: false,
         })
+    }
+
+    /// Moves to the offset without decoding what lies before it, where the source can: a WAV
+    /// file's samples lie at fixed places; a compressed stream is sought by its demuxer
+    /// (symphonia's: MP3 by its frame headers, FLAC by its seek table or frame sync, Ogg by
+    /// bisection on granule positions, MP4 by its sample tables) and decoded from a
+    /// pre-roll before the offset, so that the samples are those of a decode from the start
+    /// (see [`symphonia`](self::symphonia)). `false` where a seek failed midway and left the
+    /// stream unusable.
+    fn seek_to_offset(&mut self) -> Result<bool> {
+        if self.skip == 0 {
+            return Ok(true);
+        }
+        let skipped = match &mut self.source {
+            Source::Wav(w) => w.skip(&self.path, self.skip, self.channels)?.unwrap_or(0),
+            Source::Symphonia(s) => match s.seek(&self.path, self.skip) {
+                symphonia::Seek::Done => self.skip,
+                symphonia::Seek::NotUsed => 0,
+                symphonia::Seek::Failed => return Ok(false),
+            },
+        };
+        self.skip -= skipped;
+        self.decoded += skipped;
+        Ok(true)
     }
 
     pub fn path(&self) -> &Path {
@@ -410,81 +446,4 @@ pub fn read(path: &Path) -> Result<Audio> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn write_wav(path: &Path, spec: hound::WavSpec, samples: &[i32]) {
-        let mut w = hound::WavWriter::create(path, spec).unwrap();
-        for &s in samples {
-            match spec.bits_per_sample {
-                8 => w.write_sample(s as i8).unwrap(),
-                16 => w.write_sample(s as i16).unwrap(),
-                _ => w.write_sample(s).unwrap(),
-            }
-        }
-        w.finalize().unwrap();
-    }
-
-    #[test]
-    fn integer_scaling_matches_libsndfile() {
-        let dir = tempfile::tempdir().unwrap();
-        for bits in [8u16, 16, 24, 32] {
-            let p = dir.path().join(format!("t{bits}.wav"));
-            let spec = hound::WavSpec {
-                channels: 2,
-                sample_rate: 8000,
-                bits_per_sample: bits,
-                sample_format: hound::SampleFormat::Int,
-            };
-            let full = 1i64 << (bits - 1);
-            write_wav(&p, spec, &[(-full) as i32, (full / 2) as i32, 0, (full - 1) as i32]);
-            let a = read(&p).unwrap();
-            assert_eq!((a.channels, a.sample_rate, a.frames()), (2, 8000, 2));
-            assert_eq!(a.samples[0], -1.0);
-            assert_eq!(a.samples[1], 0.5);
-            assert_eq!(a.to_mono(), vec![-0.25, (a.samples[3]) / 2.0]);
-        }
-    }
-
-    #[test]
-    fn bad_files_give_one_line_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("missing.wav");
-        assert!(matches!(read(&missing), Err(Error::NotFound { .. })));
-        let empty = dir.path().join("empty.wav");
-        std::fs::write(&empty, b"").unwrap();
-        assert!(read(&empty).unwrap_err().to_string().contains("empty file"));
-        let text = dir.path().join("text.wav");
-        std::fs::write(&text, b"hello, this is not audio at all").unwrap();
-        let msg = read(&text).unwrap_err().to_string();
-        assert!(msg.starts_with(&text.display().to_string()) && !msg.contains('\n'), "{msg}");
-        let folder = dir.path().join("x.wav");
-        std::fs::create_dir(&folder).unwrap();
-        assert!(read(&folder).unwrap_err().to_string().contains("directory"));
-    }
-
-    #[test]
-    fn truncated_data_keeps_what_is_there_and_lying_sizes_do_not_allocate() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.wav");
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 8000,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        write_wav(&p, spec, &(0..1000).collect::<Vec<_>>());
-        let mut bytes = std::fs::read(&p).unwrap();
-        // Claim a 4 GB data chunk, then cut the file mid-sample.
-        let data = bytes.windows(4).position(|w| w == b"data").unwrap();
-        bytes[data + 4..data + 8].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-        bytes.truncate(bytes.len() - 501);
-        std::fs::write(&p, &bytes).unwrap();
-        let a = read(&p).unwrap();
-        assert_eq!(a.frames(), 749);
-        assert!(a.samples.capacity() < 10_000);
-        // A header cut short is an error.
-        std::fs::write(&p, &bytes[..30]).unwrap();
-        assert!(matches!(read(&p), Err(Error::Decode { .. })));
-    }
-}
+mod tests;

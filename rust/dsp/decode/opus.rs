@@ -95,9 +95,22 @@ impl Opus {
         self.full_frames
     }
 
+    /// Starts again after the demuxer has moved (a seek): the next packet is decoded from a
+    /// fresh state, without the pre-skip; the samples delivered so far stand for `full_frames`
+    /// frames at 48 kHz.
+    pub(super) fn restart(&mut self, full_frames: u64) -> std::result::Result<(), String> {
+        match &mut self.decoder {
+            Decoder::Simple(d) => d.reset_state(),
+            Decoder::Multi(d) => d.reset_state(),
+        }
+        .map_err(|e| e.to_string())?;
+        (self.skip, self.full_frames) = (0, full_frames);
+        Ok(())
+    }
+
     /// Decodes `packet`, appending its interleaved samples (less the pre-skip and the trims)
-    /// to `out`; an error for a corrupt packet.
-    pub(super) fn decode(&mut self, packet: &Packet, out: &mut Vec<f32>) -> std::result::Result<(), String> {
+    /// to `out`; the timestamp (at 48 kHz) of the first, or an error for a corrupt packet.
+    pub(super) fn decode(&mut self, packet: &Packet, out: &mut Vec<f32>) -> std::result::Result<i64, String> {
         let frames = match &mut self.decoder {
             Decoder::Simple(d) => d.decode_float(&packet.data, &mut self.pcm, false),
             Decoder::Multi(d) => d.decode_float(&packet.data, &mut self.pcm, false),
@@ -112,7 +125,7 @@ impl Opus {
         self.full_frames += (end - trim_start) as u64;
         let (first, last) = (trim_start.div_ceil(d), end.div_ceil(d));
         out.extend_from_slice(&self.pcm[first * self.channels..last * self.channels]);
-        Ok(())
+        Ok(packet.pts.get() + (first * d) as i64)
     }
 }
 

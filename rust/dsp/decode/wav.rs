@@ -5,7 +5,7 @@
 //! 32-bit words) go through hound's sample iterator; codecs hound lacks (A-law, mu-law,
 //! 64-bit float) are left to symphonia.
 
-use std::io::{BufReader, Chain, Cursor, ErrorKind, Read};
+use std::io::{BufRead, BufReader, Chain, Cursor, ErrorKind, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::source::{ReadSeek, Stream};
@@ -126,10 +126,46 @@ impl Wav {
         }
     }
 
+    /// Moves past the next `frames` frames (at most those left) without reading them, where
+    /// the samples lie at fixed places (the fast path): the frames moved past, or `None` for
+    /// hound's iterator, which reads them.
+    pub(super) fn skip(&mut self, path: &Path, frames: u64, channels: usize) -> Result<Option<u64>> {
+        match self {
+            Wav::Pcm { data, width, remaining, .. } => {
+                let frame = (*width * channels) as u64;
+                let frames = frames.min(*remaining / frame);
+                skip_bytes(data, frames * frame).map_err(|e| Error::io(path, e))?;
+                *remaining -= frames * frame;
+                Ok(Some(frames))
+            }
+            Wav::Hound(_) => Ok(None),
+        }
+    }
+
     /// Whether the file's size bounds the declared frame count (the fast path checks it).
     pub(super) fn size_checked(&self) -> bool {
         matches!(self, Wav::Pcm { .. })
     }
+}
+
+/// Moves `data` `n` bytes on: through what it holds in memory (its buffer, the head read
+/// first), then by a seek of the file.
+fn skip_bytes(data: &mut WavData, n: u64) -> std::io::Result<()> {
+    let buffered = data.buffer().len().min(usize::try_from(n).unwrap_or(usize::MAX));
+    data.consume(buffered);
+    let mut left = n - buffered as u64;
+    if left == 0 {
+        return Ok(());
+    }
+    // The buffer is empty: the reader under it may move.
+    let (head, file) = data.get_mut().get_mut();
+    let in_head = (head.get_ref().len() as u64).saturating_sub(head.position()).min(left);
+    head.set_position(head.position() + in_head);
+    left -= in_head;
+    if left > 0 {
+        file.seek(SeekFrom::Current(i64::try_from(left).unwrap_or(i64::MAX)))?;
+    }
+    Ok(())
 }
 
 fn hound_error(path: &Path, err: hound::Error) -> Error {

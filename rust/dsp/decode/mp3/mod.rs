@@ -64,6 +64,8 @@ const MAX_SAMPLES_PER_FRAME: usize = 1152 * 2;
 /// channels may be mixed (see `l3_decode_reduced`).
 struct Held {
     data: Box<[u8]>,
+    /// The timestamp of the frame's first sample (negative in the encoder delay).
+    pts: i64,
     /// The frame's length, and the samples the demuxer trims from its start and end (encoder
     /// delay and padding), at the file's rate.
     dur: u64,
@@ -77,9 +79,10 @@ pub(super) struct Mp3 {
     reduction: Reduction,
     /// The file's rate.
     rate: u32,
-    /// Frames at the file's rate that the reader skips (its offset): the kept samples are
-    /// chosen so that the first one after them is one of them.
-    skip: u64,
+    /// A timestamp (at the file's rate) of a sample to keep: where the rate is lowered, the
+    /// samples kept are those `decimation` apart from it (the reader's offset, so that the
+    /// first sample it keeps is the one at the offset).
+    target: i64,
     /// Whether the phase of the decimation has been chosen (at the first frame with a sample
     /// that is not trimmed).
     phased: bool,
@@ -90,19 +93,19 @@ pub(super) struct Mp3 {
 }
 
 impl Mp3 {
-    /// A decoder for a stream at `rate` Hz (the first frame's, from its header) whose reader
-    /// skips `skip` frames, decoding what `request` asks.
-    pub(super) fn new(request: &DecodeRequest, rate: u32, skip: u64) -> Self {
+    /// A decoder for a stream at `rate` Hz (the first frame's, from its header) that keeps
+    /// the sample at timestamp `target`, decoding what `request` asks.
+    pub(super) fn new(request: &DecodeRequest, rate: u32, target: i64) -> Self {
         let (mono, bands, decimation) = request.mp3(rate);
-        Self::with(Reduction { mono, bands, decimation, phase: 0 }, rate, skip)
+        Self::with(Reduction { mono, bands, decimation, phase: 0 }, rate, target)
     }
 
-    fn with(reduction: Reduction, rate: u32, skip: u64) -> Self {
+    fn with(reduction: Reduction, rate: u32, target: i64) -> Self {
         Mp3 {
             dec: Box::new(Mp3Dec::new()),
             reduction,
             rate,
-            skip,
+            target,
             phased: false,
             held: None,
             pcm: vec![0.0; MAX_SAMPLES_PER_FRAME],
@@ -125,11 +128,20 @@ impl Mp3 {
         self.full_frames
     }
 
+    /// Starts again after the demuxer has moved (a seek): the next frame is decoded from a
+    /// fresh state, keeping the sample at timestamp `target`; the samples delivered so far
+    /// stand for `full_frames` frames at the file's rate.
+    pub(super) fn restart(&mut self, target: i64, full_frames: u64) {
+        *self.dec = Mp3Dec::new();
+        (self.target, self.full_frames, self.phased, self.held) = (target, full_frames, false, None);
+    }
+
     /// Takes `packet` and decodes the one before it (if any), appending its samples
     /// (interleaved, less the trims) to `out`: `None` where none was held.
     pub(super) fn push(&mut self, packet: &Packet, out: &mut Vec<f32>) -> Option<Frame> {
         let next = Held {
             data: packet.data.clone(),
+            pts: packet.pts.get(),
             dur: packet.dur.get(),
             trim_start: packet.trim_start.get(),
             trim_end: packet.trim_end.get(),
@@ -148,8 +160,9 @@ impl Mp3 {
         let d = self.reduction.decimation as u64;
         let kept = held.dur.saturating_sub(held.trim_end);
         if !self.phased && held.trim_start < kept {
-            // The first sample kept is the frame's `trim_start`; then the reader skips `skip`.
-            self.reduction.phase = ((held.trim_start + self.skip) % d) as usize;
+            // The frame's sample n is at timestamp `pts + n`: those kept are `d` apart from the
+            // target.
+            self.reduction.phase = (self.target - held.pts).rem_euclid(d as i64) as usize;
             self.phased = true;
         }
         let mut info = FrameInfo::default();
@@ -184,14 +197,14 @@ impl Mp3 {
             out.extend_from_slice(&self.pcm[start as usize * channels..end as usize * channels]);
         }
         self.full_frames += kept.saturating_sub(held.trim_start);
-        Frame::Decoded { channels }
+        Frame::Decoded { channels, first: held.pts + (phase + start * d) as i64 }
     }
 }
 
 /// What became of a frame.
 pub(super) enum Frame {
-    /// Decoded to `channels` channels (its samples appended).
-    Decoded { channels: usize },
+    /// Decoded to `channels` channels (its samples appended, the first at timestamp `first`).
+    Decoded { channels: usize, first: i64 },
     /// Corrupt: skipped, as players do.
     Corrupt,
 }
@@ -227,17 +240,17 @@ mod tests {
         (out, rate)
     }
 
-    /// `path` decoded with `reduction`, skipping `skip` frames: (samples, channels).
-    fn decode(path: &Path, reduction: Reduction, skip: u64) -> (Vec<f32>, usize) {
+    /// `path` decoded with `reduction`, keeping the sample at timestamp `skip`: (samples, channels).
+    fn decode(path: &Path, reduction: Reduction, skip: i64) -> (Vec<f32>, usize) {
         let (packets, rate) = packets(path);
         decode_packets(&packets, rate, reduction, skip)
     }
 
-    fn decode_packets(packets: &[Packet], rate: u32, reduction: Reduction, skip: u64) -> (Vec<f32>, usize) {
+    fn decode_packets(packets: &[Packet], rate: u32, reduction: Reduction, skip: i64) -> (Vec<f32>, usize) {
         let mut mp3 = Mp3::with(reduction, rate, skip);
         let (mut out, mut channels) = (Vec::new(), 0);
         for p in packets {
-            if let Some(Frame::Decoded { channels: c }) = mp3.push(p, &mut out) {
+            if let Some(Frame::Decoded { channels: c, .. }) = mp3.push(p, &mut out) {
                 channels = c;
             }
         }
@@ -356,7 +369,7 @@ mod tests {
                 let (full_rate, _) =
                     if bands == 16 { (full_rate.clone(), channels) } else { decode(&path, limited, 0) };
                 let frames = full_rate.len() / channels;
-                for skip in 0..d as u64 {
+                for skip in 0..d as i64 {
                     let (half, c) = decode(&path, Reduction { decimation: d, ..limited }, skip);
                     assert_eq!(c, channels);
                     // The first sample kept is the one at the reader's skip; every d-th from there.

@@ -16,12 +16,17 @@ use ::symphonia::core::formats::probe::Hint;
 use ::symphonia::core::formats::{FormatOptions, FormatReader};
 use ::symphonia::core::io::MediaSourceStream;
 use ::symphonia::core::meta::MetadataOptions;
+use ::symphonia::core::packet::Packet;
+
+mod seek;
 
 use super::mp3::{Frame, Mp3};
 use super::probe::Format;
 use super::request::DecodeRequest;
 use super::source::{Media, ReaderFailed, Stream};
 use crate::dsp::error::{catch_panic, Error, Result};
+use seek::preroll;
+pub(super) use seek::Seek;
 
 /// A file read by symphonia: its demuxer, the decoder of its first audio track, and the
 /// samples of the packet decoded while opening.
@@ -33,6 +38,21 @@ pub(super) struct Symphonia {
     pending: Vec<f32>,
     /// Whether the file's reader has failed: symphonia's I/O errors are then the file's.
     failed: ReaderFailed,
+    /// The timestamp of the first sample delivered, and of the sample after those pending
+    /// (at the file's rate).
+    first: i64,
+    end: i64,
+    /// Timestamps decoded before a sample sought ([`preroll`]); `None` where the stream is
+    /// not sought (its timestamps do not count samples, or its codec's state is not known to
+    /// converge).
+    preroll: Option<i64>,
+}
+
+/// A block of decoded samples: its channels, its rate and the timestamp of its first sample.
+struct Block {
+    channels: usize,
+    rate: u32,
+    first: i64,
 }
 
 /// An opened file: its stream, the channels and rate delivered, the file's rate over the
@@ -66,6 +86,19 @@ impl Codec {
             #[cfg(feature = "opus")]
             Codec::Opus(opus) => opus.decimation(),
         }
+    }
+
+    /// Starts again from a fresh state after the demuxer has moved to timestamp `at` (`first`
+    /// that of the first sample delivered), to deliver the sample at `target`.
+    fn restart(&mut self, at: i64, first: i64, target: i64) -> std::result::Result<(), String> {
+        let full_frames = at.saturating_sub(first).max(0) as u64;
+        match self {
+            Codec::Symphonia(decoder) => decoder.reset(),
+            Codec::Mp3(mp3) => mp3.restart(target, full_frames),
+            #[cfg(feature = "opus")]
+            Codec::Opus(opus) => opus.restart(full_frames)?,
+        }
+        Ok(())
     }
 }
 
@@ -126,7 +159,7 @@ fn open_inner(
         well_known::CODEC_ID_MP3 => {
             let rate =
                 params.sample_rate.filter(|&r| r > 0).ok_or_else(|| Error::decode(path, "a sample rate of 0 Hz"))?;
-            Codec::Mp3(Box::new(Mp3::new(request, rate, super::frames_at(offset, rate))))
+            Codec::Mp3(Box::new(Mp3::new(request, rate, super::frames_at(offset, rate) as i64)))
         }
         #[cfg(feature = "opus")]
         well_known::CODEC_ID_OPUS => Codec::Opus(super::opus::Opus::new(path, params.extra_data.as_deref(), request)?),
@@ -141,25 +174,43 @@ fn open_inner(
             )?,
         ),
     };
-    let mut s = Symphonia { format, decoder, track: id, codec: params.codec, pending: Vec::new(), failed };
+    let time_base = format.tracks().iter().find(|t| t.id == id).and_then(|t| t.time_base);
+    let mut s = Symphonia {
+        format,
+        decoder,
+        track: id,
+        codec: params.codec,
+        pending: Vec::new(),
+        failed,
+        first: 0,
+        end: 0,
+        preroll: None,
+    };
     // Decode up to the first audio to learn the real channel count and rate (a header may
     // omit them, and HE-AAC doubles the rate it declares).
     let mut first = Vec::new();
-    let (channels, rate) = loop {
+    let block = loop {
         match s.decode_next(path, &mut first)? {
-            Some(spec) if !first.is_empty() => break spec,
+            Some(block) if !first.is_empty() => break block,
             Some(_) => continue,
             None => return Err(Error::decode(path, "no audio could be decoded")),
         }
     };
+    let (channels, rate) = (block.channels, block.rate);
     if channels == 0 {
         return Err(Error::decode(path, "0 channels"));
     }
     if rate == 0 {
         return Err(Error::decode(path, "a sample rate of 0 Hz"));
     }
-    s.pending = first;
     let decimation = s.decoder.decimation();
+    // Timestamps count samples where the time base is one sample at the file's rate.
+    let full_rate = u64::from(rate) * u64::from(decimation);
+    let counts_samples = time_base.is_some_and(|t| t.numer.get() == 1 && u64::from(t.denom.get()) == full_rate);
+    s.preroll = preroll(params.codec).filter(|_| counts_samples);
+    s.first = block.first;
+    s.end = block.first + (first.len() / channels.max(1) * decimation as usize) as i64;
+    s.pending = first;
     Ok(Opened {
         channels,
         sample_rate: rate,
@@ -182,9 +233,10 @@ impl Symphonia {
             return Ok(true);
         }
         match self.decode_next(path, out)? {
-            Some((c, _)) if c != channels => {
-                Err(Error::decode(path, format!("the channel count changes from {channels} to {c} mid-stream")))
-            }
+            Some(block) if block.channels != channels => Err(Error::decode(
+                path,
+                format!("the channel count changes from {channels} to {} mid-stream", block.channels),
+            )),
             Some(_) => Ok(true),
             None => Ok(false),
         }
@@ -202,18 +254,18 @@ impl Symphonia {
     }
 
     /// The end of the stream: the MP3 frame read ahead is decoded, if any.
-    fn finish(&mut self, out: &mut Vec<f32>) -> Option<(usize, u32)> {
+    fn finish(&mut self, out: &mut Vec<f32>) -> Option<Block> {
         if let Codec::Mp3(mp3) = &mut self.decoder {
-            if let Some(Frame::Decoded { channels }) = mp3.finish(out) {
-                return Some((channels, mp3.sample_rate()));
+            if let Some(Frame::Decoded { channels, first }) = mp3.finish(out) {
+                return Some(Block { channels, rate: mp3.sample_rate(), first });
             }
         }
         None
     }
 
-    /// Decodes packets until one yields audio (appended to `out`); returns its (channels,
-    /// rate), or `None` at the end of the stream.
-    fn decode_next(&mut self, path: &Path, out: &mut Vec<f32>) -> Result<Option<(usize, u32)>> {
+    /// Decodes packets until one yields audio (appended to `out`); returns its block, or
+    /// `None` at the end of the stream.
+    fn decode_next(&mut self, path: &Path, out: &mut Vec<f32>) -> Result<Option<Block>> {
         let mut bad = 0;
         loop {
             let packet = match self.format.next_packet() {
@@ -230,7 +282,9 @@ impl Symphonia {
             let decoder = match &mut self.decoder {
                 Codec::Symphonia(decoder) => decoder,
                 Codec::Mp3(mp3) => match mp3.push(&packet, out) {
-                    Some(Frame::Decoded { channels }) => return Ok(Some((channels, mp3.sample_rate()))),
+                    Some(Frame::Decoded { channels, first }) => {
+                        return Ok(Some(Block { channels, rate: mp3.sample_rate(), first }))
+                    }
                     None => continue,
                     // A corrupt frame is skipped, as below.
                     Some(Frame::Corrupt) if bad < MAX_BAD_PACKETS => {
@@ -241,7 +295,7 @@ impl Symphonia {
                 },
                 #[cfg(feature = "opus")]
                 Codec::Opus(opus) => match opus.decode(&packet, out) {
-                    Ok(()) => return Ok(Some((opus.channels(), opus.sample_rate()))),
+                    Ok(first) => return Ok(Some(Block { channels: opus.channels(), rate: opus.sample_rate(), first })),
                     // A corrupt packet is skipped, as below.
                     Err(_) if bad < MAX_BAD_PACKETS => {
                         bad += 1;
@@ -255,7 +309,9 @@ impl Symphonia {
                     let at = out.len();
                     out.resize(at + decoded.samples_interleaved(), 0.0);
                     decoded.copy_to_slice_interleaved(&mut out[at..]);
-                    return Ok(Some((decoded.spec().channels().count(), decoded.spec().rate())));
+                    let (channels, rate) = (decoded.spec().channels().count(), decoded.spec().rate());
+                    let frames = decoded.samples_interleaved() / channels.max(1);
+                    return Ok(Some(Block { channels, rate, first: first_timestamp(&packet, frames) }));
                 }
                 // A corrupt packet is skipped, as players do; a run of them ends the file.
                 Err(SymError::DecodeError(_)) if bad < MAX_BAD_PACKETS => bad += 1,
@@ -267,6 +323,14 @@ impl Symphonia {
             }
         }
     }
+}
+
+/// The timestamp of the first of the `frames` samples symphonia's decoder gave for `packet`:
+/// its start, or past its trimmed start where the decoder trimmed it (Vorbis does; AAC and
+/// FLAC do not).
+fn first_timestamp(packet: &Packet, frames: usize) -> i64 {
+    let trimmed = (frames as u64) < packet.block_dur().get();
+    packet.pts.get() + if trimmed { packet.trim_start.get() as i64 } else { 0 }
 }
 
 /// symphonia's `err` on `path`; an I/O error is the file's only where its reader failed
@@ -319,73 +383,4 @@ fn codec_name(codec: AudioCodecId) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::io::{Cursor, Read, Seek, SeekFrom};
-
-    use super::*;
-
-    /// A stream on which symphonia panics, as it may on hostile input.
-    struct Hostile;
-
-    impl Read for Hostile {
-        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-            panic!("index out of bounds: the len is 31 but the index is 128")
-        }
-    }
-
-    impl Seek for Hostile {
-        fn seek(&mut self, _: SeekFrom) -> std::io::Result<u64> {
-            Ok(0)
-        }
-    }
-
-    #[test]
-    fn a_panic_inside_symphonia_is_a_decode_error_naming_the_file() {
-        let stream = Stream { reader: Box::new(Hostile), len: 4096 };
-        let err =
-            open(Path::new("voice.m4a"), Some(Format::M4a), stream, &DecodeRequest::ALL, 0.0).err().expect("an error");
-        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
-        assert_eq!(
-            err.to_string(),
-            "voice.m4a: cannot decode: corrupt stream (index out of bounds: the len is 31 but the index is 128)"
-        );
-    }
-
-    /// A file whose reads fail (as a failing disk's do) past its first `ok` bytes.
-    struct Failing {
-        data: Cursor<Vec<u8>>,
-        ok: u64,
-    }
-
-    impl Read for Failing {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            if self.data.position() >= self.ok {
-                return Err(std::io::Error::from_raw_os_error(5)); // EIO
-            }
-            self.data.read(buf)
-        }
-    }
-
-    impl Seek for Failing {
-        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-            self.data.seek(pos)
-        }
-    }
-
-    #[test]
-    fn a_reader_that_fails_is_an_io_error() {
-        // The M4A's index is at its end: the probe fails; the MP3 fails between packets.
-        for (name, format, ok) in [("music.m4a", Format::M4a, 4096), ("music.mp3", Format::Mp3, 64 << 10)] {
-            let data = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)).unwrap();
-            let stream = Stream { len: data.len() as u64, reader: Box::new(Failing { data: Cursor::new(data), ok }) };
-            let path = Path::new(name);
-            let read = open(path, Some(format), stream, &DecodeRequest::ALL, 0.0).and_then(|o| {
-                let (mut s, mut out) = (o.stream, Vec::new());
-                while s.next_block(path, o.channels, &mut out)? {}
-                Ok(())
-            });
-            let err = read.expect_err("an error");
-            assert!(matches!(err, Error::Io { .. }), "{name}: {err:?}");
-        }
-    }
-}
+mod tests;
