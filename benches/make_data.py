@@ -100,6 +100,8 @@ CODECS = {
     "flac": (["-c:a", "flac", "-sample_fmt", "s16"], "music44k_flac"),
     "opus": (["-c:a", "libopus", "-b:a", "96k"], "music48k_opus"),
     "webm": (["-c:a", "libopus", "-b:a", "96k"], "music48k_webm"),
+    "ogg": (["-c:a", "libvorbis", "-q:a", "4"], "music44k_vorbis"),
+    "stereo.wav": (["-c:a", "pcm_s16le"], "music44k_wav"),
     "wav": (["-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"], "speech16k_wav"),
 }
 

@@ -26,7 +26,7 @@ Live audio (push samples as they arrive, pull dB columns)::
 from importlib.metadata import PackageNotFoundError, version
 
 from ._core import AUDIO_EXTENSIONS, COLORMAPS, StreamingSpectrogram, build_info, default_workers
-from .audio import load, resample
+from .audio import load, load_batch, resample
 from .batchop import Batchop
 from .dataset import extract_features
 from .errors import (
@@ -90,6 +90,7 @@ __all__ = [
     "extract_features",
     "fbank",
     "load",
+    "load_batch",
     "log_mel_spectrogram",
     "mel_filters",
     "melspectrogram",

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from os import PathLike
-from typing import Any, Callable, Optional, Tuple, Union, final
+from typing import Any, Callable, List, Optional, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ __all__ = [
     "default_workers",
     "features",
     "load",
+    "load_batch",
     "log_mel_spectrogram",
     "mel_filters",
     "melspectrogram",
@@ -48,6 +49,16 @@ def load(
     duration: Optional[float],
     max_duration: Optional[float],
 ) -> Tuple[npt.NDArray[np.float32], int]: ...  # (n,) when mono, else (n, channels)
+
+# Per input (samples, sr) as load's, or its exception instance.
+def load_batch(
+    inputs: Sequence[_Input],
+    *,
+    sr: Optional[int],
+    mono: bool,
+    read: ReadArgs,
+    workers: Optional[int],
+) -> List[Union[Tuple[npt.NDArray[np.float32], int], BaseException]]: ...
 
 # Rows: (rows, n) float32 or float64, any strides; the result float64 when float64.
 def resample(

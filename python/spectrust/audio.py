@@ -1,23 +1,23 @@
-"""Audio in: :func:`load` (any format, mono, resampled, a part) and :func:`resample`, as
-``librosa.load`` and ``librosa.resample`` (librosa 0.11's names, defaults and results),
-computed in Rust without the GIL. numpy is imported on first use, so that the image API and
-the command line start fast."""
+"""Audio in: :func:`load` (any format, mono, resampled, a part), :func:`load_batch` (many
+inputs in parallel) and :func:`resample`, as ``librosa.load`` and ``librosa.resample``
+(librosa 0.11's names, defaults and results), computed in Rust without the GIL. numpy is
+imported on first use, so that the image API and the command line start fast."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from . import _core
 from ._arrays import float_dtype, rows, valid_audio
-from ._inputs import AudioInput, source
-from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_float, opt_int
+from ._inputs import AudioInput, check_on_error, first_error, is_input, run_batch, source
+from ._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, opt_float, opt_int, read_args
 from .errors import ParameterError
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import DTypeLike
 
-__all__ = ["load", "resample"]
+__all__ = ["load", "load_batch", "resample"]
 
 
 def load(
@@ -94,19 +94,103 @@ def load(
         that is not floating-point.
     """
     dtype = float_dtype(dtype)
-    elsewhere = res_type != "soxr_hq" and sr is not None  # decoded here, resampled by librosa
     y, sr_out = _core.load(
         source(path, max_bytes),
-        sr=None if elsewhere else opt_int(sr),
+        sr=_core_rate(sr, res_type),
         mono=bool(mono),
         offset=float(offset),
         duration=opt_float(duration),
         max_duration=opt_float(max_duration),
     )
+    return _loaded(y, sr_out, mono=mono, sr=sr, res_type=res_type, dtype=dtype)
+
+
+def load_batch(
+    inputs: Sequence[AudioInput],
+    *,
+    sr: Optional[int] = 22050,
+    mono: bool = True,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    res_type: str = "soxr_hq",
+    dtype: DTypeLike = "float32",
+    workers: Optional[int] = None,
+    on_error: str = "raise",
+    max_duration: Optional[float] = DEFAULT_MAX_DURATION,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list:
+    """Load many audio files, decoded and resampled in parallel without the GIL:
+    ``[spectrust.load(x, sr=sr, mono=mono, offset=offset, duration=duration, ...) for x in
+    inputs]``, each result exactly :func:`load`'s.
+
+    The waveforms that models such as wav2vec2, HuBERT or WavLM take, and that training loops
+    computing their features on the GPU need: decoding only what is kept (MP3 and Opus mixed
+    to mono and synthesised at no more than the target rate), seeking to ``offset`` instead
+    of decoding what lies before it, one file per task on ``workers`` threads.
+
+    Parameters
+    ----------
+    inputs : sequence of str, os.PathLike, bytes, bytearray, memoryview or binary file objects
+        The inputs :func:`load` takes (one input alone is a batch of one).
+    sr, mono, offset, duration, res_type, dtype, max_duration, max_bytes
+        As :func:`load` (``sr`` default 22050 Hz, as ``librosa.load``), the same for every input.
+    workers : int or None
+        Threads to use (default: one per core).
+    on_error : {"raise", "none"}
+        ``"raise"`` (default): the first input that fails raises its error, after the whole
+        batch ran; ``"none"``: a failed input is ``None`` in its place.
+
+    Returns
+    -------
+    list of (y, sr) tuples
+        Per input, in order, :func:`load`'s ``(y, sr)`` (``y`` of shape ``(n,)``, or ``(channels,
+        n)`` with ``mono=False``, dtype ``dtype``; ``sr`` in Hz), or ``None`` (``on_error="none"``).
+
+    Raises
+    ------
+    FileNotFoundError, DecodeError, TooLongError, UnsupportedFormatError
+        With ``on_error="raise"``, the first failed input's error, as :func:`load` raises it.
+    ParameterError
+        As :func:`load`, or an ``on_error`` that is not ``"raise"`` or ``"none"``.
+
+    Examples
+    --------
+    >>> import spectrust
+    >>> batch = spectrust.load_batch(["examples/music.mp3", "examples/music.flac"], sr=16000)
+    >>> [(y.shape, sr) for y, sr in batch]
+    [((240000,), 16000), ((240000,), 16000)]
+    """
+    check_on_error(on_error)
+    dtype = float_dtype(dtype)
+    read = read_args(offset, duration, max_duration)
+    batch = [inputs] if is_input(inputs) else list(inputs)
+
+    def compute(sources: list, _positions: list) -> list:
+        return _core.load_batch(
+            sources, sr=_core_rate(sr, res_type), mono=bool(mono), read=read, workers=opt_int(workers)
+        )
+
+    results = run_batch(batch, max_bytes, compute)
+    first_error(results, on_error)
+    return [
+        None if isinstance(r, BaseException) else _loaded(*r, mono=mono, sr=sr, res_type=res_type, dtype=dtype)
+        for r in results
+    ]
+
+
+def _core_rate(sr: Optional[int], res_type: str) -> Optional[int]:
+    """The rate the core resamples to: ``sr``, or none where librosa resamples (another
+    ``res_type``)."""
+    return opt_int(sr) if res_type == "soxr_hq" else None
+
+
+def _loaded(y: np.ndarray, sr_out: int, *, mono: bool, sr: Optional[int], res_type: str, dtype) -> tuple:
+    """The core's ``(y, sr_out)`` as :func:`load` returns it: ``(channels, n)`` unless mono,
+    resampled by librosa for another ``res_type``, of ``dtype``."""
     if not mono:
         # (channels, n) as librosa's; a mono file gives (n,), as librosa's (soundfile's) does.
         y = y[:, 0] if y.shape[1] == 1 else y.T
-    if elsewhere:
+    if sr is not None and _core_rate(sr, res_type) is None:
         y, sr_out = _librosa_resample(y, sr_out, sr, res_type), sr
     return y.astype(dtype, copy=False), sr_out
 

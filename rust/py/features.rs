@@ -1,13 +1,13 @@
-//! The array API: `load`, `resample`, `melspectrogram`, `power_to_db`, `mel_filters`, `mfcc`,
+//! The array API: `resample`, `melspectrogram`, `power_to_db`, `mel_filters`, `mfcc`,
 //! `dct`, `fbank` of arrays and Whisper's `log_mel_spectrogram`; the front ends of many inputs
 //! are [`super::frontends`]. Conversion only; the work runs in `crate::dsp` with the GIL
 //! released.
 
-use numpy::ndarray::{Array1, Array2, ArrayD};
+use numpy::ndarray::{Array2, ArrayD};
 use numpy::{Element, IntoPyArray, PyArrayDyn, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
 
-use super::args::{fit, fit_opt, input, mel_norm, whole_hz, MelArgs, NormArg};
+use super::args::{fit, fit_opt, mel_norm, whole_hz, MelArgs, NormArg};
 use super::arrays::{map_rows, Rows};
 use super::check;
 use super::frontends::mfcc_dct;
@@ -17,40 +17,9 @@ use crate::dsp::decode::ReadOptions;
 use crate::dsp::error::guarded;
 use crate::dsp::features::{whisper, WhisperLogMel, MFCC_TOP_DB};
 use crate::dsp::filterbank::{FilterBank, MelParams};
-use crate::dsp::pipeline::load_audio;
 use crate::dsp::pool::{default_workers, pool, run_parallel_into};
 use crate::dsp::resample::{output_frames, resample_into};
 use crate::dsp::spectrogram::MelSpectrogram;
-
-/// Decodes `path` (a path or bytes, see `args::input`) from `offset` for `duration` seconds
-/// (resampled to `sr` if given): `(samples, sr)`, samples `(n,)` when `mono`, else
-/// `(n, channels)`.
-#[pyfunction]
-#[pyo3(signature = (path, *, sr, mono, offset, duration, max_duration))]
-pub(crate) fn load<'py>(
-    py: Python<'py>,
-    path: &Bound<'py, PyAny>,
-    sr: Option<i64>,
-    mono: bool,
-    offset: f64,
-    duration: Option<f64>,
-    max_duration: Option<f64>,
-) -> PyResult<(Bound<'py, PyAny>, u32)> {
-    let sr = check(fit_opt("sr", sr))?;
-    let read = ReadOptions { offset, duration, max_duration };
-    let input = input(path)?;
-    let audio = check(py.detach(|| guarded(|| load_audio(&input, sr, mono, &read))))?;
-    let sr = audio.sample_rate;
-    let array = if mono {
-        Array1::from_vec(audio.samples).into_pyarray(py).into_any()
-    } else {
-        // Interleaved, (frames, channels): the Python layer returns its transpose, a view,
-        // as librosa does.
-        let shape = (audio.frames(), audio.channels);
-        Array2::from_shape_vec(shape, audio.samples).expect("shape matches").into_pyarray(py).into_any()
-    };
-    Ok((array, sr))
-}
 
 /// The rows of `y` (`(rows, n)` float32 or float64, any strides) resampled from `orig_sr` to
 /// `target_sr` Hz: `(rows, ceil(n * (target_sr / orig_sr)))`, librosa's length, float64 when

@@ -7,6 +7,7 @@
 
 mod args;
 mod arrays;
+mod audio;
 mod features;
 mod frontends;
 mod images;
@@ -129,7 +130,8 @@ fn default_workers() -> usize {
 #[pymodule]
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(features::load, m)?)?;
+    m.add_function(wrap_pyfunction!(audio::load, m)?)?;
+    m.add_function(wrap_pyfunction!(audio::load_batch, m)?)?;
     m.add_function(wrap_pyfunction!(features::melspectrogram, m)?)?;
     m.add_function(wrap_pyfunction!(features::resample, m)?)?;
     m.add_function(wrap_pyfunction!(features::log_mel_spectrogram, m)?)?;

@@ -141,7 +141,8 @@ impl ReadOptions {
         ReadOptions { duration: Some(self.duration.map_or(needed, |d| d.min(needed))), ..self }
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Offsets and durations that are not negative, a positive `max_duration` (`Error::Parameter`).
+    pub fn validate(&self) -> Result<()> {
         ensure_param!(
             self.offset >= 0.0 && self.offset.is_finite(),
             "offset must be >= 0 seconds, got {}",
