@@ -2,8 +2,9 @@
 bench_speech, bench_decode, bench_long, bench_frames, bench_server, bench_tf and bench_dataset,
 accuracy_resample (how close load(sr=16000) comes to librosa's), accuracy_decode (how close
 reduced MP3 decoding comes to FFmpeg's full decode), bench_scale (every path at 1, 2, 4, ...
-threads against the reference in as many processes) and bench_frontends (fbank against
-kaldi-native-fbank; the model front ends against transformers' extractors).
+threads against the reference in as many processes), bench_frontends (fbank against
+kaldi-native-fbank; the model front ends against transformers' extractors), bench_slices
+(parts of long recordings, sought) and bench_load (load_batch against librosa.load).
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -27,9 +28,11 @@ import bench_features  # noqa: E402
 import bench_frames  # noqa: E402
 import bench_frontends  # noqa: E402
 import bench_jpeg  # noqa: E402
+import bench_load  # noqa: E402
 import bench_long  # noqa: E402
 import bench_scale  # noqa: E402
 import bench_server  # noqa: E402
+import bench_slices  # noqa: E402
 import bench_speech  # noqa: E402
 import bench_tf  # noqa: E402
 import make_data  # noqa: E402
@@ -67,6 +70,8 @@ def main() -> dict:
         "accuracy_decode": accuracy_decode.main(),
         "scale": bench_scale.main(),
         "frontends": bench_frontends.main(),
+        "slices": bench_slices.main(),
+        "load": bench_load.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")
