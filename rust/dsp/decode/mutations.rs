@@ -1,5 +1,6 @@
 //! Mutants of real files of every container the repository holds (bits flipped, runs of bytes
-//! overwritten, cuts, holes, splices, repeats), read from memory as `spectrust.load` reads them:
+//! overwritten, cuts, holes, splices, repeats), read from memory as `spectrust.load` reads them
+//! (from the start, and from offsets that are sought):
 //! whatever the demuxers and codecs underneath say, a failure is a decode error (or an
 //! unsupported format, too long, empty), never an I/O error of the operating system, an
 //! internal error or a panic.
@@ -141,9 +142,12 @@ fn mutated_files_fail_with_decode_errors_only() {
             let (name, head) = CLIPS[c];
             let other = &clips[(c + 1) % clips.len()];
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (c as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-            let read = ReadOptions { duration: head.map(|_| SECONDS), max_duration: Some(60.0), ..Default::default() };
             let mut failed = Vec::new();
             for m in 0..MUTANTS {
+                // Every other mutant read from an offset, found by seeking (past the pre-roll).
+                let offset = if m % 2 == 1 { [0.7, 3.0, 9.0][m % 3] } else { 0.0 };
+                let duration = head.map(|_| SECONDS);
+                let read = ReadOptions { offset, duration, max_duration: Some(60.0) };
                 let mutation = MUTATIONS[m % MUTATIONS.len()];
                 let data = mutate(&clips[c], head, other, mutation, &mut rng);
                 let input = Input::bytes(data, Some(name));
