@@ -3,7 +3,7 @@ against librosa's slice, in every format users hold.
 
 Inputs: the first 136 s of 10 distinct tracks of the soundtrack make_data.py cuts its clips
 from (those at least that long), stereo, as MP3 (LAME 128 kb/s), FLAC, Opus (libopus 96 kb/s,
-Ogg), Vorbis (q4, Ogg), AAC in M4A (FFmpeg's encoder, 128 kb/s) and 16-bit WAV, at 44.1 kHz
+in Ogg and in WebM), Vorbis (q4, Ogg), AAC in M4A (FFmpeg's encoder, 128 kb/s) and 16-bit WAV, at 44.1 kHz
 (Opus 48 kHz), made by FFmpeg into benches/data/slices/. Each call reads one file to mono
 16 kHz: ``spectrust.load(p, sr=16000, offset=120, duration=5)`` (the slice),
 ``spectrust.load(p, sr=16000, duration=5)`` (the head) and ``librosa.load(p, sr=16000,
@@ -35,6 +35,7 @@ FORMATS = {
     "mp3": ("MP3", ["-c:a", "libmp3lame", "-b:a", "128k"]),
     "flac": ("FLAC", ["-c:a", "flac", "-sample_fmt", "s16"]),
     "opus": ("Opus", ["-c:a", "libopus", "-b:a", "96k"]),
+    "webm": ("Opus WebM", ["-c:a", "libopus", "-b:a", "96k"]),
     "ogg": ("Vorbis", ["-c:a", "libvorbis", "-q:a", "4"]),
     "m4a": ("M4A", ["-c:a", "aac", "-b:a", "128k"]),
     "wav": ("WAV", ["-c:a", "pcm_s16le"]),
@@ -72,7 +73,7 @@ def main() -> dict:
     warnings.filterwarnings("ignore")  # librosa's audioread fallback warns on every file
     results = {}
     print(f"slices: ms per file, {N_TRACKS} tracks of {SECONDS} s, to mono 16 kHz, best of 3")
-    print(f"  {'format':8s} {'slice':>8s} {'head':>8s} {'slice/head':>10s} {'librosa':>9s} {'vs librosa':>10s}")
+    print(f"  {'format':9s} {'slice':>8s} {'head':>8s} {'slice/head':>10s} {'librosa':>9s} {'vs librosa':>10s}")
     for kind, (name, _) in FORMATS.items():
         paths = tracks(kind)
         wait_idle()
@@ -87,7 +88,7 @@ def main() -> dict:
         row = {**ms, "slice_over_head": ms["slice"] / ms["head"], "librosa_over_slice": ms["librosa"] / ms["slice"]}
         results[name] = row
         print(
-            f"  {name:8s} {ms['slice']:8.2f} {ms['head']:8.2f} {row['slice_over_head']:9.2f}x "
+            f"  {name:9s} {ms['slice']:8.2f} {ms['head']:8.2f} {row['slice_over_head']:9.2f}x "
             f"{ms['librosa']:9.2f} {row['librosa_over_slice']:9.1f}x"
         )
     return results

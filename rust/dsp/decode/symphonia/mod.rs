@@ -17,6 +17,7 @@ use ::symphonia::core::formats::{FormatOptions, FormatReader};
 use ::symphonia::core::io::MediaSourceStream;
 use ::symphonia::core::meta::MetadataOptions;
 use ::symphonia::core::packet::Packet;
+use ::symphonia::core::units::Timestamp;
 
 mod seek;
 
@@ -46,6 +47,13 @@ pub(super) struct Symphonia {
     /// not sought (its timestamps do not count samples, or its codec's state is not known to
     /// converge).
     preroll: Option<i64>,
+    /// Opus in Matroska/WebM, whose timestamps are milliseconds (rounded, and shifted by the
+    /// codec delay): the packets' timestamps are the samples (at 48 kHz) of the packets before
+    /// them, counted from their tables of contents, and a seek demuxes up to the sample sought
+    /// without decoding.
+    clock: Option<i64>,
+    /// A packet a seek read ahead: the next decoded.
+    held: Option<Packet>,
 }
 
 /// A block of decoded samples: its channels, its rate and the timestamp of its first sample.
@@ -185,7 +193,13 @@ fn open_inner(
         first: 0,
         end: 0,
         preroll: None,
+        clock: None,
+        held: None,
     };
+    let opus_clock = time_base.is_none_or(|t| t.numer.get() != 1 || t.denom.get() != 48_000);
+    if cfg!(feature = "opus") && params.codec == well_known::CODEC_ID_OPUS && opus_clock {
+        s.clock = Some(0);
+    }
     // Decode up to the first audio to learn the real channel count and rate (a header may
     // omit them, and HE-AAC doubles the rate it declares).
     let mut first = Vec::new();
@@ -207,7 +221,7 @@ fn open_inner(
     // Timestamps count samples where the time base is one sample at the file's rate.
     let full_rate = u64::from(rate) * u64::from(decimation);
     let counts_samples = time_base.is_some_and(|t| t.numer.get() == 1 && u64::from(t.denom.get()) == full_rate);
-    s.preroll = preroll(params.codec).filter(|_| counts_samples);
+    s.preroll = preroll(params.codec).filter(|_| counts_samples || s.clock.is_some());
     s.first = block.first;
     s.end = block.first + (first.len() / channels.max(1) * decimation as usize) as i64;
     s.pending = first;
@@ -263,21 +277,35 @@ impl Symphonia {
         None
     }
 
+    /// The next packet of the track, or `None` at the end of the stream.
+    fn next_packet(&mut self, path: &Path) -> Result<Option<Packet>> {
+        loop {
+            return match self.format.next_packet() {
+                Ok(Some(p)) if p.track_id != self.track => continue,
+                Ok(p) => Ok(p),
+                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => Ok(None),
+                // A chained stream (a new Ogg logical stream): the first one is the file.
+                Err(SymError::ResetRequired) => Ok(None),
+                Err(e) => Err(symphonia_error(path, e, self.failed.get())),
+            };
+        }
+    }
+
     /// Decodes packets until one yields audio (appended to `out`); returns its block, or
     /// `None` at the end of the stream.
     fn decode_next(&mut self, path: &Path, out: &mut Vec<f32>) -> Result<Option<Block>> {
         let mut bad = 0;
         loop {
-            let packet = match self.format.next_packet() {
-                Ok(Some(p)) => p,
-                Ok(None) => return Ok(self.finish(out)),
-                Err(SymError::IoError(e)) if e.kind() == ErrorKind::UnexpectedEof => return Ok(self.finish(out)),
-                // A chained stream (a new Ogg logical stream): the first one is the file.
-                Err(SymError::ResetRequired) => return Ok(self.finish(out)),
-                Err(e) => return Err(symphonia_error(path, e, self.failed.get())),
+            let mut packet = match self.held.take() {
+                Some(p) => p,
+                None => match self.next_packet(path)? {
+                    Some(p) => p,
+                    None => return Ok(self.finish(out)),
+                },
             };
-            if packet.track_id != self.track {
-                continue;
+            if let Some(clock) = self.clock.as_mut() {
+                packet.pts = Timestamp::new(*clock);
+                *clock += opus_samples(&packet);
             }
             let decoder = match &mut self.decoder {
                 Codec::Symphonia(decoder) => decoder,
@@ -323,6 +351,18 @@ impl Symphonia {
             }
         }
     }
+}
+
+/// The samples (at 48 kHz) of an Opus packet, from its table of contents (RFC 6716, 3.1); 0
+/// for a packet that is not Opus (its decoder skips it, giving nothing).
+#[cfg(feature = "opus")]
+fn opus_samples(packet: &Packet) -> i64 {
+    ::opus::packet::get_nb_samples(&packet.data, 48_000).map_or(0, |n| n as i64)
+}
+
+#[cfg(not(feature = "opus"))]
+fn opus_samples(_: &Packet) -> i64 {
+    0
 }
 
 /// The timestamp of the first of the `frames` samples symphonia's decoder gave for `packet`:

@@ -65,8 +65,13 @@ impl Symphonia {
         if from <= self.end + SEEK_GAIN {
             return Ok(false);
         }
-        let to = SeekTo::Timestamp { ts: Timestamp::new(from), track_id: self.track };
-        let at = self.format.seek(SeekMode::Accurate, to).map_err(|e| symphonia_error(path, e, false))?.actual_ts.get();
+        let at = match self.clock {
+            Some(_) => self.demux_to(path, from)?,
+            None => {
+                let to = SeekTo::Timestamp { ts: Timestamp::new(from), track_id: self.track };
+                self.format.seek(SeekMode::Accurate, to).map_err(|e| symphonia_error(path, e, false))?.actual_ts.get()
+            }
+        };
         self.pending.clear();
         self.decoder.restart(at, self.first, target).map_err(|e| Error::decode(path, e))?;
         let mut block = Vec::new();
@@ -87,5 +92,22 @@ impl Symphonia {
                 return Ok(true);
             }
         }
+    }
+
+    /// Reads the packets before the one holding timestamp `from` (Opus counted by their
+    /// tables of contents, see `clock`) without decoding them; that one is held for the
+    /// decoder. Its timestamp, or the end's.
+    fn demux_to(&mut self, path: &Path, from: i64) -> Result<i64> {
+        let mut clock = self.clock.unwrap_or(0);
+        while let Some(packet) = self.next_packet(path)? {
+            let samples = super::opus_samples(&packet);
+            if clock + samples > from {
+                self.held = Some(packet);
+                break;
+            }
+            clock += samples;
+        }
+        self.clock = Some(clock);
+        Ok(clock)
     }
 }
