@@ -52,7 +52,10 @@ def load(
     mono : bool
         Mix down to one channel by averaging the channels (default ``True``).
     offset : float
-        Start reading this many seconds into the file (default 0).
+        Start reading this many seconds into the file (default 0), found by seeking (WAV, MP3,
+        FLAC, Ogg, MP4, Opus in WebM) rather than by decoding what lies before it; the samples
+        are the whole file's from there (bit for bit in WAV, FLAC, MP3 and Vorbis; Opus and
+        AAC after a pre-roll that converges).
     duration : float or None
         Read at most this many seconds (default ``None``: to the end).
     max_duration : float or None
