@@ -83,7 +83,7 @@ impl Symphonia {
             // or the seek did not land where its timestamps say.
             let (before, phase) = ((target - b.first).div_euclid(d), (target - b.first).rem_euclid(d));
             if before < 0 || phase != 0 {
-                return Err(Error::decode(path, "a seek landed past its target"));
+                return Err(Error::decode(path, "a seek landed off its timestamps"));
             }
             if before < frames {
                 block.drain(..before as usize * b.channels);
