@@ -9,9 +9,12 @@ pub mod ast;
 pub mod kaldi;
 pub mod parakeet;
 
+use std::sync::Arc;
+
 use crate::dsp::db::db_f32;
 use crate::dsp::error::{ensure_param, Result};
-use crate::dsp::filterbank::{MelNorm, MelParams};
+use crate::dsp::filterbank::{FreqScale, MelNorm, MelParams};
+use crate::dsp::plans::Plans;
 use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 use crate::dsp::stft::{Conditioning, Framing, PadMode, StftParams, Window};
 
@@ -28,7 +31,7 @@ pub mod whisper {
 
 /// Whisper's log-mel spectrogram, planned for `n_mels` bands (80 or 128).
 pub struct WhisperLogMel {
-    mel: MelSpectrogram,
+    mel: Arc<MelSpectrogram>,
 }
 
 impl WhisperLogMel {
@@ -52,7 +55,7 @@ impl WhisperLogMel {
             htk: false,
             norm: MelNorm::Slaney,
         };
-        Ok(WhisperLogMel { mel: MelSpectrogram::new(&MelSpecParams { stft, power: 2.0, mel })? })
+        Ok(WhisperLogMel { mel: MelSpectrogram::planned(&MelSpecParams { stft, power: 2.0, mel }, FreqScale::Mel)? })
     }
 
     /// The features of `y` (16 kHz mono) followed by `padding` zeros: `log_mel_spectrogram`
@@ -87,7 +90,7 @@ impl WhisperLogMel {
         } else {
             y
         };
-        let spec = self.mel.compute(signal, false)?;
+        let spec = self.mel.compute(signal, None)?;
         let computed = spec.cols.min(cols);
         let silent = db_f32(1e-10) / 10.0;
         for (row, out) in spec.data.chunks_exact(spec.cols).zip(out.chunks_exact_mut(cols)) {
@@ -138,7 +141,16 @@ pub struct Dct {
     matrix: Vec<f32>,
 }
 
+/// Kept DCTs: type, `n_in`, `n_out`, orthonormal.
+static DCTS: Plans<(u8, usize, usize, bool), Dct> = Plans::new();
+
 impl Dct {
+    /// [`Dct::new`], planned once and kept for later calls (see [`crate::dsp::plans`]).
+    pub fn planned(dct_type: u8, n_in: usize, n_out: usize, ortho: bool) -> Result<Arc<Self>> {
+        let small = |d: &Dct| d.matrix.len() <= 1 << 20;
+        DCTS.get(&(dct_type, n_in, n_out, ortho), || Self::new(dct_type, n_in, n_out, ortho), small)
+    }
+
     /// A DCT of `n_in` values keeping the first `n_out` (all `n_in` if more are asked for, as
     /// librosa's slice does).
     pub fn new(dct_type: u8, n_in: usize, n_out: usize, ortho: bool) -> Result<Self> {
@@ -294,7 +306,7 @@ mod tests {
                 let fast = w.compute(&y[..len], padding).unwrap();
                 // Every zero of the padding transformed.
                 let padded = [&y[..len], &vec![0.0; padding]].concat();
-                let spec = w.mel.compute(&padded, false).unwrap();
+                let spec = w.mel.compute(&padded, None).unwrap();
                 let cols = spec.cols - 1;
                 let mut full: Vec<f32> = spec
                     .data
