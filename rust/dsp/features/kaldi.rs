@@ -211,7 +211,9 @@ impl Fbank {
         let power = if p.use_power { 2.0 } else { 1.0 };
         let mut energies = vec![0.0f64; p.num_mel_bins];
         let mut scratch = self.stft.scratch();
-        self.stft.frame_spectra(y, power, 0..frames, seed, &mut scratch, |t, spectrum, energy| {
+        // The closure inlined, so that it is compiled for AVX2 with the rest (on its own it is not).
+        #[rustfmt::skip]
+        self.stft.frame_spectra(y, power, 0..frames, seed, &mut scratch, #[inline(always)] |t, spectrum, energy| {
             let row = &mut out[t * cols..(t + 1) * cols];
             self.bank.apply(spectrum, &mut energies);
             let bands = &mut row[bands_at..bands_at + p.num_mel_bins];
