@@ -9,7 +9,7 @@
 //! otherwise start `n` threads per core between them.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -73,7 +73,15 @@ pub fn default_workers() -> usize {
     if parallel != 0 && parallel != std::process::id() {
         return 1;
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    cores()
+}
+
+/// The cores this process may use, found once: `available_parallelism` reads the cgroup's
+/// files and the affinity mask on every call (tens of microseconds, more than a short
+/// signal's features).
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The threads `workers` asks for (`None` or 0: [`default_workers`]).
