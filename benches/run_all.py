@@ -2,8 +2,9 @@
 bench_speech, bench_decode, bench_long, bench_frames, bench_server, bench_tf and bench_dataset,
 accuracy_resample (how close load(sr=16000) comes to librosa's), accuracy_decode (how close
 reduced MP3 decoding comes to FFmpeg's full decode), bench_scale (every path at 1, 2, 4, ...
-threads against the reference in as many processes) and bench_frontends (fbank against
-kaldi-native-fbank; the model front ends against transformers' extractors).
+threads against the reference in as many processes), bench_frontends (fbank against
+kaldi-native-fbank; the model front ends against transformers' extractors) and bench_percall
+(one call on a short array, every front end).
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -28,6 +29,7 @@ import bench_frames  # noqa: E402
 import bench_frontends  # noqa: E402
 import bench_jpeg  # noqa: E402
 import bench_long  # noqa: E402
+import bench_percall  # noqa: E402
 import bench_scale  # noqa: E402
 import bench_server  # noqa: E402
 import bench_speech  # noqa: E402
@@ -67,6 +69,7 @@ def main() -> dict:
         "accuracy_decode": accuracy_decode.main(),
         "scale": bench_scale.main(),
         "frontends": bench_frontends.main(),
+        "percall": bench_percall.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")
