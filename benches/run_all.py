@@ -4,7 +4,8 @@ accuracy_resample (how close load(sr=16000) comes to librosa's), accuracy_decode
 reduced MP3 decoding comes to FFmpeg's full decode), bench_scale (every path at 1, 2, 4, ...
 threads against the reference in as many processes), bench_frontends (fbank against
 kaldi-native-fbank; the model front ends against transformers' extractors), bench_slices
-(parts of long recordings, sought) and bench_load (load_batch against librosa.load).
+(parts of long recordings, sought), bench_load (load_batch against librosa.load) and
+bench_percall (one call on a short array, every front end).
 
 Run from anywhere: python3 benches/run_all.py
 Figures are printed and also saved to benches/out/results.json (git-ignored).
@@ -30,6 +31,7 @@ import bench_frontends  # noqa: E402
 import bench_jpeg  # noqa: E402
 import bench_load  # noqa: E402
 import bench_long  # noqa: E402
+import bench_percall  # noqa: E402
 import bench_scale  # noqa: E402
 import bench_server  # noqa: E402
 import bench_slices  # noqa: E402
@@ -72,6 +74,7 @@ def main() -> dict:
         "frontends": bench_frontends.main(),
         "slices": bench_slices.main(),
         "load": bench_load.main(),
+        "percall": bench_percall.main(),
     }
     if build_id().split(", ")[1] != before.split(", ")[1]:
         print("WARNING: the spectrust extension was rebuilt during the run; run again")

@@ -63,7 +63,7 @@ fn main() {
         },
     };
     let mel = MelSpectrogram::new(&params).expect("valid parameters");
-    let (t_mel, spec) = best(repeat, || mel.compute(&audio.samples, false).expect("a spectrogram"));
+    let (t_mel, spec) = best(repeat, || mel.compute(&audio.samples, None).expect("a spectrogram"));
     let image = ImageParams {
         width: 800,
         height: 600,

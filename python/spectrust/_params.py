@@ -8,6 +8,7 @@ defaults in the signatures of :func:`spectrust.melspectrogram` and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import List, Optional, TypedDict, Union
 
@@ -127,3 +128,32 @@ def opt_float(value) -> Optional[float]:
 def read_args(offset, duration, max_duration) -> ReadArgs:
     """What part of each file a batch reads, checked types."""
     return ReadArgs(offset=float(offset), duration=opt_float(duration), max_duration=opt_float(max_duration))
+
+
+#: The types of plain parameter values (see :func:`plain_key`).
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+#: Parameter sets kept by :func:`keep`, per cache.
+KEPT = 64
+
+
+def plain_key(kwargs: dict) -> Optional[tuple]:
+    """A key that tells keyword arguments apart wherever they could give different parameters
+    (or errors): their items and each value's type, where every value is a number, a string or
+    None, and no float is -0.0 (equal to 0.0, but printed apart); None otherwise (an array, a
+    callable, ...: made each time)."""
+    values = kwargs.values()
+    types = tuple(map(type, values))
+    if not _PLAIN.issuperset(types):
+        return None
+    if 0 in values and any(t is float and v == 0 and math.copysign(1.0, v) < 0 for t, v in zip(types, values)):
+        return None
+    return tuple(kwargs.items()), types
+
+
+def keep(cache: dict, key, value) -> None:
+    """``cache[key] = value``, the cache emptied first when it holds :data:`KEPT` (a bound: keys
+    holding NaN never match)."""
+    if len(cache) >= KEPT:
+        cache.clear()
+    cache[key] = value

@@ -182,7 +182,7 @@ mod tests {
             },
         };
         let audio = crate::dsp::decode::read(&path).unwrap();
-        let want = MelSpectrogram::new(&params).unwrap().compute(&audio.to_mono(), false).unwrap();
+        let want = MelSpectrogram::new(&params).unwrap().compute(&audio.to_mono(), None).unwrap();
         let bank = FilterBank::mel(&params.mel).unwrap();
         let mut reader = AudioReader::open(&path, &Default::default()).unwrap();
         let got = pooled_mel(&mut reader, None, &params.stft, 2.0, &bank, 1000).unwrap();

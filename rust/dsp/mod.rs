@@ -4,8 +4,8 @@
 //!
 //! [`pipeline`] runs one whole file through the stages, [`pool`] runs many at once,
 //! [`long_file`] reads long files in bounded memory and [`live`] turns pushed blocks into
-//! columns; they call the stages and nothing calls them back. [`error`] is the one error type;
-//! [`info`] says what this build and CPU give.
+//! columns; they call the stages and nothing calls them back. [`plans`] keeps planned stages
+//! for later calls. [`error`] is the one error type; [`info`] says what this build and CPU give.
 
 pub mod db;
 pub mod decode;
@@ -18,6 +18,7 @@ pub mod info;
 pub mod live;
 pub mod long_file;
 pub mod pipeline;
+pub mod plans;
 pub mod pool;
 pub mod resample;
 pub mod spectrogram;

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::decode::{check_finite, Audio, AudioReader, DecodeRequest, Format, Input, ReadOptions};
 use super::encode::{write_image_with, ImageFormat};
 use super::error::{ensure_param, Error, Result};
-use super::filterbank::{FreqAxis, FreqScale, MelParams, LOG_FMIN};
+use super::filterbank::{FreqScale, MelParams, LOG_FMIN};
 use super::image::{Canvas, ImageParams};
 use super::long_file::pooled_mel;
 use super::resample::{output_frames, resample};
@@ -124,8 +124,7 @@ impl Pipeline {
         }
         let p = &self.params;
         let axis = MelParams { sr: f64::from(sr), n_fft: p.stft.n_fft, ..p.mel.clone() };
-        let bank = FreqAxis::new(self.scale, &axis)?.into_bank();
-        let m = Arc::new(MelSpectrogram::with_bank(&p.stft, p.power, bank)?);
+        let m = MelSpectrogram::planned(&MelSpecParams { mel: axis, ..p.clone() }, self.scale)?;
         self.planned.lock().unwrap_or_else(|e| e.into_inner()).insert(key, m.clone());
         Ok(m)
     }
@@ -169,12 +168,12 @@ impl Pipeline {
     /// The `(n_mels, frames)` power mel spectrogram of the signal `y` of `name` at `sr` Hz (a
     /// parameter that does not fit that rate is its error, naming it).
     pub fn mel_signal(&self, name: &Path, y: &[f32], sr: u32) -> Result<Matrix> {
-        self.planned_for(name, sr)?.compute(y, false)
+        self.planned_for(name, sr)?.compute(y, None)
     }
 
     /// [`Self::mel_signal`] into `out`, a slot of [`Self::fixed_shape`]'s size.
     pub fn mel_signal_into(&self, name: &Path, y: &[f32], sr: u32, out: &mut [f32]) -> Result<()> {
-        self.planned_for(name, sr)?.compute_into(y, false, out)
+        self.planned_for(name, sr)?.compute_into(y, None, out)
     }
 
     /// The spectrogram of `input` to draw `width` pixels wide (the whole spectrogram, or for a
@@ -194,7 +193,7 @@ impl Pipeline {
         if y.is_empty() {
             return Err(Error::empty(input.name()));
         }
-        Ok((spectrogram.compute(&y, false)?, format))
+        Ok((spectrogram.compute(&y, None)?, format))
     }
 
     /// Renders `input` (a file or its bytes) to the image `output` (format from its suffix);
@@ -244,7 +243,7 @@ impl Pipeline {
             "frame_duration {frame_duration} s is shorter than one hop ({} s)",
             hop / f64::from(sr)
         );
-        let spec = self.planned_for(input.name(), sr)?.compute(&y, false)?;
+        let spec = self.planned_for(input.name(), sr)?.compute(&y, None)?;
         let reference = spec.data.iter().cloned().fold(0.0f32, f32::max);
         let duration = y.len() as f64 / f64::from(sr);
         let count = (duration / frame_duration - 1e-9).ceil().max(1.0) as usize;

@@ -4,11 +4,13 @@
 //! [`FreqAxis`]: super::filterbank::FreqAxis
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::error::{ensure_param, Result};
-use super::filterbank::{FilterBank, MelParams};
+use super::filterbank::{FilterBank, FreqAxis, FreqScale, MelParams};
+use super::plans::{Plans, MAX_KEPT_N_FFT};
 use super::stft::{Stft, StftParams, BLOCK};
 
 /// A dense row-major matrix of f32.
@@ -45,6 +47,9 @@ pub struct MelSpectrogram {
 /// Fewest frames per parallel task when one signal is split across threads.
 const MIN_FRAMES_PER_TASK: usize = 64;
 
+/// Kept plans: the parameters, the frequency scale of the rows.
+static PLANS: Plans<(MelSpecParams, FreqScale), MelSpectrogram> = Plans::new();
+
 impl MelSpectrogram {
     /// librosa's mel spectrogram.
     pub fn new(p: &MelSpecParams) -> Result<Self> {
@@ -55,6 +60,22 @@ impl MelSpectrogram {
             p.stft.n_fft
         );
         Self::with_bank(&p.stft, p.power, FilterBank::mel(&p.mel)?)
+    }
+
+    /// The spectrogram of `p` with rows on `scale` (mel: [`MelSpectrogram::new`]; `p.mel` is the
+    /// axis, see [`FreqAxis::new`]), planned once and kept for later calls (see
+    /// [`super::plans`]).
+    pub fn planned(p: &MelSpecParams, scale: FreqScale) -> Result<Arc<Self>> {
+        let plan = || {
+            ensure_param!(
+                p.mel.n_fft == p.stft.n_fft,
+                "mel n_fft {} differs from stft n_fft {}",
+                p.mel.n_fft,
+                p.stft.n_fft
+            );
+            Self::with_bank(&p.stft, p.power, FreqAxis::new(scale, &p.mel)?.into_bank())
+        };
+        PLANS.get(&(p.clone(), scale), plan, |m| m.stft.n_fft() <= MAX_KEPT_N_FFT)
     }
 
     /// A spectrogram whose rows come from any filter bank over the STFT's bins (e.g. a log or
@@ -85,46 +106,60 @@ impl MelSpectrogram {
         &self.bank
     }
 
-    /// The `(n_bands, n_frames)` spectrogram of `y`. With `parallel`, frames are split
-    /// across the current rayon pool; otherwise everything runs on the calling thread.
-    pub fn compute(&self, y: &[f32], parallel: bool) -> Result<Matrix> {
+    /// The `(n_bands, n_frames)` spectrogram of `y`. With a `pool`, frames are split across
+    /// its threads where there are enough of them (see [`MelSpectrogram::tasks`]); otherwise
+    /// everything runs on the calling thread.
+    pub fn compute(&self, y: &[f32], pool: Option<&rayon::ThreadPool>) -> Result<Matrix> {
         let (rows, cols) = (self.n_bands(), self.stft.n_frames(y.len())?);
         let mut data = vec![0.0f32; rows * cols];
-        self.compute_into(y, parallel, &mut data)?;
+        self.compute_into(y, pool, &mut data)?;
         Ok(Matrix { rows, cols, data })
+    }
+
+    /// Frames per task when a signal of `n_frames` is split across `threads`: about four tasks
+    /// a thread, each a whole number of blocks (blocks, and so the pairs of frames, then start
+    /// at the same frames as in one pass, and the numbers are equal), at least
+    /// [`MIN_FRAMES_PER_TASK`].
+    fn frames_per_task(n_frames: usize, threads: usize) -> usize {
+        n_frames.div_ceil(4 * threads.max(1)).next_multiple_of(BLOCK).max(MIN_FRAMES_PER_TASK)
+    }
+
+    /// The tasks a signal of `n` samples is split into on `threads` threads (1: it is computed
+    /// on the calling thread, and a pool need not be asked for).
+    pub fn tasks(&self, n: usize, threads: usize) -> usize {
+        let n_frames = self.stft.n_frames(n).unwrap_or(0);
+        n_frames.div_ceil(Self::frames_per_task(n_frames, threads)).max(1)
     }
 
     /// [`compute`](Self::compute) into `out`, which holds `n_bands * n_frames` values (a slot
     /// of a batch's stacked output).
-    pub fn compute_into(&self, y: &[f32], parallel: bool, out: &mut [f32]) -> Result<()> {
+    pub fn compute_into(&self, y: &[f32], pool: Option<&rayon::ThreadPool>, out: &mut [f32]) -> Result<()> {
         let n_frames = self.stft.n_frames(y.len())?;
         let n_mels = self.n_bands();
         ensure_param!(out.len() == n_mels * n_frames, "{} values for {n_mels} x {n_frames}", out.len());
-        // About four tasks a thread, each a whole number of blocks: blocks (and so the pairs
-        // of frames) then start at the same frames as in one pass, and the numbers are equal.
-        let per_task =
-            n_frames.div_ceil(4 * rayon::current_num_threads()).next_multiple_of(BLOCK).max(MIN_FRAMES_PER_TASK);
-        if parallel && n_frames > per_task {
-            // Each task fills its own (n_mels, frames) matrix; they are copied into place after,
-            // a band per task.
-            let tasks: Vec<usize> = (0..n_frames).step_by(per_task).collect();
-            let parts: Vec<Vec<f32>> = tasks
-                .into_par_iter()
-                .map(|first| {
-                    let len = per_task.min(n_frames - first);
-                    let mut part = vec![0.0f32; n_mels * len];
-                    self.frames(y, first..first + len, &mut part, len);
-                    part
-                })
-                .collect();
-            out.par_chunks_mut(n_frames.max(1)).enumerate().for_each(|(m, row)| {
-                for (i, part) in parts.iter().enumerate() {
-                    let (first, len) = (i * per_task, part.len() / n_mels);
-                    row[first..first + len].copy_from_slice(&part[m * len..(m + 1) * len]);
-                }
-            });
-        } else {
-            self.frames(y, 0..n_frames, out, n_frames);
+        let per_task = Self::frames_per_task(n_frames, pool.map_or(1, |p| p.current_num_threads()));
+        match pool {
+            Some(pool) if n_frames > per_task => pool.install(|| {
+                // Each task fills its own (n_mels, frames) matrix; they are copied into place
+                // after, a band per task.
+                let tasks: Vec<usize> = (0..n_frames).step_by(per_task).collect();
+                let parts: Vec<Vec<f32>> = tasks
+                    .into_par_iter()
+                    .map(|first| {
+                        let len = per_task.min(n_frames - first);
+                        let mut part = vec![0.0f32; n_mels * len];
+                        self.frames(y, first..first + len, &mut part, len);
+                        part
+                    })
+                    .collect();
+                out.par_chunks_mut(n_frames.max(1)).enumerate().for_each(|(m, row)| {
+                    for (i, part) in parts.iter().enumerate() {
+                        let (first, len) = (i * per_task, part.len() / n_mels);
+                        row[first..first + len].copy_from_slice(&part[m * len..(m + 1) * len]);
+                    }
+                });
+            }),
+            _ => self.frames(y, 0..n_frames, out, n_frames),
         }
         Ok(())
     }
@@ -178,9 +213,10 @@ mod tests {
         let ms = MelSpectrogram::new(&params(sr)).unwrap();
         let y: Vec<f32> =
             (0..sr as usize * 10).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / sr as f32).sin()).collect();
-        let a = ms.compute(&y, false).unwrap();
-        let b = ms.compute(&y, true).unwrap();
+        let a = ms.compute(&y, None).unwrap();
+        let b = ms.compute(&y, Some(&crate::dsp::pool::pool(Some(3)).unwrap())).unwrap();
         assert_eq!(a, b);
+        assert!(ms.tasks(y.len(), 3) > 1 && ms.tasks(16000, 2) == 1);
         assert_eq!((a.rows, a.cols), (64, 1 + y.len() / 256));
         let col = a.cols / 2;
         let peak = (0..a.rows).max_by(|&i, &j| a.data[i * a.cols + col].total_cmp(&a.data[j * a.cols + col])).unwrap();

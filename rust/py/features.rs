@@ -16,8 +16,8 @@ use crate::dsp::db::{self, Peak};
 use crate::dsp::decode::ReadOptions;
 use crate::dsp::error::guarded;
 use crate::dsp::features::{whisper, WhisperLogMel, MFCC_TOP_DB};
-use crate::dsp::filterbank::{FilterBank, MelParams};
-use crate::dsp::pool::{default_workers, pool, run_parallel_into};
+use crate::dsp::filterbank::{FilterBank, FreqScale, MelParams};
+use crate::dsp::pool::{pool, run_parallel_into, threads};
 use crate::dsp::resample::{output_frames, resample_into};
 use crate::dsp::spectrogram::MelSpectrogram;
 
@@ -47,7 +47,7 @@ pub(crate) fn resample<'py>(
 /// Mel spectrograms of the rows of `y` (`(rows, n)` float32 or float64, any strides): `(rows,
 /// n_mels, frames)`, float64 when `float64`. Each row is read, transformed and written in
 /// place by its own task (a row split across the threads when there are fewer rows than
-/// threads).
+/// threads and it is long enough; one task runs on the calling thread).
 #[pyfunction]
 #[pyo3(signature = (y, *, sr, params, workers, float64))]
 pub(crate) fn melspectrogram<'py>(
@@ -62,16 +62,31 @@ pub(crate) fn melspectrogram<'py>(
     let workers = check(fit_opt("workers", workers))?;
     let rows = y.view();
     let (n_rows, n) = rows.dim();
-    let ms = check(MelSpectrogram::new(&params))?;
+    let ms = check(MelSpectrogram::planned(&params, FreqScale::Mel))?;
     let (bands, frames) = (ms.n_bands(), check(ms.stft().n_frames(n))?);
-    let split = n_rows < workers.unwrap_or_else(default_workers);
+    let split = check(split_pool(&ms, n_rows, n, workers))?;
     let out = map_rows(py, &rows, workers, bands * frames, vec![n_rows, bands, frames], float64, |row, out| {
-        ms.compute_into(row, split, out)
+        ms.compute_into(row, split.as_deref(), out)
     })?;
     if ms.bank().has_empty_filters(params.mel.filters_from_zero()) {
         warn_empty_filters(py)?;
     }
     Ok(out)
+}
+
+/// The pool each of `n_rows` rows of `n` samples is split across: where there are fewer rows
+/// than threads and a row makes more than one task (None: each row on its thread).
+fn split_pool(
+    ms: &MelSpectrogram,
+    n_rows: usize,
+    n: usize,
+    workers: Option<usize>,
+) -> crate::dsp::Result<Option<std::sync::Arc<rayon::ThreadPool>>> {
+    let threads = threads(workers);
+    if n_rows < threads && ms.tasks(n, threads) > 1 {
+        return pool(workers).map(Some);
+    }
+    Ok(None)
 }
 
 fn db_array<'py, T: Element + db::Decibels>(
@@ -226,15 +241,15 @@ pub(crate) fn mfcc<'py>(
     let workers = check(fit_opt("workers", workers))?;
     let rows = y.view();
     let (n_rows, n) = rows.dim();
-    let ms = check(MelSpectrogram::new(&params))?;
+    let ms = check(MelSpectrogram::planned(&params, FreqScale::Mel))?;
     let (bands, frames) = (ms.n_bands(), check(ms.stft().n_frames(n))?);
-    let split = n_rows < workers.unwrap_or_else(default_workers);
+    let split = check(split_pool(&ms, n_rows, n, workers))?;
     let items: Vec<usize> = (0..n_rows).collect();
     let mut db = vec![0.0f32; n_rows * bands * frames];
     let peaks = check(py.detach(|| -> crate::dsp::Result<Vec<f64>> {
         run_parallel_into(workers, &items, &mut db, bands * frames, |&i, slot| {
             let mut buf = Vec::new();
-            ms.compute_into(rows.row(i, &mut buf)?, split, slot)?;
+            ms.compute_into(rows.row(i, &mut buf)?, split.as_deref(), slot)?;
             Ok(db_in_place(slot, float64))
         })?
         .into_iter()

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 use numpy::ndarray::{Array2, Array3};
 use numpy::{IntoPyArray, PyArray3, PyArrayMethods};
@@ -29,10 +30,10 @@ pub(crate) enum Front {
     /// librosa's mel spectrogram (of each input at `sr`, or a file's own rate), then with `db`
     /// (`(ref_value, amin, top_db)`, `ref_value` None: the spectrogram's maximum) its
     /// `power_to_db`, or with `dct` (`(dct, lifter)`) librosa's MFCCs.
-    Mel { pipeline: Pipeline, db: Option<(Option<f64>, f64, Option<f64>)>, dct: Option<(Dct, f64)> },
+    Mel { pipeline: Box<Pipeline>, db: Option<(Option<f64>, f64, Option<f64>)>, dct: Option<(Arc<Dct>, f64)> },
     /// Kaldi's filterbank of the samples times `scale`; with `normalize` (`(ddof, eps)`) each
     /// band normalised over the input's frames (SeamlessM4T's).
-    Fbank { fb: Fbank, sr: u32, scale: f32, normalize: Option<(usize, f64)>, seed: u64 },
+    Fbank { fb: Arc<Fbank>, sr: u32, scale: f32, normalize: Option<(usize, f64)>, seed: u64 },
     /// The Audio Spectrogram Transformer's.
     Ast(AstFeatures),
     /// Parakeet's, of at most `max_samples` samples.
@@ -66,13 +67,13 @@ impl Front {
                     }
                     None => None,
                 };
-                Front::Mel { pipeline: check(Pipeline::new(params, sr, read))?, db, dct }
+                Front::Mel { pipeline: Box::new(check(Pipeline::new(params, sr, read))?), db, dct }
             }
             "fbank" => {
                 let params = check(item("params")?.extract::<FbankArgs>()?.params())?;
                 let rate = check(super::args::whole_hz("sample_frequency", params.sr))?;
                 Front::Fbank {
-                    fb: check(Fbank::new(&params))?,
+                    fb: check(Fbank::planned(&params))?,
                     sr: rate,
                     scale: item("scale")?.extract()?,
                     normalize: item("normalize")?.extract()?,
@@ -225,13 +226,13 @@ impl Front {
 }
 
 /// librosa's MFCC DCT of `n_mels` bands from Python's arguments (`norm`: "ortho" or None).
-pub(crate) fn mfcc_dct(dct_type: i64, n_mels: usize, n_mfcc: i64, norm: Option<&str>) -> Result<Dct> {
+pub(crate) fn mfcc_dct(dct_type: i64, n_mels: usize, n_mfcc: i64, norm: Option<&str>) -> Result<Arc<Dct>> {
     let ortho = match norm {
         None => false,
         Some("ortho") => true,
         Some(other) => return Err(Error::Parameter(format!("norm must be 'ortho' or None, got {other:?}"))),
     };
-    Dct::new(fit("dct_type", dct_type)?, n_mels, fit("n_mfcc", n_mfcc)?, ortho)
+    Dct::planned(fit("dct_type", dct_type)?, n_mels, fit("n_mfcc", n_mfcc)?, ortho)
 }
 
 /// How a batch's features come back (`spectrust._frontend`'s layouts).

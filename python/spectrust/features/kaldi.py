@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import Optional
 
-from .._inputs import as_batch, check_on_error, first_error, is_input
+from .._inputs import as_batch, check_on_error, first_error, is_input, plain_samples
 from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, FbankArgs
 from ..errors import ParameterError
 from ._frontend import run
@@ -188,9 +188,12 @@ def fbank(
         subtract_mean=subtract_mean,
         min_duration=min_duration,
     )
-    seed = secrets.randbits(64) if seed is None else int(seed) % 2**64
+    if seed is not None:
+        seed = int(seed) % 2**64
+    elif params["dither"] > 0:  # without dither the seed is not used
+        seed = secrets.randbits(64)
     inputs, single = _channels(waveform, channel)
-    front = fbank_front(params, seed=seed)
+    front = fbank_front(params, seed=seed or 0)
     read = dict(offset=offset, duration=duration, max_duration=max_duration, max_bytes=max_bytes)
     _, results = run(front, inputs, sr=rate, **read, layout="list", workers=workers)
     results = [r if isinstance(r, BaseException) else r[0] for r in results]
@@ -203,6 +206,8 @@ def _channels(waveform, channel: int) -> tuple:
     """``(inputs, single)``: ``waveform`` as one input or many (see
     :func:`spectrust._inputs.as_batch`), a ``(channels, n)`` waveform (alone, or each of a list)
     as its row ``channel`` (-1: the first, as torchaudio's ``max(channel, 0)``)."""
+    if plain_samples(waveform):
+        return [waveform], True
     import numpy as np
 
     def row(x):
@@ -238,6 +243,10 @@ FBANK_DEFAULTS = {
 
 
 def fbank_args(**kwargs) -> FbankArgs:
-    """The core's fbank parameters: ``kwargs`` over :data:`FBANK_DEFAULTS`, typed."""
-    a = {**FBANK_DEFAULTS, **kwargs}
-    return FbankArgs(**{k: type(FBANK_DEFAULTS[k])(v) for k, v in a.items()})  # type: ignore[typeddict-item]
+    """The core's fbank parameters: ``kwargs`` over :data:`FBANK_DEFAULTS`, typed (a default
+    itself is already)."""
+    a = dict(FBANK_DEFAULTS)
+    for k, v in kwargs.items():
+        default = FBANK_DEFAULTS[k]
+        a[k] = v if v is default else type(default)(v)
+    return FbankArgs(**a)  # type: ignore[typeddict-item]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Union
 from .. import _core
 from .._arrays import float_dtype, rows, valid_audio
 from .._inputs import Audio, as_batch, batch_results, check_batch, first_error, is_input
-from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, MelArgs, opt_float, opt_int
+from .._params import DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION, MelArgs, keep, opt_float, opt_int, plain_key
 from ..errors import ParameterError
 from ._frontend import run
 
@@ -121,14 +121,18 @@ def mel_rows(caller: str, y, kwargs: dict) -> tuple:
     float32 all the same. Warns, as librosa's stft, where a centred frame is longer than ``y``."""
     import numpy as np
 
-    # librosa passes dtype on to filters.mel: the filter bank's type, which the result takes.
-    basis_dtype = float_dtype(kwargs.pop("dtype", np.float32))
+    # librosa passes dtype on to filters.mel: the filter bank's type, which the result takes
+    # (None here: the default, float32).
+    dtype = kwargs.pop("dtype", np.float32)
+    basis_dtype = None if dtype is np.float32 else float_dtype(dtype)
     params = mel_args(caller, **kwargs)
     if y is None:
         raise ParameterError(f"{caller} needs y= (audio) or S= (a spectrogram)")
     y = valid_audio(y, finite=False)  # the core checks each row as it reads it
     if params["center"] and params["n_fft"] > y.shape[-1]:
         warnings.warn(f"n_fft={params['n_fft']} is too large for input signal of length={y.shape[-1]}", stacklevel=3)
+    if basis_dtype is None:  # np.result_type(y.dtype, np.float32, np.float32), y floating
+        return y, params, y.dtype == np.float64
     return y, params, np.result_type(y.dtype, np.float32, basis_dtype) == np.float64
 
 
@@ -284,13 +288,19 @@ def _window(window, win_length: int) -> Union[str, list]:
 
 def mel_args(caller: str, **kwargs) -> MelArgs:
     """The mel spectrogram parameters for the core: ``kwargs`` (any of :data:`MEL_DEFAULTS`)
-    over librosa's defaults. ``TypeError`` names ``caller`` for an unknown keyword."""
+    over librosa's defaults. ``TypeError`` names ``caller`` for an unknown keyword. Those of
+    plain values (numbers, strings, None) are made once and shared (see :func:`plain_key`):
+    the result is not to be changed."""
+    key = plain_key(kwargs)
+    made = _MEL_ARGS.get(key) if key is not None else None
+    if made is not None:
+        return made
     unknown = kwargs.keys() - MEL_DEFAULTS.keys()
     if unknown:
         raise TypeError(f"{caller}() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     a = {**MEL_DEFAULTS, **kwargs}
     norm = a["norm"]
-    return MelArgs(
+    made = MelArgs(
         n_fft=int(a["n_fft"]),
         hop_length=opt_int(a["hop_length"]),
         win_length=opt_int(a["win_length"]),
@@ -304,6 +314,13 @@ def mel_args(caller: str, **kwargs) -> MelArgs:
         htk=bool(a["htk"]),
         norm=norm if norm is None or isinstance(norm, str) else float(norm),
     )
+    if key is not None:
+        keep(_MEL_ARGS, key, made)
+    return made
+
+
+#: :func:`mel_args`' results made from plain values, by :func:`plain_key`.
+_MEL_ARGS: dict = {}
 
 
 def melspectrogram_batch(

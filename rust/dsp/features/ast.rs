@@ -6,6 +6,8 @@
 //! to `max_length` frames, then `(x - mean) / (2 std)` in float32 (AudioSet's statistics by
 //! default). The Kaldi path plus these final steps.
 
+use std::sync::Arc;
+
 use super::kaldi::{Fbank, FbankParams, KaldiWindow};
 use crate::dsp::error::{ensure_param, Result};
 
@@ -14,7 +16,7 @@ pub const SAMPLE_RATE: f64 = 16000.0;
 
 /// AST's features, planned.
 pub struct AstFeatures {
-    fbank: Fbank,
+    fbank: Arc<Fbank>,
     max_length: usize,
     /// The mean and twice the standard deviation, as float32 (numpy's weak Python scalars).
     normalize: Option<(f32, f32)>,
@@ -30,7 +32,7 @@ impl AstFeatures {
         let params =
             FbankParams { sr: SAMPLE_RATE, num_mel_bins, window_type: KaldiWindow::Hanning, ..Default::default() };
         Ok(AstFeatures {
-            fbank: Fbank::new(&params)?,
+            fbank: Fbank::planned(&params)?,
             max_length,
             // transformers: `(input_values - self.mean) / (self.std * 2)` on float32 values.
             normalize: normalize.map(|(mean, std)| (mean as f32, (std * 2.0) as f32)),

@@ -15,14 +15,17 @@
 //! rounding of the loud part; transformers' numpy extractors compute in float64), returned as
 //! float32.
 
+use std::sync::Arc;
+
 use crate::dsp::db::ln_f32;
 use crate::dsp::error::{ensure_param, Result};
 use crate::dsp::filterbank::FilterBank;
+use crate::dsp::plans::{Plans, MAX_KEPT_N_FFT};
 pub use crate::dsp::stft::{stream_seed, KaldiWindow};
 use crate::dsp::stft::{Conditioning, Energy, Framing, Stft, StftParams, Window, MAX_N_FFT};
 
 /// `torchaudio.compliance.kaldi.fbank`'s parameters; [`Default`] gives its defaults.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FbankParams {
     /// Sample rate in Hz (torchaudio's `sample_frequency`).
     pub sr: f64,
@@ -90,7 +93,15 @@ pub struct Fbank {
     bank: FilterBank<f64>,
 }
 
+/// Kept plans.
+static PLANS: Plans<FbankParams, Fbank> = Plans::new();
+
 impl Fbank {
+    /// [`Fbank::new`], planned once and kept for later calls (see [`crate::dsp::plans`]).
+    pub fn planned(p: &FbankParams) -> Result<Arc<Self>> {
+        PLANS.get(p, || Self::new(p), |f| f.stft.n_fft() <= MAX_KEPT_N_FFT)
+    }
+
     /// Checks `p` as torchaudio does (`_get_waveform_and_window_properties`, `get_mel_banks`)
     /// and plans the STFT and the bands.
     pub fn new(p: &FbankParams) -> Result<Self> {
@@ -200,7 +211,9 @@ impl Fbank {
         let power = if p.use_power { 2.0 } else { 1.0 };
         let mut energies = vec![0.0f64; p.num_mel_bins];
         let mut scratch = self.stft.scratch();
-        self.stft.frame_spectra(y, power, 0..frames, seed, &mut scratch, |t, spectrum, energy| {
+        // The closure inlined, so that it is compiled for AVX2 with the rest (on its own it is not).
+        #[rustfmt::skip]
+        self.stft.frame_spectra(y, power, 0..frames, seed, &mut scratch, #[inline(always)] |t, spectrum, energy| {
             let row = &mut out[t * cols..(t + 1) * cols];
             self.bank.apply(spectrum, &mut energies);
             let bands = &mut row[bands_at..bands_at + p.num_mel_bins];

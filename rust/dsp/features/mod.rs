@@ -9,9 +9,12 @@ pub mod ast;
 pub mod kaldi;
 pub mod parakeet;
 
+use std::sync::Arc;
+
 use crate::dsp::db::db_f32;
 use crate::dsp::error::{ensure_param, Result};
-use crate::dsp::filterbank::{MelNorm, MelParams};
+use crate::dsp::filterbank::{FreqScale, MelNorm, MelParams};
+use crate::dsp::plans::Plans;
 use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 use crate::dsp::stft::{Conditioning, Framing, PadMode, StftParams, Window};
 
@@ -28,7 +31,7 @@ pub mod whisper {
 
 /// Whisper's log-mel spectrogram, planned for `n_mels` bands (80 or 128).
 pub struct WhisperLogMel {
-    mel: MelSpectrogram,
+    mel: Arc<MelSpectrogram>,
 }
 
 impl WhisperLogMel {
@@ -52,7 +55,7 @@ impl WhisperLogMel {
             htk: false,
             norm: MelNorm::Slaney,
         };
-        Ok(WhisperLogMel { mel: MelSpectrogram::new(&MelSpecParams { stft, power: 2.0, mel })? })
+        Ok(WhisperLogMel { mel: MelSpectrogram::planned(&MelSpecParams { stft, power: 2.0, mel }, FreqScale::Mel)? })
     }
 
     /// The features of `y` (16 kHz mono) followed by `padding` zeros: `log_mel_spectrogram`
@@ -87,7 +90,7 @@ impl WhisperLogMel {
         } else {
             y
         };
-        let spec = self.mel.compute(signal, false)?;
+        let spec = self.mel.compute(signal, None)?;
         let computed = spec.cols.min(cols);
         let silent = db_f32(1e-10) / 10.0;
         for (row, out) in spec.data.chunks_exact(spec.cols).zip(out.chunks_exact_mut(cols)) {
@@ -138,7 +141,16 @@ pub struct Dct {
     matrix: Vec<f32>,
 }
 
+/// Kept DCTs: type, `n_in`, `n_out`, orthonormal.
+static DCTS: Plans<(u8, usize, usize, bool), Dct> = Plans::new();
+
 impl Dct {
+    /// [`Dct::new`], planned once and kept for later calls (see [`crate::dsp::plans`]).
+    pub fn planned(dct_type: u8, n_in: usize, n_out: usize, ortho: bool) -> Result<Arc<Self>> {
+        let small = |d: &Dct| d.matrix.len() <= 1 << 20;
+        DCTS.get(&(dct_type, n_in, n_out, ortho), || Self::new(dct_type, n_in, n_out, ortho), small)
+    }
+
     /// A DCT of `n_in` values keeping the first `n_out` (all `n_in` if more are asked for, as
     /// librosa's slice does).
     pub fn new(dct_type: u8, n_in: usize, n_out: usize, ortho: bool) -> Result<Self> {
@@ -229,18 +241,39 @@ impl Dct {
         ensure_param!(spec.len() == self.n_in * cols, "{} values for {} mel bands", spec.len(), self.n_in);
         ensure_param!(out.len() == self.n_out * cols, "{} values for {} coefficients", out.len(), self.n_out);
         self.check_lifter(lifter)?;
-        for (k, (row, weights)) in
-            out.chunks_exact_mut(cols.max(1)).zip(self.matrix.chunks_exact(self.n_in)).enumerate()
-        {
-            for (&w, band) in weights.iter().zip(spec.chunks_exact(cols.max(1))) {
-                row.iter_mut().zip(band).for_each(|(o, &x)| *o += w * x);
-            }
-            if lifter > 0.0 {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            unsafe { self.weigh_avx2(spec, cols, out) };
+        } else {
+            self.weigh(spec, cols, out);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        self.weigh(spec, cols, out);
+        if lifter > 0.0 {
+            for (k, row) in out.chunks_exact_mut(cols.max(1)).enumerate() {
                 let scale = (1.0 + lifter / 2.0 * (std::f64::consts::PI * (k + 1) as f64 / lifter).sin()) as f32;
                 row.iter_mut().for_each(|o| *o *= scale);
             }
         }
         Ok(())
+    }
+
+    /// [`Self::weigh`] compiled for AVX2: the same operations in the same order, on 8 lanes.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn weigh_avx2(&self, spec: &[f32], cols: usize, out: &mut [f32]) {
+        self.weigh(spec, cols, out)
+    }
+
+    /// `out[k] += sum_j matrix[k, j] spec[j]`, column by column, band after band.
+    #[inline(always)]
+    fn weigh(&self, spec: &[f32], cols: usize, out: &mut [f32]) {
+        for (row, weights) in out.chunks_exact_mut(cols.max(1)).zip(self.matrix.chunks_exact(self.n_in)) {
+            for (&w, band) in weights.iter().zip(spec.chunks_exact(cols.max(1))) {
+                row.iter_mut().zip(band).for_each(|(o, &x)| *o += w * x);
+            }
+        }
     }
 }
 
@@ -294,7 +327,7 @@ mod tests {
                 let fast = w.compute(&y[..len], padding).unwrap();
                 // Every zero of the padding transformed.
                 let padded = [&y[..len], &vec![0.0; padding]].concat();
-                let spec = w.mel.compute(&padded, false).unwrap();
+                let spec = w.mel.compute(&padded, None).unwrap();
                 let cols = spec.cols - 1;
                 let mut full: Vec<f32> = spec
                     .data

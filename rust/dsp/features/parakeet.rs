@@ -7,8 +7,10 @@
 //! The shared mel path ([`MelSpectrogram`]) plus these final steps.
 
 use crate::dsp::db::ln_f32;
+use std::sync::Arc;
+
 use crate::dsp::error::{ensure_param, Result};
-use crate::dsp::filterbank::{MelNorm, MelParams};
+use crate::dsp::filterbank::{FreqScale, MelNorm, MelParams};
 use crate::dsp::spectrogram::{Matrix, MelSpecParams, MelSpectrogram};
 use crate::dsp::stft::{sum8, Conditioning, Framing, KaldiWindow, PadMode, StftParams, Window};
 
@@ -23,7 +25,7 @@ const STD_EPSILON: f64 = 1e-5;
 
 /// Parakeet's features, planned for `n_mels` bands and a pre-emphasis coefficient.
 pub struct ParakeetFeatures {
-    mel: MelSpectrogram,
+    mel: Arc<MelSpectrogram>,
     preemphasis: Option<f32>,
 }
 
@@ -51,7 +53,7 @@ impl ParakeetFeatures {
             norm: MelNorm::Slaney,
         };
         Ok(ParakeetFeatures {
-            mel: MelSpectrogram::new(&MelSpecParams { stft, power: 2.0, mel })?,
+            mel: MelSpectrogram::planned(&MelSpecParams { stft, power: 2.0, mel }, FreqScale::Mel)?,
             preemphasis: preemphasis.map(|c| c as f32),
         })
     }
@@ -81,7 +83,7 @@ impl ParakeetFeatures {
             }
         }
         let y = &*y;
-        let mut spec = self.mel.compute(y, false)?;
+        let mut spec = self.mel.compute(y, None)?;
         let (frames, own) = Self::n_frames(y.len());
         debug_assert_eq!(spec.cols, frames);
         let mut data = vec![0.0f32; frames * spec.rows];

@@ -66,6 +66,32 @@ impl Conditioning {
     }
 }
 
+impl Conditioning {
+    /// The steps but the dither on the samples `s` (taken as `T`), then the window `w`, into
+    /// `x` in one pass: [`Conditioning::before_window`] without dither and the window, the same
+    /// operations in the same order (so the same numbers), without a pass per step. Returns the
+    /// raw energy (0 unless [`Energy::Raw`]).
+    #[inline(always)]
+    pub(super) fn windowed<T: Real>(&self, s: &[f32], w: &[T], x: &mut [T]) -> T {
+        debug_assert!(self.dither == 0.0 && !s.is_empty());
+        // x - 0 is x (and -0 stays -0): no mean is the same as none removed.
+        let mean =
+            if self.remove_dc_offset { sum8(s, s, |v, _| T::of_f32(v)) / T::of_f64(s.len() as f64) } else { T::zero() };
+        let at = |v: f32| T::of_f32(v) - mean;
+        let raw = if self.energy == Energy::Raw { sum8(s, s, |v, _| at(v) * at(v)) } else { T::zero() };
+        if self.preemphasis_coefficient != 0.0 {
+            let c = T::of_f64(self.preemphasis_coefficient);
+            x[0] = (at(s[0]) - c * at(s[0])) * w[0];
+            for (((o, &here), &before), &w) in x[1..].iter_mut().zip(&s[1..]).zip(s).zip(&w[1..]) {
+                *o = (at(here) - c * at(before)) * w;
+            }
+        } else {
+            x.iter_mut().zip(s).zip(w).for_each(|((o, &v), &w)| *o = at(v) * w);
+        }
+        raw
+    }
+}
+
 /// The sum of the squares of `x`.
 pub(super) fn energy<T: Real>(x: &[T]) -> T {
     sum8(x, x, |v, _| v * v)
@@ -132,6 +158,26 @@ mod tests {
         let mut y = [1.0f32, 2.0];
         assert_eq!(Conditioning::default().before_window(&mut y, &mut Gaussian::new(0)), 0.0);
         assert_eq!(y, [1.0, 2.0]);
+    }
+
+    #[test]
+    fn the_fused_pass_gives_the_steps_numbers() {
+        let s: Vec<f32> = (0..37).map(|i| ((i * 7919) % 101) as f32 * 0.37 - 11.0).collect();
+        let w: Vec<f64> = (0..37).map(|i| 0.5 - 0.5 * (i as f64 * 0.17).cos()).collect();
+        for (dc, c, e) in [
+            (true, 0.97, Energy::Raw),
+            (false, 0.97, Energy::None),
+            (true, 0.0, Energy::Raw),
+            (false, 0.0, Energy::None),
+        ] {
+            let cond = Conditioning { remove_dc_offset: dc, preemphasis_coefficient: c, energy: e, dither: 0.0 };
+            let mut want: Vec<f64> = s.iter().map(|&v| f64::from(v)).collect();
+            let raw = cond.before_window(&mut want, &mut Gaussian::new(0));
+            want.iter_mut().zip(&w).for_each(|(v, &w)| *v *= w);
+            let mut got = vec![f64::NAN; s.len()];
+            assert_eq!(cond.windowed(&s, &w, &mut got).to_bits(), raw.to_bits());
+            assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "{dc} {c}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! (realfft).
 
 mod conditioning;
+mod packed;
 mod params;
 mod stream;
 mod window;
@@ -20,6 +21,7 @@ use rustfft::Fft;
 
 use conditioning::{energy, Gaussian};
 pub use conditioning::{stream_seed, Conditioning, Energy};
+use packed::{PackedPower, PackedScratch};
 pub use params::{check_n_fft, Framing, Real, StftParams, MAX_N_FFT};
 pub use stream::FrameStream;
 pub use window::{KaldiWindow, PadMode, Window};
@@ -51,6 +53,8 @@ pub struct Stft<T: Real = f32> {
     conditioning: Conditioning,
     fft: Arc<dyn Fft<T>>,
     rfft: Arc<dyn RealToComplex<T>>,
+    /// Kaldi's frames' real FFT (see [`packed`]); other frames go through realfft's.
+    packed: Option<PackedPower<T>>,
 }
 
 /// Work buffers of one thread for [`Stft::power_block`] and [`Stft::frame_spectra`], made by
@@ -65,6 +69,7 @@ pub struct Scratch<T: Real = f32> {
     bins: Vec<Complex<T>>,
     rfft: Vec<Complex<T>>,
     power: Vec<T>,
+    packed: Option<PackedScratch<T>>,
 }
 
 impl<T: Real> Stft<T> {
@@ -104,6 +109,8 @@ impl<T: Real> Stft<T> {
             conditioning: p.conditioning.clone(),
             fft: T::complex_plan(p.n_fft),
             rfft: T::real_plan(p.n_fft),
+            packed: matches!(p.framing, Framing::Kaldi { .. } if p.n_fft.is_multiple_of(2))
+                .then(|| PackedPower::new(p.n_fft)),
         })
     }
 
@@ -173,6 +180,7 @@ impl<T: Real> Stft<T> {
             bins: self.rfft.make_output_vec(),
             rfft: self.rfft.make_scratch_vec(),
             power: vec![T::zero(); self.n_bins()],
+            packed: self.packed.as_ref().map(PackedPower::scratch),
         }
     }
 
@@ -182,23 +190,40 @@ impl<T: Real> Stft<T> {
     fn windowed(&self, y: &[f32], t: usize, frame: &mut [T], noise: &mut Gaussian) -> T {
         let (x, rest) = frame.split_at_mut(self.frame_len);
         rest.fill(T::zero());
-        match self.interior(y, t) {
-            Some(s) => x.iter_mut().zip(s).for_each(|(f, &v)| *f = T::of_f32(v)),
-            None => {
-                let (source, offset) = self.padded_source(y, t);
-                let start = self.start(t) - offset;
-                let half = (self.n_fft / 2) as isize;
-                for (j, f) in x.iter_mut().enumerate() {
-                    *f = T::of_f32(self.pad_mode.sample(source, start + j as isize, half));
+        let raw = match self.interior(y, t) {
+            Some(s) if self.conditioning.dither == 0.0 => self.conditioning.windowed(s, &self.window, x),
+            interior => {
+                match interior {
+                    Some(s) => x.iter_mut().zip(s).for_each(|(f, &v)| *f = T::of_f32(v)),
+                    None => self.padded(y, t, x),
                 }
+                let raw = self.conditioning.before_window(x, noise);
+                x.iter_mut().zip(&self.window).for_each(|(f, &w)| *f = *f * w);
+                raw
             }
-        }
-        let raw = self.conditioning.before_window(x, noise);
-        x.iter_mut().zip(&self.window).for_each(|(f, &w)| *f = *f * w);
+        };
         if self.conditioning.energy == Energy::Windowed {
             energy(frame)
         } else {
             raw
+        }
+    }
+
+    /// The samples of frame `t`, which reaches into the padding, into `x`: those inside the
+    /// signal copied, the others made by the pad mode.
+    fn padded(&self, y: &[f32], t: usize, x: &mut [T]) {
+        let (source, offset) = self.padded_source(y, t);
+        let start = self.start(t) - offset;
+        let half = (self.n_fft / 2) as isize;
+        let len = x.len() as isize;
+        // x[j] is source[start + j]: inside it for j in lo..hi.
+        let lo = (-start).clamp(0, len);
+        let hi = (source.len() as isize - start).clamp(lo, len);
+        let (before, rest) = x.split_at_mut(lo as usize);
+        let (inside, after) = rest.split_at_mut((hi - lo) as usize);
+        inside.iter_mut().zip(&source[(start + lo) as usize..]).for_each(|(f, &v)| *f = T::of_f32(v));
+        for (j, f) in (0..lo).chain(hi..len).zip(before.iter_mut().chain(after)) {
+            *f = T::of_f32(self.pad_mode.sample(source, start + j, half));
         }
     }
 
@@ -318,12 +343,17 @@ impl<T: Real> Stft<T> {
         mut sink: impl FnMut(usize, &[T], T),
     ) {
         let mut noise = Gaussian::new(seed);
-        let Scratch { frames: [frame, _], bins, rfft, power: out, .. } = scratch;
+        let Scratch { frames: [frame, _], bins, rfft, power: out, packed, .. } = scratch;
         for t in frames {
             let energy = self.windowed(y, t, frame, &mut noise);
-            self.rfft.process_with_scratch(frame, bins, rfft).expect("buffers sized by Stft::scratch");
-            for (o, z) in out.iter_mut().zip(bins.iter()) {
-                *o = z.re * z.re + z.im * z.im;
+            match (&self.packed, packed.as_mut()) {
+                (Some(plan), Some(packed)) => plan.power(frame, packed, out),
+                _ => {
+                    self.rfft.process_with_scratch(frame, bins, rfft).expect("buffers sized by Stft::scratch");
+                    for (o, z) in out.iter_mut().zip(bins.iter()) {
+                        *o = z.re * z.re + z.im * z.im;
+                    }
+                }
             }
             raise_to(out, power);
             sink(t, out, energy);
