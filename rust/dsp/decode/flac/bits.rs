@@ -110,11 +110,12 @@ impl<'a> Bits<'a> {
                 if need > n {
                     break;
                 }
-                let c = cache << (z + 1);
-                let r = ((c >> 32) >> (32 - param)) as u32;
-                cache = c << param;
+                // The top `need` bits are z zeros, a one and r: x = 2^param + r, and
+                // (z << param) | r = x + (z << param) - 2^param (in u32, as symphonia's).
+                let x = cache >> (64 - need);
+                cache <<= need;
                 n -= need;
-                *s = zigzag((z << param) | r);
+                *s = zigzag((x + (u64::from(z) << param) - (1 << param)) as u32);
                 i += 1;
             }
             (self.cache, self.n, self.pos) = (cache, n, pos);

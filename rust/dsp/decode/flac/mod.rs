@@ -14,11 +14,11 @@
 //!   once, whose Rice decoder takes a residual's unary part by counting leading zeros and its
 //!   low bits from the same cache (symphonia reads both through its generic bit reader); the
 //!   ends of the data give symphonia's error.
-//! - The linear predictor sums in 32 bits where libFLAC does (bits per sample + coefficient
-//!   precision + ceil(log2(order)) <= 32), with a loop for each order up to 12; the samples
-//!   are then checked to have the bits per sample, the only case in which 32 bits cannot
-//!   overflow, else it is done again in symphonia's 64 bits. The fixed predictor sums in
-//!   wrapping 32-bit arithmetic (symphonia's 64-bit sums, of which it keeps the low 32 bits).
+//! - The linear predictor (and the fixed one, as a linear one) has a loop for each order up
+//!   to 12 that keeps the last samples in registers (symphonia's, for a predictor of at most
+//!   8, 12 or 32 coefficients, zero-padded, read them back from memory). It still sums in 64
+//!   bits: 32-bit sums (libFLAC's, where they cannot overflow) were no faster on x86-64
+//!   without SSE4.1, whose multiplies of 32-bit lanes LLVM emulates with shuffles.
 //! - The output is interleaved `f32`, made as symphonia's `copy_to_slice_interleaved` makes it
 //!   from its `i32` buffer (samples shifted to 32 bits, over 2^31), without the buffer.
 //! - Frames of 32 bits per sample (whose side channel takes 33 bits, past what the 32-bit
@@ -50,7 +50,8 @@ pub(super) struct Flac {
     /// A plane of samples for each channel of the stream, as symphonia's buffer keeps them: a
     /// frame with fewer channels leaves the others' last samples, shifted again.
     planes: Vec<Vec<i32>>,
-    scratch: Vec<i32>,
+    /// The most samples of a frame (in a channel).
+    capacity: usize,
 }
 
 impl Flac {
@@ -65,7 +66,7 @@ impl Flac {
             rate,
             bits_per_sample: params.bits_per_sample,
             planes: vec![vec![0; capacity]; channels.count()],
-            scratch: vec![0; capacity],
+            capacity,
             symphonia,
         })
     }
@@ -108,35 +109,34 @@ impl Flac {
         }
 
         let n = header.block_num_samples as usize;
-        if n > self.scratch.len() {
+        if n > self.capacity {
             return decode_error("flac: allocation would overflow buffer");
         }
 
         // Sub-frames don't have any byte-aligned content, so use a bit reader.
         let mut bs = Bits::new(reader.read_buf_bytes_available_ref());
-        let scratch = &mut self.scratch[..];
         let unexpected = || Error::DecodeError("flac: unexpected channel assignment");
         match header.channel_assignment {
             ChannelAssignment::Independant(channels) => {
                 for i in 0..channels as usize {
                     let plane = self.planes.get_mut(i).ok_or_else(unexpected)?;
-                    read_subframe(&mut bs, bits_per_sample, &mut plane[..n], scratch)?;
+                    read_subframe(&mut bs, bits_per_sample, &mut plane[..n])?;
                 }
             }
             // For Left/Side, Mid/Side, and Right/Side channel configurations, the Side
             // (Difference) channel requires an extra bit per sample.
             ChannelAssignment::LeftSide => {
                 let (left, side) = pair(&mut self.planes, n).ok_or_else(unexpected)?;
-                read_subframe(&mut bs, bits_per_sample, left, scratch)?;
-                read_subframe(&mut bs, bits_per_sample + 1, side, scratch)?;
+                read_subframe(&mut bs, bits_per_sample, left)?;
+                read_subframe(&mut bs, bits_per_sample + 1, side)?;
                 for (s, l) in side.iter_mut().zip(left.iter()) {
                     *s = l.wrapping_sub(*s);
                 }
             }
             ChannelAssignment::MidSide => {
                 let (mid, side) = pair(&mut self.planes, n).ok_or_else(unexpected)?;
-                read_subframe(&mut bs, bits_per_sample, mid, scratch)?;
-                read_subframe(&mut bs, bits_per_sample + 1, side, scratch)?;
+                read_subframe(&mut bs, bits_per_sample, mid)?;
+                read_subframe(&mut bs, bits_per_sample + 1, side)?;
                 // L = (2M + (S & 1) + S) / 2, R = (2M + (S & 1) - S) / 2 (symphonia's
                 // derivation is in its decoder).
                 for (m, s) in mid.iter_mut().zip(side.iter_mut()) {
@@ -148,8 +148,8 @@ impl Flac {
             }
             ChannelAssignment::RightSide => {
                 let (side, right) = pair(&mut self.planes, n).ok_or_else(unexpected)?;
-                read_subframe(&mut bs, bits_per_sample + 1, side, scratch)?;
-                read_subframe(&mut bs, bits_per_sample, right, scratch)?;
+                read_subframe(&mut bs, bits_per_sample + 1, side)?;
+                read_subframe(&mut bs, bits_per_sample, right)?;
                 for (s, r) in side.iter_mut().zip(right.iter()) {
                     *s = s.wrapping_add(*r);
                 }

@@ -6,9 +6,7 @@
 // file, You can obtain one at https://mozilla.org/MPL/2.0/.
 
 //! Subframes: symphonia-bundle-flac's `src/decoder.rs` from `read_subframe` on, reading from
-//! [`Bits`], with the linear predictor in 32-bit arithmetic where it cannot overflow and the
-//! fixed predictor in wrapping 32-bit arithmetic (the low 32 bits of symphonia's 64-bit sums,
-//! which is all it keeps).
+//! [`Bits`], the predictors unrolled for each order.
 
 use symphonia::core::errors::{decode_error, unsupported_error, Result};
 
@@ -19,9 +17,8 @@ fn sign_extend(value: u32, width: u32) -> i32 {
     (value.wrapping_shl(32 - width) as i32).wrapping_shr(32 - width)
 }
 
-/// Decodes a subframe of `frame_bps` bits per sample into `buf`; `scratch` holds at least
-/// `buf.len()` samples.
-pub(super) fn read_subframe(bs: &mut Bits<'_>, frame_bps: u32, buf: &mut [i32], scratch: &mut [i32]) -> Result<()> {
+/// Decodes a subframe of `frame_bps` bits per sample into `buf`.
+pub(super) fn read_subframe(bs: &mut Bits<'_>, frame_bps: u32, buf: &mut [i32]) -> Result<()> {
     // First sub-frame bit must always 0.
     if bs.read_bool()? {
         return decode_error("flac: subframe padding is not 0");
@@ -66,7 +63,7 @@ pub(super) fn read_subframe(bs: &mut Bits<'_>, frame_bps: u32, buf: &mut [i32], 
         }
         SubFrameType::Verbatim => decode_verbatim(bs, bps, buf)?,
         SubFrameType::FixedLinear(order) => decode_fixed_linear(bs, bps, order, buf)?,
-        SubFrameType::Linear(order) => decode_linear(bs, bps, order, buf, scratch)?,
+        SubFrameType::Linear(order) => decode_linear(bs, bps, order, buf)?,
     };
 
     // Shift the samples to account for the dropped bits.
@@ -96,7 +93,7 @@ fn decode_fixed_linear(bs: &mut Bits<'_>, bps: u32, order: u32, buf: &mut [i32])
     Ok(())
 }
 
-fn decode_linear(bs: &mut Bits<'_>, bps: u32, order: u32, buf: &mut [i32], scratch: &mut [i32]) -> Result<()> {
+fn decode_linear(bs: &mut Bits<'_>, bps: u32, order: u32, buf: &mut [i32]) -> Result<()> {
     if order as usize > buf.len() {
         return decode_error("flac: predictor order is greater than the block size");
     }
@@ -127,24 +124,7 @@ fn decode_linear(bs: &mut Bits<'_>, bps: u32, order: u32, buf: &mut [i32], scrat
 
     decode_residual(bs, order as u32, buf)?;
 
-    // The sum fits 32 bits where the coefficients' magnitudes times the samples' largest
-    // magnitude are below 2^31 (libFLAC's rule, bits per sample + precision +
-    // ceil(log2(order)) <= 32, is a looser bound of this). Samples of `bps` bits are tried
-    // first; the samples predicted are then checked (a corrupt or malformed stream may give
-    // larger ones), else the prediction is done again in symphonia's 64 bits from the
-    // residuals kept.
-    let magnitude: i64 = coeffs.iter().map(|&c| i64::from(c).abs()).sum();
-    if (1..32).contains(&bps) && magnitude << (bps - 1) < 1 << 31 {
-        scratch[..buf.len()].copy_from_slice(buf);
-        lpc_predict::<i32>(coeffs, shift, buf);
-        let (lo, hi) = buf.iter().fold((0, 0), |(lo, hi), &s| (s.min(lo), s.max(hi)));
-        let largest = (-i64::from(lo)).max(i64::from(hi));
-        if magnitude * largest < 1 << 31 {
-            return Ok(());
-        }
-        buf.copy_from_slice(&scratch[..buf.len()]);
-    }
-    lpc_predict::<i64>(coeffs, shift, buf);
+    lpc_predict(coeffs, shift, buf);
     Ok(())
 }
 
@@ -195,27 +175,27 @@ fn decode_rice_partition(bs: &mut Bits<'_>, param_bit_width: u32, buf: &mut [i32
     Ok(())
 }
 
-/// The fixed predictors: linear predictors of fixed coefficients and no shift, in wrapping
-/// 32-bit arithmetic (exact: symphonia keeps the low 32 bits of its 64-bit sums).
+/// The fixed predictors: linear predictors of fixed coefficients and no shift.
 fn fixed_predict(order: u32, buf: &mut [i32]) {
     match order {
-        1 => lpc_window::<i32, 1>(&[1], 0, buf),
-        2 => lpc_window::<i32, 2>(&[-1, 2], 0, buf),
-        3 => lpc_window::<i32, 3>(&[1, -3, 3], 0, buf),
-        4 => lpc_window::<i32, 4>(&[-1, 4, -6, 4], 0, buf),
+        1 => lpc_window::<1>(&[1], 0, buf),
+        2 => lpc_window::<2>(&[-1, 2], 0, buf),
+        3 => lpc_window::<3>(&[1, -3, 3], 0, buf),
+        4 => lpc_window::<4>(&[-1, 4, -6, 4], 0, buf),
         // Order 0 predicts 0.
         _ => (),
     }
 }
 
-/// The linear prediction summed in `A` (i32, wrapping, or i64, symphonia's), a loop for each
-/// order up to 12 (subset streams) that keeps the last samples in registers.
-fn lpc_predict<A: Acc>(coeffs: &[i32], shift: u32, buf: &mut [i32]) {
+/// The linear prediction, summed in 64 bits as symphonia sums it (no sum overflows: 32
+/// products of 32 by 15 bits), a loop for each order up to 12 (subset streams) that keeps
+/// the last samples in registers.
+fn lpc_predict(coeffs: &[i32], shift: u32, buf: &mut [i32]) {
     macro_rules! orders {
         ($($n:literal)*) => {
             match coeffs.len() {
-                $($n => lpc_window::<A, $n>(coeffs.try_into().expect("order"), shift, buf),)*
-                _ => lpc_any::<A>(coeffs, shift, buf),
+                $($n => lpc_window::<$n>(coeffs.try_into().expect("order"), shift, buf),)*
+                _ => lpc_any(coeffs, shift, buf),
             }
         };
     }
@@ -225,52 +205,28 @@ fn lpc_predict<A: Acc>(coeffs: &[i32], shift: u32, buf: &mut [i32]) {
 /// Predicts `buf[N..]` (residuals) from the `N` samples before each; `buf[..N]` are the
 /// warm-up samples.
 #[inline(always)]
-fn lpc_window<A: Acc, const N: usize>(coeffs: &[i32; N], shift: u32, buf: &mut [i32]) {
+fn lpc_window<const N: usize>(coeffs: &[i32; N], shift: u32, buf: &mut [i32]) {
     let Some((warm_up, rest)) = buf.split_first_chunk_mut::<N>() else { return };
-    let mut history = *warm_up;
+    // In 64 bits, extended once.
+    let coeffs: [i64; N] = std::array::from_fn(|k| i64::from(coeffs[k]));
+    let mut history: [i64; N] = std::array::from_fn(|k| i64::from(warm_up[k]));
     for s in rest.iter_mut() {
-        let mut sum = A::default();
+        let mut sum = 0i64;
         for k in 0..N {
-            sum = sum.mul_add(coeffs[k], history[k]);
+            sum += coeffs[k] * history[k];
         }
-        let v = s.wrapping_add(sum.shifted(shift));
+        let v = s.wrapping_add((sum >> shift) as i32);
         *s = v;
-        history.copy_within(1.., 0);
-        history[N - 1] = v;
+        // Whole, not shifted in place (`copy_within`), so that it stays in registers.
+        history = std::array::from_fn(|k| if k + 1 < N { history[k + 1] } else { i64::from(v) });
     }
 }
 
-trait Acc: Copy + Default {
-    fn mul_add(self, c: i32, s: i32) -> Self;
-    fn shifted(self, shift: u32) -> i32;
-}
-
-impl Acc for i32 {
-    #[inline(always)]
-    fn mul_add(self, c: i32, s: i32) -> Self {
-        self.wrapping_add(c.wrapping_mul(s))
-    }
-    #[inline(always)]
-    fn shifted(self, shift: u32) -> i32 {
-        self >> shift
-    }
-}
-
-impl Acc for i64 {
-    #[inline(always)]
-    fn mul_add(self, c: i32, s: i32) -> Self {
-        self.wrapping_add(i64::from(c) * i64::from(s))
-    }
-    #[inline(always)]
-    fn shifted(self, shift: u32) -> i32 {
-        (self >> shift) as i32
-    }
-}
-
-fn lpc_any<A: Acc>(coeffs: &[i32], shift: u32, buf: &mut [i32]) {
+/// Symphonia's prediction (of any order).
+fn lpc_any(coeffs: &[i32], shift: u32, buf: &mut [i32]) {
     let order = coeffs.len();
     for i in order..buf.len() {
-        let sum = coeffs.iter().zip(&buf[i - order..i]).fold(A::default(), |acc, (&c, &s)| acc.mul_add(c, s));
-        buf[i] = buf[i].wrapping_add(sum.shifted(shift));
+        let sum: i64 = coeffs.iter().zip(&buf[i - order..i]).map(|(&c, &s)| i64::from(c) * i64::from(s)).sum();
+        buf[i] = buf[i].wrapping_add((sum >> shift) as i32);
     }
 }
