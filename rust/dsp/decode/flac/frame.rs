@@ -156,7 +156,7 @@ pub fn read_frame_header<B: ReadBytes>(reader: &mut B, sync: u16) -> Result<Fram
     };
 
     if let Some(rate) = sample_rate {
-        if rate < 1 || rate > 655_350 {
+        if !(1..=655_350).contains(&rate) {
             return decode_error("flac: sample rate out of bounds");
         }
     }
