@@ -97,26 +97,36 @@ impl<'a> Bits<'a> {
     /// (a long unary part, the last bytes) by `read_unary_zeros` and `read`.
     pub(super) fn read_rice(&mut self, param: u32, out: &mut [i32]) -> io::Result<()> {
         let zigzag = |v: u32| ((v >> 1) as i32) ^ -((v & 1) as i32);
+        let (top, rest, one) = (63 - param, param + 1, 1u64 << param);
         let buf = self.buf;
         let mut i = 0;
         while i < out.len() {
             let (mut cache, mut n, mut pos) = (self.cache, self.n, self.pos);
+            // One residual from the cache, if all its bits are there: z zeros, a one and r,
+            // (z << param) | r = (2^param + r) + (z << param) - 2^param (in u32, as symphonia's).
+            macro_rules! residual {
+                ($s:expr) => {{
+                    let z = cache.leading_zeros();
+                    if z + rest > n {
+                        break;
+                    }
+                    cache <<= z;
+                    let x = cache >> top;
+                    cache <<= rest;
+                    n -= z + rest;
+                    *$s = zigzag((x + (u64::from(z) << param) - one) as u32);
+                    i += 1;
+                }};
+            }
             while let (Some(s), Some(w)) = (out.get_mut(i), buf.get(pos..).and_then(|b| b.first_chunk::<8>())) {
                 cache |= u64::from_be_bytes(*w) >> n;
                 pos += ((63 - n) >> 3) as usize;
                 n |= 56;
-                let z = cache.leading_zeros();
-                let need = z + 1 + param;
-                if need > n {
-                    break;
+                residual!(s);
+                // A second from the same refill (at least 56 bits) where it fits.
+                if let Some(s) = out.get_mut(i) {
+                    residual!(s);
                 }
-                // The top `need` bits are z zeros, a one and r: x = 2^param + r, and
-                // (z << param) | r = x + (z << param) - 2^param (in u32, as symphonia's).
-                let x = cache >> (64 - need);
-                cache <<= need;
-                n -= need;
-                *s = zigzag((x + (u64::from(z) << param) - (1 << param)) as u32);
-                i += 1;
             }
             (self.cache, self.n, self.pos) = (cache, n, pos);
             if let Some(s) = out.get_mut(i) {

@@ -12,8 +12,9 @@
 //!
 //! - Bits are read by [`bits::Bits`], a 64-bit cache over the packet refilled eight bytes at
 //!   once, whose Rice decoder takes a residual's unary part by counting leading zeros and its
-//!   low bits from the same cache (symphonia reads both through its generic bit reader); the
-//!   ends of the data give symphonia's error.
+//!   low bits from the same cache with shifts by constants, two residuals for each refill
+//!   where they fit (symphonia reads both parts through its generic bit reader, its state in
+//!   memory); the ends of the data give symphonia's error.
 //! - The linear predictor (and the fixed one, as a linear one) has a loop for each order up
 //!   to 12 that keeps the last samples in registers (symphonia's, for a predictor of at most
 //!   8, 12 or 32 coefficients, zero-padded, read them back from memory). It still sums in 64
