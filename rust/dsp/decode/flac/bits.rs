@@ -123,7 +123,10 @@ impl<'a> Bits<'a> {
                 pos += ((63 - n) >> 3) as usize;
                 n |= 56;
                 residual!(s);
-                // A second from the same refill (at least 56 bits) where it fits.
+                // A second and a third from the same refill (at least 56 bits) where they fit.
+                if let Some(s) = out.get_mut(i) {
+                    residual!(s);
+                }
                 if let Some(s) = out.get_mut(i) {
                     residual!(s);
                 }

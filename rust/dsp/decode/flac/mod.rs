@@ -12,7 +12,7 @@
 //!
 //! - Bits are read by [`bits::Bits`], a 64-bit cache over the packet refilled eight bytes at
 //!   once, whose Rice decoder takes a residual's unary part by counting leading zeros and its
-//!   low bits from the same cache with shifts by constants, two residuals for each refill
+//!   low bits from the same cache with shifts by constants, three residuals for each refill
 //!   where they fit (symphonia reads both parts through its generic bit reader, its state in
 //!   memory); the ends of the data give symphonia's error.
 //! - The linear predictor (and the fixed one, as a linear one) has a loop for each order up
