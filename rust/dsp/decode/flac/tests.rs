@@ -126,3 +126,45 @@ fn corrupt_packets_give_symphonias_samples_or_errors() {
         assert!(samples > 0 && errors > 0, "{name}: {samples} samples, {errors} errors");
     }
 }
+
+/// The decoders' speeds on the packets of the FLAC files in `SPECTRUST_FLAC_BENCH` (a folder),
+/// best of 5, alternated: `cargo test --release --lib flac::tests::speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn speed() {
+    use std::time::Instant;
+    let dir = std::env::var_os("SPECTRUST_FLAC_BENCH").expect("SPECTRUST_FLAC_BENCH");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("folder") {
+        let (mut format, track, theirs, ours) = open(&entry.expect("entry").path());
+        let mut packets = Vec::new();
+        while let Ok(Some(packet)) = format.next_packet() {
+            if packet.track_id == track {
+                packets.push(packet);
+            }
+        }
+        files.push((packets, theirs, ours));
+    }
+    let (mut best_theirs, mut best_ours) = (f64::MAX, f64::MAX);
+    let mut out = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        for (packets, theirs, _) in &mut files {
+            for p in packets.iter() {
+                let d = theirs.decode(p).expect("decoded");
+                out.resize(d.samples_interleaved(), 0.0);
+                d.copy_to_slice_interleaved(&mut out[..]);
+            }
+        }
+        best_theirs = best_theirs.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        for (packets, _, ours) in &mut files {
+            for p in packets.iter() {
+                out.clear();
+                ours.decode(p, &mut out).expect("decoded");
+            }
+        }
+        best_ours = best_ours.min(t.elapsed().as_secs_f64());
+    }
+    println!("symphonia {best_theirs:.3} s, ours {best_ours:.3} s: {:.2}x", best_theirs / best_ours);
+}
