@@ -16,6 +16,7 @@
 //! [`AudioReader`] delivers a file in blocks, so long files never sit in memory whole;
 //! [`read`] collects every block.
 
+mod flac;
 mod mp3;
 #[cfg(test)]
 mod mutations;

@@ -1,8 +1,9 @@
 //! Everything that is not a WAV file hound reads goes to symphonia's demuxers: MP3, Ogg
 //! Vorbis, AAC (ADTS), AAC in MP4/M4A, FLAC, Opus, and the WAV codecs hound lacks. Encoder
 //! delay and padding are removed where the file records them (gapless MP3/MP4). The packets
-//! are decoded by symphonia, but MP3 by [`mp3`](super::mp3) and Opus by libopus, which decode
-//! only what the [`DecodeRequest`] asks for. symphonia on hostile input may panic (e.g. a rate
+//! are decoded by symphonia, but FLAC by [`flac`](super::flac) (symphonia's decoder, made
+//! faster), MP3 by [`mp3`](super::mp3) and Opus by libopus, which decode only what the
+//! [`DecodeRequest`] asks for. symphonia on hostile input may panic (e.g. a rate
 //! of 0 in a header): that is a corrupt file, not a crash.
 
 use std::io::ErrorKind;
@@ -21,6 +22,7 @@ use ::symphonia::core::units::Timestamp;
 
 mod seek;
 
+use super::flac::Flac;
 use super::mp3::{Frame, Mp3};
 use super::probe::Format;
 use super::request::DecodeRequest;
@@ -76,10 +78,11 @@ pub(super) struct Opened {
     pub format: Format,
 }
 
-/// The decoder of a track: symphonia's, ours for MP3, or libopus for Opus (which symphonia
-/// lacks).
+/// The decoder of a track: symphonia's, ours for FLAC and MP3, or libopus for Opus (which
+/// symphonia lacks).
 enum Codec {
     Symphonia(Box<dyn AudioDecoder>),
+    Flac(Box<Flac>),
     Mp3(Box<Mp3>),
     #[cfg(feature = "opus")]
     Opus(super::opus::Opus),
@@ -89,7 +92,7 @@ impl Codec {
     /// The file's rate over the rate delivered.
     fn decimation(&self) -> u32 {
         match self {
-            Codec::Symphonia(_) => 1,
+            Codec::Symphonia(_) | Codec::Flac(_) => 1,
             Codec::Mp3(mp3) => mp3.decimation(),
             #[cfg(feature = "opus")]
             Codec::Opus(opus) => opus.decimation(),
@@ -102,6 +105,7 @@ impl Codec {
         let full_frames = at.saturating_sub(first).max(0) as u64;
         match self {
             Codec::Symphonia(decoder) => decoder.reset(),
+            Codec::Flac(_) => (),
             Codec::Mp3(mp3) => mp3.restart(target, full_frames),
             #[cfg(feature = "opus")]
             Codec::Opus(opus) => opus.restart(full_frames)?,
@@ -171,16 +175,22 @@ fn open_inner(
         }
         #[cfg(feature = "opus")]
         well_known::CODEC_ID_OPUS => Codec::Opus(super::opus::Opus::new(path, params.extra_data.as_deref(), request)?),
-        _ => Codec::Symphonia(
-            ::symphonia::default::get_codecs().make_audio_decoder(&params, &AudioDecoderOptions::default()).map_err(
-                |e| match e {
+        codec => {
+            let decoder = ::symphonia::default::get_codecs()
+                .make_audio_decoder(&params, &AudioDecoderOptions::default())
+                .map_err(|e| match e {
                     SymError::Unsupported(_) => {
                         Error::unsupported(path, format!("{} audio cannot be decoded", codec_name(params.codec)))
                     }
                     other => symphonia_error(path, other, false),
-                },
-            )?,
-        ),
+                })?;
+            match codec {
+                well_known::CODEC_ID_FLAC => {
+                    Codec::Flac(Box::new(Flac::new(decoder).map_err(|e| symphonia_error(path, e, false))?))
+                }
+                _ => Codec::Symphonia(decoder),
+            }
+        }
     };
     let time_base = format.tracks().iter().find(|t| t.id == id).and_then(|t| t.time_base);
     let mut s = Symphonia {
@@ -307,8 +317,17 @@ impl Symphonia {
                 packet.pts = Timestamp::new(*clock);
                 *clock += opus_samples(&packet);
             }
-            let decoder = match &mut self.decoder {
-                Codec::Symphonia(decoder) => decoder,
+            let decoded = match &mut self.decoder {
+                Codec::Symphonia(decoder) => decoder.decode(&packet).map(|decoded| {
+                    let at = out.len();
+                    out.resize(at + decoded.samples_interleaved(), 0.0);
+                    decoded.copy_to_slice_interleaved(&mut out[at..]);
+                    let (channels, rate) = (decoded.spec().channels().count(), decoded.spec().rate());
+                    (channels, rate, decoded.samples_interleaved() / channels.max(1))
+                }),
+                Codec::Flac(flac) => {
+                    flac.decode(&packet, out).map(|frames| (flac.channels(), flac.sample_rate(), frames))
+                }
                 Codec::Mp3(mp3) => match mp3.push(&packet, out) {
                     Some(Frame::Decoded { channels, first }) => {
                         return Ok(Some(Block { channels, rate: mp3.sample_rate(), first }))
@@ -332,13 +351,8 @@ impl Symphonia {
                     Err(e) => return Err(Error::decode(path, format!("corrupt Opus stream ({e})"))),
                 },
             };
-            match decoder.decode(&packet) {
-                Ok(decoded) => {
-                    let at = out.len();
-                    out.resize(at + decoded.samples_interleaved(), 0.0);
-                    decoded.copy_to_slice_interleaved(&mut out[at..]);
-                    let (channels, rate) = (decoded.spec().channels().count(), decoded.spec().rate());
-                    let frames = decoded.samples_interleaved() / channels.max(1);
+            match decoded {
+                Ok((channels, rate, frames)) => {
                     return Ok(Some(Block { channels, rate, first: first_timestamp(&packet, frames) }));
                 }
                 // A corrupt packet is skipped, as players do; a run of them ends the file.
