@@ -93,7 +93,8 @@ fn a_sought_offset_gives_the_samples_of_a_decode_from_the_start() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let requests =
         [DecodeRequest::ALL, DecodeRequest::new(true, Some(16000), None), DecodeRequest::new(true, Some(22050), None)];
-    for (name, exact) in SOUGHT {
+    // Opus needs libopus (the `opus` feature).
+    for (name, exact) in SOUGHT.into_iter().filter(|(name, _)| cfg!(feature = "opus") || !name.contains("opus")) {
         let input = Input::from(root.join(name).as_path());
         for request in &requests {
             for offset in [0.3, 2.0, 5.31, 7.777, 9.5] {
