@@ -207,9 +207,8 @@ impl AudioReader {
     }
 
     /// Opens `input` (a file or bytes) to read what `request` asks, and reads its header
-    /// (and, for compressed formats, its first packet).
-    /// The offset is found without decoding what lies before it where the format allows
-    /// (see [`Self::seek_to_offset`]).
+    /// (and, for compressed formats, its first packet). The offset is found without decoding
+    /// what lies before it where the format allows (see [`Self::seek_to_offset`]).
     pub fn open_input(input: &Input, options: &ReadOptions, request: &DecodeRequest) -> Result<Self> {
         let mut reader = Self::open_at_start(input, options, request)?;
         if reader.seek_to_offset()? {
