@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow.dataset
 import pyarrow.parquet as pq
 import pytest
 import spectrust
@@ -48,7 +49,7 @@ def cli(*args, **kwargs):
 
 
 def manifest(out: Path) -> list:
-    return [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in (out / "__spectrust__" / "manifest.jsonl").read_text().splitlines()]
 
 
 def test_parquet_shards_read_back_with_pyarrow_equal_the_numpy_api(tmp_path):
@@ -62,7 +63,9 @@ def test_parquet_shards_read_back_with_pyarrow_equal_the_numpy_api(tmp_path):
     for row in table.to_pylist():
         features = np.asarray(row["features"], dtype=np.float32).reshape(row["shape"])
         np.testing.assert_array_equal(features, expected(root, row["path"], **PARAMS))
-        assert row["sample_rate"] == 16000 and row["duration"] == 3.0
+        # The audio used, padding not counted: the clip's first 3 s, or all of a shorter one.
+        y, _ = spectrust.load(root / row["path"], sr=16000, duration=3.0)
+        assert row["sample_rate"] == 16000 and row["duration"] == len(y) / 16000 and row["cut"] is False
     records = manifest(tmp_path / "out")
     assert [r["path"] for r in records] == sorted(r["path"] for r in records) and len(records) == 11
     (bad,) = [r for r in records if not r["ok"]]
@@ -102,7 +105,8 @@ def test_webdataset_shards_read_back_with_webdataset(tmp_path):
     for sample in samples:
         meta = sample["json"]
         np.testing.assert_array_equal(sample["npy"], expected(root, meta["path"], feature="mfcc", **params))
-        assert meta["sample_rate"] == 16000 and meta["duration"] == 2.0
+        y, _ = spectrust.load(root / meta["path"], sr=16000, duration=2.0)
+        assert meta["sample_rate"] == 16000 and meta["duration"] == len(y) / 16000 and meta["cut"] is False
 
 
 def test_npy_files_mirror_the_tree_and_a_list_file_is_an_input(tmp_path):
@@ -124,22 +128,30 @@ def test_npy_files_mirror_the_tree_and_a_list_file_is_an_input(tmp_path):
 def test_whisper_features_in_parquet(tmp_path):
     spectrust.extract_features([str(DATA / "speech_jfk.mp3")], tmp_path / "out", feature="whisper")
     row = pq.read_table(tmp_path / "out" / "shard-00000.parquet").to_pylist()[0]
-    assert row["shape"] == [80, 3000] and row["sample_rate"] == 16000 and row["duration"] == 30.0
+    # The audio's own length (11 s), not the 30 s window it was padded to.
+    assert row["shape"] == [80, 3000] and row["sample_rate"] == 16000 and row["duration"] == 11.0
+    assert row["cut"] is False
     features = np.asarray(row["features"], dtype=np.float32).reshape(80, 3000)
     np.testing.assert_array_equal(features, spectrust.whisper_features(DATA / "speech_jfk.mp3")["input_features"][0])
 
 
-def test_a_rerun_with_other_parameters_is_refused_and_the_same_one_skips_everything(tmp_path):
+def test_a_rerun_with_other_parameters_is_refused_naming_them_and_the_same_one_skips_finished_shards(tmp_path):
     root = audio_tree(tmp_path / "in")
     spectrust.extract_features(root, tmp_path / "out", shard_size=5, **PARAMS)
     before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("shard-*")}
     p = cli(root, tmp_path / "out", "--shard-size", 5, "--n-mels", 64)
-    assert p.returncode == 2 and "holds a job with other params" in p.stderr and p.stderr.count("\n") == 1
+    assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+    # The parameters that differ, named, with both values; no other.
+    assert "holds a job with other params.duration (None; OUT has 3.0), params.hop_length" in p.stderr
+    assert "params.n_mels (64; OUT has 40)" in p.stderr and "shard_size" not in p.stderr
     again = spectrust.extract_features(root, tmp_path / "out", shard_size=5, **PARAMS)
-    assert (again["written"], again["failed"], again["skipped"]) == (0, 0, 11)
-    assert before == {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("shard-*")}
+    # Only the broken file's shard (the last, alone) is tried again.
+    assert (again["written"], again["failed"], again["skipped"], again["retried"]) == (0, 1, 10, 1)
+    after = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("shard-*")}
+    assert before.keys() == after.keys() and len(before) == 3
+    assert all(before[p] == after[p] for p in before if p.name != "shard-00002.parquet")
     (root / "set0" / "new.wav").write_bytes((EXAMPLES / "music_mono8k_u8.wav").read_bytes())
-    with pytest.raises(spectrust.ParameterError, match="other inputs"):
+    with pytest.raises(spectrust.ParameterError, match=r"other source\.inputs"):
         spectrust.extract_features(root, tmp_path / "out", shard_size=5, **PARAMS)
 
 
@@ -148,13 +160,14 @@ def test_resume_after_kill_9_redoes_only_unfinished_shards(tmp_path):
     args = [root, tmp_path / "out", "--shard-size", 3, "--workers", 1, "--sr", 16000, "--n-mels", 40]
     proc = subprocess.Popen([sys.executable, "-m", "spectrust.cli", "features", *map(str, args)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    parts = tmp_path / "out" / "manifest.d"
+    parts = tmp_path / "out" / "__spectrust__" / "manifest.d"
     while proc.poll() is None and len(list(parts.glob("*.jsonl")) if parts.is_dir() else []) < 4:
         time.sleep(0.002)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = {p.name for p in parts.glob("*.jsonl")}
-    assert 4 <= len(done) < 21 and not (tmp_path / "out" / "manifest.jsonl").exists()
+    # A finished shard with a failed input (the broken file) is redone by the rerun.
+    done = {p.name for p in parts.glob("*.jsonl") if '"ok": false' not in p.read_text()}
+    assert 3 <= len(done) < 21 and not (tmp_path / "out" / "__spectrust__" / "manifest.jsonl").exists()
     kept = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("shard-*")}
     p = cli(*args, "--json")
     written, failed, skipped = re_summary(p.stderr)
@@ -194,10 +207,14 @@ def test_parquet_shards_load_in_pandas_and_hugging_face_datasets(tmp_path):
 
     root = audio_tree(tmp_path / "in")
     spectrust.extract_features(root, tmp_path / "out", shard_size=4, dtype="float16", **PARAMS)
-    files = sorted(str(p) for p in (tmp_path / "out").glob("shard-*.parquet"))
-    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    ds = datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=str(tmp_path / "hf"))
-    assert len(frame) == len(ds) == 10 and list(ds.features) == ["path", "sample_rate", "duration", "shape", "features"]
+    # OUT as it is, the job's own files beside the shards (each reader skips __spectrust__/).
+    out = str(tmp_path / "out")
+    frame = pd.read_parquet(out)
+    ds = datasets.load_dataset("parquet", data_dir=out, split="train", cache_dir=str(tmp_path / "hf"))
+    table = pyarrow.dataset.dataset(out).to_table()
+    columns = ["path", "sample_rate", "duration", "cut", "shape", "features"]
+    assert len(frame) == len(ds) == table.num_rows == 10 and list(ds.features) == table.column_names == columns
+    assert table.equals(pq.read_table(sorted((tmp_path / "out").glob("shard-*.parquet"))))
     for k in (0, 9):
         mel = expected(root, frame["path"][k], **PARAMS).astype(np.float16)
         np.testing.assert_array_equal(np.asarray(frame["features"][k]).reshape(frame["shape"][k]), mel)
@@ -215,10 +232,15 @@ def test_an_fsspec_url_as_output(tmp_path):
     assert (summary["written"], summary["failed"]) == (10, 1)
     fs = fsspec.filesystem("memory")
     names = sorted(p.rsplit("/", 1)[-1] for p in fs.ls("/bucket/feats", detail=False))
-    assert names == ["manifest.d", "manifest.jsonl", *[f"shard-0000{k}.parquet" for k in range(3)], "spectrust.json"]
+    assert names == ["__spectrust__", *[f"shard-0000{k}.parquet" for k in range(3)]]
+    assert sorted(p.rsplit("/", 1)[-1] for p in fs.ls("/bucket/feats/__spectrust__", detail=False)) == [
+        "job.json",
+        "manifest.d",
+        "manifest.jsonl",
+    ]
     with fs.open("/bucket/feats/shard-00001.parquet", "rb") as f:
         table = pq.read_table(f)
     local = spectrust.extract_features(root, tmp_path / "out", shard_size=4, **PARAMS)
     assert local["written"] == 10 and table.equals(pq.read_table(tmp_path / "out" / "shard-00001.parquet"))
     again = spectrust.extract_features(root, "memory://bucket/feats", shard_size=4, **PARAMS)
-    assert again["skipped"] == 11
+    assert (again["skipped"], again["retried"], again["failed"]) == (8, 1, 1)  # the broken file's shard redone

@@ -85,7 +85,8 @@ def features(
     fit: bool,
     layout: Union[str, Tuple[Callable[[list[int], list[int]], int], float]],
     workers: Optional[int],
-) -> Any: ...  # "list": per input (array, sr, samples); else (array, per input (sr, samples, rows))
+    spans: Optional[Sequence[Tuple[float, Optional[float]]]] = None,
+) -> Any: ...  # "list": per input (array, sr, samples, cut); else (array, per input (sr, samples, rows, cut))
 def build_info() -> dict[str, Any]: ...
 def default_workers() -> int: ...
 def dct(

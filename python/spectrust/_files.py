@@ -8,11 +8,13 @@ folder removes those whose process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Union
+from typing import BinaryIO, Callable, Union
 
 _PART = re.compile(r"^\.spectrust-(?:(\d+)-)?.*\.part$")
 
@@ -23,22 +25,30 @@ def part_path(path: Union[str, os.PathLike]) -> Path:
     return path.with_name(f".spectrust-{os.getpid()}-{uuid.uuid4().hex[:12]}.part")
 
 
-def write_atomic(path: Union[str, os.PathLike], write: Callable[[object], None]) -> None:
-    """Calls ``write(file)`` on a temporary file beside ``path``, flushes it to disk (fsync)
-    and renames it to ``path``; on failure the temporary file is removed and ``path`` is
-    left as it was."""
+@contextlib.contextmanager
+def atomic_file(path: Union[str, os.PathLike]) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through: a temporary file beside it, flushed to disk
+    (fsync) and renamed to ``path`` when the block ends; on an exception the temporary file is
+    removed and ``path`` is left as it was."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = part_path(path)
     try:
         with open(tmp, "wb") as f:
-            write(f)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Union[str, os.PathLike], write: Callable[[object], None]) -> None:
+    """Calls ``write(file)`` on a temporary file beside ``path``, flushes it to disk (fsync)
+    and renames it to ``path`` (:func:`atomic_file`)."""
+    with atomic_file(path) as f:
+        write(f)
 
 
 def _alive(pid: int) -> bool:

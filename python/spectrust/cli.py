@@ -8,8 +8,9 @@ of ``--frame-duration`` seconds each, for turning into video.
 ``spectrust batch IN_DIR OUT_DIR`` renders every audio file under IN_DIR to an image in
 OUT_DIR, mirroring the folder tree (``IN_DIR/a/b.wav`` -> ``OUT_DIR/a/b.jpg``).
 
-``spectrust features IN OUT`` computes training features of every file under IN (or listed in
-the text file IN) into shards in OUT (:func:`spectrust.extract_features`); rerun, it resumes.
+``spectrust features SRC OUT`` computes training features of every input of SRC (audio files,
+Parquet files with an audio column, WebDataset tars, a segments manifest; local or at an
+fsspec URL) into shards in OUT (:func:`spectrust.extract_features`); rerun, it resumes.
 
 Exit status: 0 when every output was written, 1 when an input failed, 2 for bad usage.
 Errors are one line on stderr, never a traceback. With ``--json`` each output is also
@@ -184,16 +185,17 @@ class _Progress:
     def __init__(self):
         self.bar = None
         self.done = 0
-        self.total = 0
+        self.total: Optional[int] = 0
+        self.unit = "file"
         self.interactive = sys.stderr.isatty()
 
-    def start(self, total: int) -> None:
-        self.total = total
+    def start(self, total: Optional[int], unit: str = "file") -> None:
+        self.total, self.unit = total, unit
         if self.interactive:
             try:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=total, unit="file", file=sys.stderr)
+                self.bar = tqdm(total=total, unit=unit, file=sys.stderr)
             except ImportError:
                 pass
 
@@ -202,13 +204,15 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(n)
         elif self.interactive:
-            sys.stderr.write(f"\r{self.done}/{self.total} files")
+            sys.stderr.write(
+                f"\r{self.done}/{self.total} {self.unit}s" if self.total else f"\r{self.done} {self.unit}s"
+            )
             sys.stderr.flush()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-        elif self.interactive and self.total:
+        elif self.interactive and self.done:
             sys.stderr.write("\n")
 
 
@@ -269,24 +273,34 @@ _FEATURE_OPTIONS = (
 
 
 def _add_features(sub) -> None:
-    from .dataset import DTYPES, FORMATS
+    from .dataset import DTYPES, ENGINES, FORMATS, SOURCE_FORMATS
 
     f = sub.add_parser(
         "features",
-        help="compute training features of many files into shards (resumable; local or Dask)",
-        description="Computes --feature of every audio file under IN (recursively), or of each path listed in "
-        "the text file IN, into shards of --shard-size inputs in OUT, with OUT/manifest.jsonl. Run again, it "
-        "redoes only unfinished shards. Exit status 1 if an input failed.",
+        help="compute training features of many inputs into shards (resumable; local, Dask or Ray)",
+        description="Computes --feature (" + ", ".join(FEATURES) + ") of every input of SRC into shards in OUT, "
+        "with OUT/__spectrust__/manifest.jsonl. SRC (its format detected from the files' extensions, or "
+        "--source-format): a folder of audio files (searched recursively), a text file listing one path a line, "
+        "Parquet files with an audio column (the Hugging Face Hub's {bytes, path}), WebDataset tars (a file, a "
+        "folder, a glob or a brace range shard-{000000..000099}.tar), or a segments manifest (.jsonl or .csv: "
+        "path, offset, duration, other fields); a path or an fsspec URL (s3://, gs://, hf://, https://). Rows "
+        "keep the input's identity and other fields. Run again, it redoes only unfinished shards and those with "
+        "failed inputs. Exit status 1 if an input failed.",
     )
-    f.add_argument("inputs", metavar="IN", help="folder of audio files, or a text file listing one path a line")
+    f.add_argument("inputs", metavar="SRC", help="audio files, Parquet, tars or a manifest: a path or an fsspec URL")
     f.add_argument("out", metavar="OUT", help="output folder, or an fsspec URL (s3://bucket/prefix)")
     f.add_argument("--feature", choices=FEATURES, default="mel")
     f.add_argument("--format", choices=tuple(FORMATS), default="parquet", help="shard format (default parquet)")
-    f.add_argument("--shard-size", type=int, default=1000, help="inputs per shard (default 1000)")
+    f.add_argument("--shard-size", type=int, default=1000, help="inputs per shard (default 1000; a tar: one shard)")
     f.add_argument("--dtype", choices=DTYPES, default="float32", help="stored type (default float32)")
     for name, kind, text in _FEATURE_OPTIONS:
         f.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None, help=text)
+    f.add_argument("--source-format", choices=SOURCE_FORMATS, default=None, help="SRC's format (default: detected)")
+    f.add_argument(
+        "--audio-column", default=None, help="the audio: a Parquet column, a tar member's extension, a manifest field"
+    )
     f.add_argument("--workers", type=int, default=None, help="threads per shard (default: one per core)")
+    f.add_argument("--engine", choices=ENGINES, default=None, help="where shards run (default local; --dask: dask)")
     f.add_argument("--dask", metavar="SCHEDULER_ADDRESS", help="run the shards on this Dask cluster (tcp://host:8786)")
     f.add_argument("--json", action="store_true", help="one JSON line per input on stdout")
 
@@ -294,9 +308,7 @@ def _add_features(sub) -> None:
 def _features(args: argparse.Namespace) -> int:
     try:
         import fsspec  # noqa: F401
-
-        if args.format == "parquet":
-            import pyarrow  # noqa: F401
+        import pyarrow  # noqa: F401
     except ImportError as e:
         print(
             f"spectrust: error: spectrust features needs: pip install pyarrow fsspec (the dataset extra) ({e})",
@@ -304,8 +316,13 @@ def _features(args: argparse.Namespace) -> int:
         )
         return 2
     from .dataset import extract_features
+    from .dataset.sources import open_source
 
     options = {name: getattr(args, name) for name, _, _ in _FEATURE_OPTIONS if getattr(args, name) is not None}
+    engine = args.engine or ("dask" if args.dask else None)
+    if (engine == "dask") != bool(args.dask):
+        raise ParameterError("--engine dask needs --dask SCHEDULER_ADDRESS")
+    source = open_source(args.inputs, args.source_format, args.audio_column)
     client = None
     if args.dask:
         from distributed import Client
@@ -313,9 +330,7 @@ def _features(args: argparse.Namespace) -> int:
         client = Client(args.dask)
     progress = _Progress()
     if not args.json:
-        from .dataset import list_inputs
-
-        progress.start(len(list_inputs(args.inputs)[1]))
+        progress.start(source.size(), unit="input")
 
     def on_shard(records: list) -> None:
         for record in records:
@@ -326,13 +341,14 @@ def _features(args: argparse.Namespace) -> int:
 
     try:
         summary = extract_features(
-            args.inputs,
+            source,
             args.out,
             feature=args.feature,
             format=args.format,
             shard_size=args.shard_size,
             dtype=args.dtype,
             workers=args.workers,
+            engine=engine,
             client=client,
             on_shard=on_shard,
             **options,
@@ -341,6 +357,8 @@ def _features(args: argparse.Namespace) -> int:
         progress.close()
         if client is not None:
             client.close()
+    if summary["retried"]:
+        print(f"spectrust: tried again {summary['retried']} input(s) that failed before", file=sys.stderr)
     line = f"{summary['written']} written, {summary['failed']} failed, {summary['skipped']} skipped"
     print(f"{line} in {summary['seconds']:.2f} s", file=sys.stderr if args.json else sys.stdout)
     return 1 if summary["failed"] else 0

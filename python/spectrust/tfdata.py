@@ -5,14 +5,11 @@ released), prefetched while the model trains. TensorFlow is imported here only, 
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import itertools
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
+from ._ahead import one_ahead
 from ._inputs import AudioInput
 from .errors import ParameterError
 from .features.by_name import FEATURES, analyser
@@ -139,8 +136,8 @@ def tf_dataset(
         picks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
         # Each batch's features are computed on a thread of their own while the batch before is
         # stacked, handed to TensorFlow and taken by the consumer: the cores never wait on that.
-        tasks = [functools.partial(compute, [inputs[k] for k in picked]) for picked in picks]
-        for picked, results in zip(picks, _one_ahead(tasks)):
+        computed = (compute([inputs[k] for k in picked]) for picked in picks)
+        for picked, results in zip(picks, one_ahead(computed, "spectrust-next-batch")):
             features, kept = _stacked(results, on_error)
             if not kept:
                 continue
@@ -179,38 +176,6 @@ def _stacked(results: list, on_error: str) -> tuple[np.ndarray, list]:
     if len(shapes) > 1:
         raise ParameterError(f"examples of different shapes {sorted(shapes)}: give sr= for inputs of several rates")
     return (np.stack([arrays[k] for k in kept]) if kept else None), kept
-
-
-def _one_ahead(tasks: Sequence[Callable[[], T]]) -> Iterator[T]:
-    """The results of ``tasks`` in order, each computed on a background thread while the one
-    before is used (the thread then waits with one result ready); a task's exception is raised
-    in its place. Closing the iterator stops the thread after its current task."""
-    ready: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def run() -> None:
-        for task in tasks:
-            if stop.is_set():
-                return
-            try:
-                item = (task(), None)
-            except BaseException as e:  # raised to the consumer, in order
-                item = (None, e)
-            ready.put(item)
-            if item[1] is not None:
-                return
-
-    threading.Thread(target=run, name="spectrust-next-batch", daemon=True).start()
-    try:
-        for _ in tasks:
-            value, error = ready.get()
-            if error is not None:
-                raise error
-            yield value
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):  # a put waiting on the full queue returns
-            ready.get_nowait()
 
 
 def _example_shape(compute, inputs: list, on_error: str) -> tuple:

@@ -2,7 +2,9 @@
 //! TypedDicts of `spectrust/_params.py`), converted to the core's types. Defaults are filled in
 //! by the Python layer; ranges are checked by the core.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
@@ -63,12 +65,21 @@ pub(crate) fn fit_opt<T: TryFrom<i64> + IntBounds>(name: &str, value: Option<i64
 /// the bytes of a file (`bytes`, named `<bytes>` in errors), or `(bytes, name)` for the bytes
 /// read from a named file object.
 pub(crate) fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
+    input_sharing(obj, &mut HashMap::new())
+}
+
+/// [`input`], the bytes of a `bytes` object met before (in `copies`, by the object's address)
+/// not copied again: segments of one recording given as the same object share one copy.
+pub(crate) fn input_sharing(obj: &Bound<'_, PyAny>, copies: &mut HashMap<usize, Arc<[u8]>>) -> PyResult<Input> {
+    let mut shared = |data: &Bound<'_, PyBytes>| {
+        copies.entry(data.as_ptr() as usize).or_insert_with(|| Arc::from(data.as_bytes())).clone()
+    };
     if let Ok(data) = obj.cast::<PyBytes>() {
-        return Ok(Input::bytes(data.as_bytes(), None));
+        return Ok(Input::bytes(shared(data), None));
     }
     if let Ok(pair) = obj.cast::<PyTuple>() {
         let (data, name): (Bound<'_, PyBytes>, String) = pair.extract()?;
-        return Ok(Input::bytes(data.as_bytes(), Some(&name)));
+        return Ok(Input::bytes(shared(&data), Some(&name)));
     }
     Ok(Input::Path(obj.extract::<PathBuf>()?))
 }

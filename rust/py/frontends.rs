@@ -253,14 +253,17 @@ pub(crate) enum Layout<'py> {
 /// front end's rate; with `fit` and a `duration` padded to it), and its features (`front`:
 /// a kind, `"mel"`, `"fbank"`, `"ast"`, `"parakeet"` or `"whisper"`, and its parameters), in
 /// parallel on `workers` threads with the GIL released. `sr`: the mel front end's rate (None:
-/// each file's own). A failed input has its exception (an instance) in its place; the Python
+/// each file's own). `spans`: per input, the segment `(start, length or None)` in seconds
+/// that `read`'s offset and duration are counted within ([`ReadOptions::within`]; None: each
+/// input whole). A failed input has its exception (an instance) in its place; the Python
 /// layer raises it or not. `layout` (see [`Layout`]): `"list"`, a list of `(array, rate,
-/// samples)`; `"stack"`, `(array (len(inputs), rows, columns), per input (rate, samples,
-/// rows))`, each input computed into its slot (front ends of one shape); padded, the same
-/// tuple.
+/// samples, cut)`; `"stack"`, `(array (len(inputs), rows, columns), per input (rate, samples,
+/// rows, cut))`, each input computed into its slot (front ends of one shape); padded, the same
+/// tuple. `samples`: the input's samples the features used (padding not counted); `cut`:
+/// whether samples were read past them (the front end's window).
 #[pyfunction]
-#[pyo3(signature = (inputs, *, front, sr, read, fit, layout, workers))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (inputs, *, front, sr, read, fit, layout, workers, spans=None))]
+#[allow(clippy::too_many_arguments)] // the keywords of one Python call
 pub(crate) fn features<'py>(
     py: Python<'py>,
     inputs: Vec<Bound<'py, PyAny>>,
@@ -270,20 +273,34 @@ pub(crate) fn features<'py>(
     fit: bool,
     layout: Layout<'py>,
     workers: Option<i64>,
+    spans: Option<Vec<(f64, Option<f64>)>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (sr, workers) = (check(fit_opt::<u32>("sr", sr))?, check(fit_opt("workers", workers))?);
     let read = read.options();
     let front = Front::new(&front.0, &front.1, sr, read)?;
-    let (rate, read) = (front.rate(), front.reading(read));
+    let rate = front.rate();
+    let pad = if fit { front.reading(read).duration } else { None };
     let inputs = AudioArg::extract_all(&inputs)?;
+    if spans.as_ref().is_some_and(|s| s.len() != inputs.len()) {
+        return Err(to_py(Error::Parameter("spans: one (start, length) per input".into())));
+    }
+    // Each input's part: `read` within its span, as far as the front end uses.
+    let reads: Vec<ReadOptions> = (0..inputs.len())
+        .map(|i| front.reading(spans.as_ref().map_or(read, |s| read.within(s[i].0, s[i].1))))
+        .collect();
+    for r in &reads {
+        check(r.validate())?;
+    }
     let views: Vec<AudioView<'_>> = inputs.iter().map(AudioArg::view).collect();
     let items: Vec<(usize, &AudioView<'_>)> = views.iter().enumerate().collect();
     let count = items.len();
-    // Each input's features on its own (not stacked as they are computed).
+    // Each input's features on its own (not stacked as they are computed), the samples they
+    // used, and whether the read went past them.
     let compute_all = || {
         run_parallel(workers, &items, |(i, audio)| {
-            let (y, sr) = audio.mono(rate, &read, fit)?;
-            Ok((front.compute(*i, audio.name(), y, sr)?, sr))
+            let (y, sr, read) = audio.mono(rate, &reads[*i], pad)?;
+            let (m, used) = front.compute(*i, audio.name(), y, sr)?;
+            Ok(((m, used.min(read)), sr, read > used))
         })
     };
     match layout {
@@ -293,14 +310,15 @@ pub(crate) fn features<'py>(
                 shape.ok_or_else(|| to_py(Error::Parameter("stacked features need one shape".into())))?;
             let (data, results) = check(py.detach(|| -> Result<_> {
                 let mut data = vec![0.0f32; count * rows * cols];
-                let results = run_parallel_into(workers, &items, &mut data, rows * cols, |(_, audio), out| {
-                    let (y, sr) = audio.mono(rate, &read, fit)?;
-                    Ok((sr, front.compute_into(audio.name(), &y, sr, out)?))
+                let results = run_parallel_into(workers, &items, &mut data, rows * cols, |(i, audio), out| {
+                    let (y, sr, read) = audio.mono(rate, &reads[*i], pad)?;
+                    let used = front.compute_into(audio.name(), &y, sr, out)?;
+                    Ok((sr, used.min(read), read > used))
                 })?;
                 Ok((data, results))
             }))?;
             let array = Array3::from_shape_vec((count, rows, cols), data).expect("shape matches").into_pyarray(py);
-            let meta = results.into_iter().map(|r| r.map(|(sr, n)| (sr, n, rows))).collect();
+            let meta = results.into_iter().map(|r| r.map(|(sr, n, cut)| (sr, n, rows, cut))).collect();
             Ok((array, per_input(py, meta)?).into_pyobject(py)?.into_any())
         }
         Layout::Named(name) if name == "list" => {
@@ -308,7 +326,7 @@ pub(crate) fn features<'py>(
             let list = results
                 .into_iter()
                 .map(|r| match r {
-                    Ok(((m, n), sr)) => Ok((matrix(py, m), sr, n).into_pyobject(py)?.into_any()),
+                    Ok(((m, n), sr, cut)) => Ok((matrix(py, m), sr, n, cut).into_pyobject(py)?.into_any()),
                     Err(e) => Ok(err_value(py, e)),
                 })
                 .collect::<PyResult<Vec<_>>>()?;
@@ -318,11 +336,11 @@ pub(crate) fn features<'py>(
         Layout::Padded(frames_for, fill) => {
             let results = check(py.detach(compute_all))?;
             let sizes = |f: fn(&(Matrix, usize)) -> usize| -> Vec<usize> {
-                results.iter().map(|r| r.as_ref().map_or(0, |(m, _)| f(m))).collect()
+                results.iter().map(|r| r.as_ref().map_or(0, |(m, _, _)| f(m))).collect()
             };
             let (rows, samples) = (sizes(|(m, _)| m.rows), sizes(|(_, n)| *n));
             let frames: usize = frames_for.call1((rows, samples))?.extract()?;
-            let cols = results.iter().find_map(|r| r.as_ref().ok().map(|((m, _), _)| m.cols));
+            let cols = results.iter().find_map(|r| r.as_ref().ok().map(|((m, _), _, _)| m.cols));
             let cols = cols.or_else(|| front.columns()).unwrap_or(0);
             // Each input's features copied into its slot, in parallel (a batch of long inputs is
             // hundreds of MB, written once), of an array numpy allocates (on huge pages where the
@@ -332,8 +350,8 @@ pub(crate) fn features<'py>(
             let data = view.as_slice_mut().expect("a new array is contiguous");
             check(py.detach(|| {
                 run_parallel_into(workers, &results, data, frames * cols, |r, slot| {
-                    let own = r.as_ref().map_or(0, |((m, _), _)| m.rows.min(frames) * cols);
-                    if let Ok(((m, _), _)) = r {
+                    let own = r.as_ref().map_or(0, |((m, _), _, _)| m.rows.min(frames) * cols);
+                    if let Ok(((m, _), _, _)) = r {
                         slot[..own].copy_from_slice(&m.data[..own]);
                     }
                     if fill != 0.0 {
@@ -343,7 +361,7 @@ pub(crate) fn features<'py>(
                 })
             }))?;
             drop(view);
-            let meta = results.into_iter().map(|r| r.map(|((m, n), sr)| (sr, n, m.rows))).collect();
+            let meta = results.into_iter().map(|r| r.map(|((m, n), sr, cut)| (sr, n, m.rows, cut))).collect();
             Ok((array, per_input(py, meta)?).into_pyobject(py)?.into_any())
         }
     }
@@ -354,8 +372,8 @@ fn matrix(py: Python<'_>, m: Matrix) -> Bound<'_, PyAny> {
     Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any()
 }
 
-/// Per input `(rate, samples, rows)`, or its exception instance.
-fn per_input(py: Python<'_>, meta: Vec<Result<(u32, usize, usize)>>) -> PyResult<Vec<Bound<'_, PyAny>>> {
+/// Per input `(rate, samples, rows, cut)`, or its exception instance.
+fn per_input(py: Python<'_>, meta: Vec<Result<(u32, usize, usize, bool)>>) -> PyResult<Vec<Bound<'_, PyAny>>> {
     meta.into_iter()
         .map(|r| match r {
             Ok(t) => Ok(t.into_pyobject(py)?.into_any()),

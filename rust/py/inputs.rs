@@ -4,11 +4,13 @@
 //! that `offset` and `duration` name, as one mono signal.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-use super::args::input;
+use super::args::input_sharing;
 use super::arrays::{RowsView, Samples};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::pipeline::load_audio;
@@ -23,15 +25,22 @@ pub(crate) enum AudioArg<'py> {
 impl<'py> AudioArg<'py> {
     /// A 1-D float array, or an input as [`input`] takes it.
     pub(crate) fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        Self::extract_sharing(obj, &mut HashMap::new())
+    }
+
+    /// [`AudioArg::extract`], bytes met before not copied again ([`input_sharing`]).
+    fn extract_sharing(obj: &Bound<'py, PyAny>, copies: &mut HashMap<usize, Arc<[u8]>>) -> PyResult<Self> {
         match Samples::extract(obj) {
             Some(samples) => Ok(AudioArg::Samples(samples)),
-            None => Ok(AudioArg::Input(input(obj)?)),
+            None => Ok(AudioArg::Input(input_sharing(obj, copies)?)),
         }
     }
 
-    /// Many inputs, see [`AudioArg::extract`].
+    /// Many inputs, see [`AudioArg::extract`]; the same bytes object given for several (the
+    /// segments of one recording) is copied once.
     pub(crate) fn extract_all(objs: &[Bound<'py, PyAny>]) -> PyResult<Vec<Self>> {
-        objs.iter().map(AudioArg::extract).collect()
+        let mut copies = HashMap::new();
+        objs.iter().map(|obj| Self::extract_sharing(obj, &mut copies)).collect()
     }
 
     /// The input, readable from any thread.
@@ -64,9 +73,14 @@ impl AudioView<'_> {
     /// The mono signal and its rate: a file decoded from `read.offset` for `read.duration`
     /// seconds (no further than `max_duration`), mixed to mono and resampled to `sr` (None: the
     /// file's own rate); samples taken to be at `sr` (which they need) and cut to the same part.
-    /// With `fit` and a `duration`, padded with zeros to `int(duration * rate)` samples. NaN or
-    /// infinite samples are an error.
-    pub(crate) fn mono(&self, sr: Option<u32>, read: &ReadOptions, fit: bool) -> Result<(Cow<'_, [f32]>, u32)> {
+    /// Padded with zeros to `int(pad * rate)` samples (`pad`: seconds, None: not padded); the
+    /// samples read (before padding) come third. NaN or infinite samples are an error.
+    pub(crate) fn mono(
+        &self,
+        sr: Option<u32>,
+        read: &ReadOptions,
+        pad: Option<f64>,
+    ) -> Result<(Cow<'_, [f32]>, u32, usize)> {
         let (mut y, rate) = match self {
             AudioView::Input(input) => {
                 let audio = load_audio(input, sr, true, read)?;
@@ -78,10 +92,11 @@ impl AudioView<'_> {
                 (part(rows.row_cow(0)?, read, rate), rate)
             }
         };
-        if let (true, Some(d)) = (fit, read.duration) {
+        let read = y.len();
+        if let Some(d) = pad {
             y.to_mut().resize((d * f64::from(rate)) as usize, 0.0);
         }
-        Ok((y, rate))
+        Ok((y, rate, read))
     }
 }
 

@@ -58,14 +58,16 @@ def run(
     layout: Layout,
     workers: Optional[int],
     fit: bool = False,
+    spans: Optional[list] = None,
 ) -> tuple:
     """``(single, result)``: the features of ``inputs`` (one or many, see
     :func:`spectrust._inputs.as_batch`) by the front end ``front`` (``(kind, parameters)``),
     each input the part ``offset`` and ``duration`` name (with ``fit``, padded to
     ``duration``), files at ``sr`` Hz (None: their own rate; the mel front end only) and samples
-    taken to be at it; ``single`` whether one input was given. ``result`` as the core's
-    ``features`` gives it for ``layout``, with a file object that could not be read given its
-    own error."""
+    taken to be at it; ``single`` whether one input was given; ``spans`` per input the segment
+    ``(start, length or None)`` in seconds that ``offset`` and ``duration`` count within.
+    ``result`` as the core's ``features`` gives it for ``layout``, with a file object that could
+    not be read given its own error."""
     batch, single = as_batch(inputs)
     converted, failed = core_inputs(batch, max_bytes)
     out = _core.features(
@@ -76,6 +78,7 @@ def run(
         fit=fit,
         layout=layout,
         workers=opt_int(workers),
+        spans=spans,
     )
     if any(e is not None for e in failed):
         meta = out if layout == "list" else out[1]
@@ -103,7 +106,7 @@ def model_rate(name: str, sampling_rate: Optional[float], sr: Optional[float], i
 
 
 def per_input(meta: list, field: int):
-    """Field ``field`` of each input's ``(rate, samples, rows)`` (the core's per-input results of a
+    """Field ``field`` of each input's ``(rate, samples, rows, cut)`` (the core's per-input results of a
     stacked or padded layout) as an int64 array, 0 for an input that failed."""
     import numpy as np
 

@@ -35,8 +35,10 @@ _DB_KEYWORDS = ("ref", "amin", "top_db")
 #: Samples of the 30 s window of Whisper's features.
 WHISPER_SAMPLES = 30 * SAMPLE_RATE
 
-#: ``analyse(inputs)``: per input, ``(features, sample rate, samples analysed)`` or the
-#: exception of that input.
+#: ``analyse(inputs, spans=None)``: per input, ``(features, sample rate, samples analysed,
+#: cut)`` (``cut``: the input went on past the front end's window) or the exception of that
+#: input; ``spans``: per input, the segment ``(start, length or None)`` in seconds that
+#: ``offset`` and ``duration`` are counted within.
 Analyser = Callable[[list], list]
 
 
@@ -63,11 +65,11 @@ def analyser(feature: str, *, sr, offset: float, duration, workers, **kwargs) ->
     layout = "stack" if feature in ("ast", "whisper") else "list"
     run(front, [], sr=rate, **read, fit=True, layout=layout, workers=workers)  # the core's checks, now
 
-    def analyse(batch: list) -> list:
-        _, out = run(front, batch, sr=rate, **read, fit=True, layout=layout, workers=workers)
+    def analyse(batch: list, spans=None) -> list:
+        _, out = run(front, batch, sr=rate, **read, fit=True, layout=layout, workers=workers, spans=spans)
         if layout == "stack":  # one array: each input's row
             x, meta = out
-            out = [m if isinstance(m, BaseException) else (x[k], *m[:2]) for k, m in enumerate(meta)]
+            out = [m if isinstance(m, BaseException) else (x[k], m[0], m[1], m[3]) for k, m in enumerate(meta)]
         return [r if isinstance(r, BaseException) else finish(*r) for r in out]
 
     return analyse
@@ -75,7 +77,7 @@ def analyser(feature: str, *, sr, offset: float, duration, workers, **kwargs) ->
 
 def _front(feature: str, sr, offset: float, duration, kwargs: dict) -> tuple:
     """``(rate, front, finish)``: the rate inputs are read at (None: their own), the core's
-    front end, and ``finish(features, rate, samples)``, the result per input."""
+    front end, and ``finish(features, rate, samples, cut)``, the result per input."""
     same = lambda *r: r  # noqa: E731
     if feature in ("mel", "log_mel", "mfcc"):
         if feature == "mfcc":
@@ -103,7 +105,7 @@ def _front(feature: str, sr, offset: float, duration, kwargs: dict) -> tuple:
                 "feature='whisper' reads 30 s from the start at 16 kHz: duration=None or 30.0, offset=0"
             )
         front = ("whisper", dict(feature_size=int(kwargs.get("n_mels", 80)), samples=WHISPER_SAMPLES, normalize=False))
-        return SAMPLE_RATE, front, lambda f, rate, n: (f, rate, WHISPER_SAMPLES)
+        return SAMPLE_RATE, front, same
     if feature == "fbank":
         unknown = kwargs.keys() - (FBANK_DEFAULTS.keys() - {"sr"})
         if unknown:

@@ -142,6 +142,18 @@ impl ReadOptions {
         ReadOptions { duration: Some(self.duration.map_or(needed, |d| d.min(needed))), ..self }
     }
 
+    /// These options within the part of a recording from `start` for `length` seconds (None: to
+    /// its end), a segment: `offset` counted from `start`, and `duration` no longer than what
+    /// is left of the part after `offset`.
+    pub fn within(self, start: f64, length: Option<f64>) -> Self {
+        let left = length.map(|l| (l - self.offset).max(0.0));
+        let duration = match (left, self.duration) {
+            (Some(l), Some(d)) => Some(l.min(d)),
+            (l, d) => l.or(d),
+        };
+        ReadOptions { offset: start + self.offset, duration, ..self }
+    }
+
     /// Offsets and durations that are not negative, a positive `max_duration` (`Error::Parameter`).
     pub fn validate(&self) -> Result<()> {
         ensure_param!(

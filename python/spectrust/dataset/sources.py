@@ -1,0 +1,570 @@
+"""Where the dataset job's inputs come from: a stream of (key, audio, span, other fields) per
+shard, whatever holds them.
+
+=============  ============================================================================
+format         what SRC is, and a shard
+=============  ============================================================================
+``files``      a folder searched recursively for audio files, a text file listing one path a
+               line, one audio file, or a list of paths; a shard: ``shard_size`` of them
+``parquet``    Parquet files (a file, a folder of them, a glob, a list) with an audio column:
+               the Hugging Face Hub's ``{bytes, path}`` struct or binary; a shard:
+               ``shard_size`` rows of one file, its row groups read alone
+``webdataset`` WebDataset tar shards (a file, a folder, a glob, a brace range
+               ``shard-{000000..000099}.tar``, a list); a sample's audio is its member with an
+               audio extension; a shard: one tar, read as a stream
+``manifest``   a segments manifest, JSON lines or CSV: a ``path`` (or NeMo's
+               ``audio_filepath``) relative to the manifest's folder or absolute, ``offset``
+               and ``duration`` in seconds, any other fields; a shard: ``shard_size`` lines,
+               each segment read by seeking
+=============  ============================================================================
+
+Each may be a local path or an fsspec URL (``s3://``, ``gs://``, ``hf://``, ``https://``),
+read as a stream: nothing is extracted to disk; a shard's inputs are read in batches, the
+next while the core computes one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from .._core import AUDIO_EXTENSIONS
+from .._inputs import NamedBytes, read_all
+from .._params import DEFAULT_MAX_BYTES
+from ..errors import DecodeError, ParameterError
+
+#: The source formats, detected from SRC or given (``source_format``).
+SOURCE_FORMATS = ("files", "parquet", "webdataset", "manifest")
+
+#: The columns the job writes itself (the identity columns of every format, then the
+#: features'); a source's field of one of these names is kept as ``source_<name>``.
+OWN_COLUMNS = (
+    "path",
+    "source_file",
+    "source_row",
+    "__key__",
+    "__url__",
+    "sample_rate",
+    "duration",
+    "cut",
+    "shape",
+    "features",
+)
+
+#: The fields of a manifest line that name its recording, in the order they are looked for.
+MANIFEST_PATHS = ("path", "audio_filepath")
+
+#: Members of a tar sample kept as text columns (beside the fields of its ``.json``).
+TEXT_MEMBERS = ("txt", "text", "transcript", "cls", "label", "lab")
+
+#: Bytes of audio read ahead for one batch at most (a batch ends early past them).
+BATCH_BYTES = 256 << 20
+
+
+@dataclass
+class Item:
+    """One input: its ``key`` (the sample's name in webdataset and npy outputs), ``ident`` (the
+    columns that say where it came from), ``audio`` (as the core takes it, or the exception of
+    reading it) and ``span`` (``(start, length)`` in seconds, or None: whole)."""
+
+    key: str
+    ident: dict
+    audio: Any
+    span: Optional[tuple] = None
+
+
+@dataclass
+class Batch:
+    """Some inputs of a shard and their other fields: ``extra`` (a pyarrow table, a row per
+    item, or None)."""
+
+    items: list
+    extra: Any = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """SRC, listed: plain data that travels to Dask and Ray workers.
+
+    ``entries``: ``files`` paths (relative to ``root``, or absolute); ``parquet`` ``(name,
+    rows)`` per file; ``webdataset`` tar names; ``manifest`` nothing (its lines are ``table``).
+    ``extra``: the pyarrow schema of the other fields (None: none)."""
+
+    format: str
+    root: str
+    entries: tuple
+    audio_column: Optional[str] = None
+    extra: Any = None
+    table: Any = None
+    listing: str = ""
+    units: tuple = field(default=(), compare=False)
+
+    # -- what a shard is ----------------------------------------------------------------------
+
+    def plan(self, shard_size: int) -> Source:
+        """This source with its shards (``units``): ``(start, stop)`` of the inputs' numbers,
+        with the file for ``parquet`` (``(file, first row, stop)``), the tar for
+        ``webdataset`` (``(tar,)``)."""
+        if self.format == "webdataset":
+            units = tuple((k,) for k in range(len(self.entries)))
+        elif self.format == "parquet":
+            units = tuple(
+                (f, a, min(a + shard_size, rows))
+                for f, (_, rows) in enumerate(self.entries)
+                for a in range(0, rows, shard_size)
+            )
+        else:
+            n = len(self.entries) if self.format == "files" else self.table.num_rows
+            units = tuple((a, min(a + shard_size, n)) for a in range(0, n, shard_size))
+        return Source(**{**self.__dict__, "units": units})
+
+    def ident_schema(self) -> list:
+        """``(name, pyarrow type name)`` of the identity columns of this format."""
+        if self.format == "webdataset":
+            return [("__key__", "string"), ("__url__", "string")]
+        if self.format == "parquet":
+            return [("path", "string"), ("source_file", "string"), ("source_row", "int64")]
+        if self.format == "manifest":
+            return [(self.audio_column, "string")]
+        return [("path", "string")]
+
+    def size(self) -> Optional[int]:
+        """How many inputs there are (None: known once read, for tars)."""
+        if self.format == "webdataset":
+            return None
+        if self.format == "parquet":
+            return sum(rows for _, rows in self.entries)
+        return len(self.entries) if self.format == "files" else self.table.num_rows
+
+    def describe(self, k: int) -> tuple:
+        """``(identity, location)`` of shard ``k``'s file (a tar or Parquet file), for the record
+        of a shard that could not be read to its end."""
+        if self.format == "webdataset":
+            name = self.entries[self.units[k][0]]
+            return {"__key__": None, "__url__": name}, self.location(name)
+        if self.format == "parquet":
+            name = self.entries[self.units[k][0]][0]
+            return {"path": None, "source_file": name, "source_row": None}, self.location(name)
+        return {}, self.location(self.entries[0]) if self.format == "manifest" else self.root
+
+    # -- reading a shard ----------------------------------------------------------------------
+
+    def batches(self, k: int, size: int) -> Iterator[Batch]:
+        """Shard ``k``'s inputs, in batches of at most ``size`` (and about ``BATCH_BYTES`` of
+        audio)."""
+        return {"files": self._files, "parquet": self._parquet, "webdataset": self._tar, "manifest": self._manifest}[
+            self.format
+        ](self.units[k], size)
+
+    def location(self, name: str) -> str:
+        """An entry's path or URL: ``name`` under ``root`` unless absolute (or a URL)."""
+        if not self.root or "://" in name or os.path.isabs(name):
+            return name
+        return posixpath.join(self.root, name) if "://" in self.root else os.path.join(self.root, name)
+
+    def _files(self, unit: tuple, size: int) -> Iterator[Batch]:
+        start, stop = unit
+        for a in range(start, stop, size):
+            names = self.entries[a : min(stop, a + size)]
+            audio = _readers([self.location(n) for n in names])
+            items = [Item(f"{a + j:09d}", {"path": n}, audio[j]) for j, n in enumerate(names)]
+            yield Batch(items)
+
+    def _manifest(self, unit: tuple, size: int) -> Iterator[Batch]:
+        start, stop = unit
+        column = self.audio_column
+        for a in range(start, stop, size):
+            rows = self.table.slice(a, min(stop, a + size) - a)
+            paths = rows.column(column).to_pylist()
+            audio = _readers([self.location(p) if isinstance(p, str) else "" for p in paths])
+            offsets = _numbers(rows, "offset")
+            durations = _numbers(rows, "duration")
+            items = []
+            for j, path in enumerate(paths):
+                span = (offsets[j] or 0.0, durations[j])
+                bad = _bad_span(span) if isinstance(path, str) and path else f"no {column}"
+                if bad:
+                    where = self.location(path) if isinstance(path, str) and path else self.location(self.entries[0])
+                    audio[j] = ParameterError(f"{where}: {bad} (line {a + j + 1} of {self.entries[0]})")
+                items.append(Item(f"{a + j:09d}", {column: path}, audio[j], span))
+            yield Batch(items, _extra(rows, self.extra))
+
+    def _parquet(self, unit: tuple, size: int) -> Iterator[Batch]:
+        import pyarrow.parquet as pq
+
+        f, start, stop = unit
+        name, _ = self.entries[f]
+        first = sum(rows for _, rows in self.entries[:f])
+        url = self.location(name)
+        with _open(url) as stream:
+            pf = pq.ParquetFile(stream)
+            sizes = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
+            starts = [sum(sizes[:g]) for g in range(len(sizes))]
+            for a in range(start, stop, size):
+                b = min(stop, a + size)
+                # The row groups that hold rows a..b, read alone.
+                groups = [g for g in range(len(sizes)) if starts[g] < b and starts[g] + sizes[g] > a]
+                table = pf.read_row_groups(groups).slice(a - starts[groups[0]], b - a)
+                column = table.column(self.audio_column).to_pylist()
+                items = []
+                for j, value in enumerate(column):
+                    data, path = (value.get("bytes"), value.get("path")) if isinstance(value, dict) else (value, None)
+                    where = f"{url}:row {a + j}" + (f" ({path})" if path else "")
+                    audio = NamedBytes(data, where) if data else DecodeError(f"{where}: no audio bytes")
+                    items.append(
+                        Item(f"{first + a + j:09d}", {"path": path, "source_file": name, "source_row": a + j}, audio)
+                    )
+                yield Batch(items, _extra(table.drop_columns([self.audio_column]), self.extra))
+
+    def _tar(self, unit: tuple, size: int) -> Iterator[Batch]:
+        (t,) = unit
+        name = self.entries[t]
+        items, fields, held = [], [], 0
+        for sample in tar_samples(self.location(name)):
+            audio, extra = sample_audio(sample, self.audio_column)
+            key = sample["__key__"]
+            where = f"{self.location(name)}:{key}"
+            if isinstance(audio, tuple):
+                audio = NamedBytes(audio[1], f"{where}.{audio[0]}")
+                held += len(audio.data)
+            else:
+                audio = DecodeError(f"{where}: {audio}")
+            items.append(Item(key, {"__key__": key, "__url__": name}, audio))
+            fields.append(extra)
+            if len(items) == size or held > BATCH_BYTES:
+                yield Batch(items, _typed(fields, self.extra))
+                items, fields, held = [], [], 0
+        if items:
+            yield Batch(items, _typed(fields, self.extra))
+
+
+# -- listing SRC --------------------------------------------------------------------------------
+
+
+def open_source(
+    src: Union[str, os.PathLike, Sequence], source_format: Optional[str] = None, audio_column: Optional[str] = None
+) -> Source:
+    """SRC listed as a :class:`Source`: its format detected (``source_format`` forces it),
+    its files found (a folder, a glob, a brace range, a list), a Parquet file's rows counted
+    from its footer, a manifest read whole, a tar's first sample read for its fields.
+
+    Raises
+    ------
+    ParameterError
+        An unknown ``source_format``, SRC of several formats, no audio column, a manifest
+        without paths.
+    FileNotFoundError
+        SRC names nothing.
+    """
+    if source_format is not None and source_format not in SOURCE_FORMATS:
+        raise ParameterError(f"source_format must be one of {', '.join(SOURCE_FORMATS)}, got {source_format!r}")
+    root, names, form = _find(src, source_format)
+    if form == "files":
+        source = Source("files", root, tuple(names))
+    elif form == "parquet":
+        source = _parquet_source(root, names, audio_column)
+    elif form == "webdataset":
+        source = _tar_source(root, names, audio_column)
+    else:
+        source = _manifest_source(root, names, audio_column)
+    return Source(**{**source.__dict__, "listing": source.listing or _digest(source)})
+
+
+def _find(src, forced: Optional[str]) -> tuple:
+    """``(root, names, format)``: what SRC names, relative to ``root`` where it is a folder."""
+    if not isinstance(src, (str, os.PathLike)):
+        names = [os.fspath(p) for p in src]
+        return "", names, forced or _format_of(names, "files")
+    text = os.fspath(src)
+    fs, path = _fs(text)
+    if any(c in text for c in "*?[") or ("{" in text and ".." in text):
+        from braceexpand import braceexpand
+
+        found = sorted(
+            {p for pattern in braceexpand(path) for p in (fs.glob(pattern) if _globbed(pattern) else [pattern])}
+        )
+        missing = [p for p in found if not fs.exists(p)]
+        if not found or missing:
+            raise FileNotFoundError(f"{text}: {'no such file ' + missing[0] if missing else 'matches nothing'}")
+        names = [_url(text, fs, p) for p in found]
+        return "", names, forced or _format_of(names, None, text)
+    if fs.isdir(path):
+        every = sorted(p for p in fs.find(path) if not posixpath.basename(p).startswith("."))
+        base = path.rstrip("/") + "/"
+        by_format = {
+            "parquet": [p for p in every if p.endswith(".parquet")],
+            "webdataset": [p for p in every if p.endswith(".tar")],
+            "files": [p for p in every if posixpath.splitext(p)[1].lower() in AUDIO_EXTENSIONS],
+        }
+        form = forced or next((f for f in ("parquet", "webdataset") if by_format[f]), "files")
+        if form not in by_format:
+            raise ParameterError(f"{text}: a folder is not a {form}; give the manifest's path")
+        root = text if "://" in text else str(Path(text))
+        return root, [p[len(base) :] for p in by_format[form]], form
+    if fs.isfile(path):
+        form = forced or _format_of([path], None, text)
+        if form not in (None, "files") or posixpath.splitext(path)[1].lower() in AUDIO_EXTENSIONS:
+            return _parent(text), [posixpath.basename(path)], form
+        # a list of paths, a line each
+        lines = (line.strip() for line in fs.cat_file(path).decode().splitlines())
+        return _parent(text), [line for line in lines if line and not line.startswith("#")], "files"
+    raise FileNotFoundError(f"{text}: no such folder, file or URL")
+
+
+def _format_of(names: list, default: Optional[str], text: str = "") -> Optional[str]:
+    """The format of files by their extension (all the same), else ``default``."""
+    kinds = set()
+    for n in names:
+        ext = posixpath.splitext(n)[1].lower()
+        kinds.add(
+            {
+                ".parquet": "parquet",
+                ".tar": "webdataset",
+                ".jsonl": "manifest",
+                ".json": "manifest",
+                ".csv": "manifest",
+            }.get(ext, "files" if ext in AUDIO_EXTENSIONS else default)
+        )
+    if len(kinds) > 1:
+        raise ParameterError(f"{text or 'SRC'}: files of several formats ({', '.join(sorted(map(str, kinds)))})")
+    return kinds.pop() if kinds else default
+
+
+def _parquet_source(root: str, names: list, audio_column: Optional[str]) -> Source:
+    import pyarrow.parquet as pq
+
+    entries, schema = [], None
+    for name in names:
+        location = Source("files", root, ()).location(name)
+        with _open(location) as f:
+            pf = pq.ParquetFile(f)
+            entries.append((name, pf.metadata.num_rows))
+            schema = schema or pf.schema_arrow
+    if schema is None:
+        raise FileNotFoundError(f"{root}: no Parquet files")
+    column = audio_column or _audio_column(schema, root)
+    if column not in schema.names:
+        raise ParameterError(f"{root or names[0]}: no column {column!r} (columns: {', '.join(schema.names)})")
+    extra = _renamed(schema.remove(schema.get_field_index(column)))
+    return Source("parquet", root, tuple(entries), column, extra)
+
+
+def _audio_column(schema, where: str) -> str:
+    """The audio column: the one struct of ``bytes`` (and ``path``), else the one binary."""
+    import pyarrow as pa
+
+    structs = [f.name for f in schema if pa.types.is_struct(f.type) and f.type.get_field_index("bytes") >= 0]
+    binary = [f.name for f in schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+    found = structs or binary
+    if len(found) != 1:
+        which = f"several ({', '.join(found)})" if found else "none"
+        raise ParameterError(f"{where}: audio columns: {which}; give audio_column (--audio-column)")
+    return found[0]
+
+
+def _tar_source(root: str, names: list, audio_column: Optional[str]) -> Source:
+    """The tars, the fields of the other members read from the first sample."""
+    if not names:
+        raise FileNotFoundError(f"{root}: no tar files")
+    first = next(tar_samples(Source("files", root, ()).location(names[0])), None)
+    fields = [] if first is None else [sample_audio(first, audio_column)[1]]
+    extra = _typed(fields, None).schema if fields and fields[0] else None
+    return Source("webdataset", root, tuple(names), audio_column, extra)
+
+
+def _manifest_source(root: str, names: list, audio_column: Optional[str]) -> Source:
+    import pyarrow as pa
+
+    (name,) = names
+    location = Source("files", root, ()).location(name)
+    with _open(location) as f:
+        data = f.read()
+    if name.lower().endswith(".csv"):
+        import pyarrow.csv as pcsv
+
+        table = pcsv.read_csv(pa.BufferReader(data))
+    else:
+        import pyarrow.json as pjson
+
+        try:
+            table = pjson.read_json(pa.BufferReader(data))
+        except pa.ArrowInvalid as e:
+            raise ParameterError(f"{location}: not JSON lines ({e})") from None
+    column = audio_column or next((c for c in MANIFEST_PATHS if c in table.column_names), None)
+    if column is None or column not in table.column_names:
+        raise ParameterError(f"{location}: no {column or ' or '.join(MANIFEST_PATHS)} field")
+    for number in ("offset", "duration"):
+        if number in table.column_names and not pa.types.is_floating(table.schema.field(number).type):
+            try:
+                table = table.set_column(
+                    table.column_names.index(number), number, table.column(number).cast(pa.float64())
+                )
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise ParameterError(f"{location}: {number} must be seconds (a number)") from None
+    kept = table.drop_columns([c for c in ("duration",) if c in table.column_names])
+    extra = _renamed(kept.drop_columns([column]).schema)
+    return Source("manifest", root, (name,), column, extra, table, hashlib.sha256(data).hexdigest())
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _digest(source: Source) -> str:
+    return hashlib.sha256(json.dumps([source.format, source.audio_column, list(source.entries)]).encode()).hexdigest()
+
+
+def _fs(text: str):
+    import fsspec
+
+    return fsspec.core.url_to_fs(text)
+
+
+def _globbed(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def _url(text: str, fs, path: str) -> str:
+    """A path ``fs`` found, as a URL where ``text`` was one."""
+    return fs.unstrip_protocol(path) if "://" in text else path
+
+
+def _parent(text: str) -> str:
+    return text.rsplit("/", 1)[0] if "://" in text else str(Path(text).parent)
+
+
+def _open(location: str):
+    """A binary file object of a path or URL."""
+    import fsspec
+
+    return fsspec.open(location, "rb").open() if "://" in location else open(location, "rb")
+
+
+def _readers(locations: list) -> list:
+    """The inputs as the core takes them: a local path as it is, a URL's bytes read whole
+    (once for the same URL: segments of one recording share them), or the error of reading
+    them."""
+    fetched: dict = {}
+    out = []
+    for location in locations:
+        if "://" not in location:
+            out.append(location)
+            continue
+        if location not in fetched:
+            try:
+                with _open(location) as f:
+                    fetched[location] = NamedBytes(read_all(f, location, DEFAULT_MAX_BYTES), location)
+            except FileNotFoundError:
+                fetched[location] = FileNotFoundError(f"{location}: no such file")
+            except DecodeError as e:  # too large
+                fetched[location] = e
+            except OSError as e:
+                fetched[location] = OSError(f"{location}: {e}")
+        out.append(fetched[location])
+    return out
+
+
+def _numbers(table, name: str) -> list:
+    return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
+
+
+def _bad_span(span: tuple) -> Optional[str]:
+    offset, duration = span
+    if not offset >= 0:
+        return f"offset must be >= 0 seconds, got {offset}"
+    if duration is not None and not duration > 0:
+        return f"duration must be > 0 seconds, got {duration}"
+    return None
+
+
+def _renamed(schema):
+    """``schema`` with the job's own column names prefixed ``source_`` (None if empty)."""
+    import pyarrow as pa
+
+    if not len(schema):
+        return None
+    return pa.schema([f.with_name(f"source_{f.name}") if f.name in OWN_COLUMNS else f for f in schema])
+
+
+def _extra(table, schema):
+    """A source table's other columns as the job writes them (renamed as ``schema``)."""
+    if schema is None:
+        return None
+    return table.select(
+        [n[len("source_") :] if n not in table.column_names else n for n in schema.names]
+    ).rename_columns(schema.names)
+
+
+def _typed(fields: list, schema):
+    """Dicts of fields as a table of ``schema`` (None: inferred, renamed): a value that does not
+    fit its column's type is null."""
+    import pyarrow as pa
+
+    if schema is None:
+        table = pa.Table.from_pylist(fields)
+        renamed = _renamed(table.schema)
+        return None if renamed is None else table.rename_columns(renamed.names)
+    plain = [
+        {
+            name: f.get(name[len("source_") :] if name.startswith("source_") and name not in f else name)
+            for name in schema.names
+        }
+        for f in fields
+    ]
+    columns = []
+    for column in schema:
+        values = [row[column.name] for row in plain]
+        try:
+            columns.append(pa.array(values, column.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            columns.append(pa.array([_fit(v, column.type) for v in values], column.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _fit(value, kind):
+    import pyarrow as pa
+
+    try:
+        return pa.array([value], kind)[0].as_py()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def tar_samples(location: str) -> Iterator[dict]:
+    """The samples of a tar (webdataset's grouping of members by key), read as a stream."""
+    from webdataset.tariterators import group_by_keys, tar_file_iterator
+
+    with _open(location) as f:
+        members = ({**m, "__url__": location} for m in tar_file_iterator(f))
+        yield from group_by_keys(members)
+
+
+def sample_audio(sample: dict, audio_column: Optional[str]) -> tuple:
+    """``((extension, bytes) or the reason there is none, other fields)`` of a tar sample: its
+    member ``audio_column`` (an extension), else the one with an audio extension; the fields of
+    its ``.json`` and its text members."""
+    found = [e for e in sample if not e.startswith("__") and "." + e.rsplit(".", 1)[-1] in AUDIO_EXTENSIONS]
+    if audio_column is not None:
+        audio = (audio_column, sample[audio_column]) if audio_column in sample else f"no member .{audio_column}"
+    elif len(found) == 1:
+        audio = (found[0], sample[found[0]])
+    else:
+        audio = f"audio members: {', '.join(found)}" if found else "no audio member"
+    fields: dict = {}
+    for ext, data in sample.items():
+        if ext == "json":
+            try:
+                value = json.loads(data)
+            except ValueError:
+                value = None
+            if isinstance(value, dict):
+                fields.update(value)
+    for ext in TEXT_MEMBERS:
+        if ext in sample:
+            fields[ext] = sample[ext].decode("utf-8", "replace")
+    return audio, fields
