@@ -231,15 +231,20 @@ def run_shard(job: Job, k: int) -> list:
         with store.open(name) if writer_class.suffix else contextlib.nullcontext() as f:
             writer = writer_class(job, f if writer_class.suffix else store)
             pending = None
-            try:
-                for batch in one_ahead(job.source.batches(k, size), "spectrust-next-inputs"):
-                    rows, extra = _computed(job, k, batch, analyse, records)
-                    if pending is not None:
-                        pending.result()
-                    pending = pool.submit(writer.add, rows, extra)
-            except Exception as e:  # a tar or Parquet file unreadable from here: the shard failed
-                ident, where = job.source.describe(k)
-                records.append({**ident, "ok": False, "shard": k, "error": f"{where}: {e}"})
+            batches = one_ahead(job.source.batches(k, size), "spectrust-next-inputs")
+            while True:
+                try:
+                    batch = next(batches, None)
+                except Exception as e:  # a tar or Parquet file unreadable from here: the shard failed
+                    ident, where = job.source.describe(k)
+                    records.append({**ident, "ok": False, "shard": k, "error": f"{where}: {e}"})
+                    break
+                if batch is None:
+                    break
+                rows, extra = _computed(job, k, batch, analyse, records)
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(writer.add, rows, extra)
             if pending is not None:
                 pending.result()
             writer.close()
@@ -250,6 +255,8 @@ def run_shard(job: Job, k: int) -> list:
 def _computed(job: Job, k: int, batch, analyse, records: list) -> tuple:
     """The rows of a batch's inputs that were computed, and their other fields; each input's
     record appended to ``records``."""
+    import numpy as np
+
     items = batch.items
     readable = [i for i, item in enumerate(items) if not isinstance(item.audio, BaseException)]
     spans = None
@@ -266,7 +273,7 @@ def _computed(job: Job, k: int, batch, analyse, records: list) -> tuple:
             features, rate, samples, cut = result
             rows.append(Row(item.key, item.ident, features.astype(job.dtype), int(rate), samples / rate, bool(cut)))
             kept.append(i)
-    extra = batch.extra.take(kept) if batch.extra is not None else None
+    extra = batch.extra.take(np.asarray(kept, dtype=np.int64)) if batch.extra is not None else None
     return rows, extra
 
 

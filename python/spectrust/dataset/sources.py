@@ -226,22 +226,24 @@ class Source:
         (t,) = unit
         name = self.entries[t]
         items, fields, held = [], [], 0
-        for sample in tar_samples(self.location(name)):
-            audio, extra = sample_audio(sample, self.audio_column)
-            key = sample["__key__"]
-            where = f"{self.location(name)}:{key}"
-            if isinstance(audio, tuple):
-                audio = NamedBytes(audio[1], f"{where}.{audio[0]}")
-                held += len(audio.data)
-            else:
-                audio = DecodeError(f"{where}: {audio}")
-            items.append(Item(key, {"__key__": key, "__url__": name}, audio))
-            fields.append(extra)
-            if len(items) == size or held > BATCH_BYTES:
+        try:
+            for sample in tar_samples(self.location(name)):
+                audio, extra = sample_audio(sample, self.audio_column)
+                key = sample["__key__"]
+                where = f"{self.location(name)}:{key}"
+                if isinstance(audio, tuple):
+                    audio = NamedBytes(audio[1], f"{where}.{audio[0]}")
+                    held += len(audio.data)
+                else:
+                    audio = DecodeError(f"{where}: {audio}")
+                items.append(Item(key, {"__key__": key, "__url__": name}, audio))
+                fields.append(extra)
+                if len(items) == size or held > BATCH_BYTES:
+                    yield Batch(items, _typed(fields, self.extra))
+                    items, fields, held = [], [], 0
+        finally:  # the samples read before a tar that breaks off are written
+            if items:
                 yield Batch(items, _typed(fields, self.extra))
-                items, fields, held = [], [], 0
-        if items:
-            yield Batch(items, _typed(fields, self.extra))
 
 
 # -- listing SRC --------------------------------------------------------------------------------
@@ -539,9 +541,22 @@ def tar_samples(location: str) -> Iterator[dict]:
     """The samples of a tar (webdataset's grouping of members by key), read as a stream."""
     from webdataset.tariterators import group_by_keys, tar_file_iterator
 
+    failed: list = []
+
+    def members(f) -> Iterator[dict]:
+        try:
+            for member in tar_file_iterator(f):
+                yield {**member, "__url__": location}
+        except Exception as e:  # raised after the samples read whole before it
+            failed.append(e)
+
     with _open(location) as f:
-        members = ({**m, "__url__": location} for m in tar_file_iterator(f))
-        yield from group_by_keys(members)
+        for sample in group_by_keys(members(f)):
+            if failed:  # the sample the tar broke off in
+                break
+            yield sample
+    if failed:  # webdataset appends the stream to the message
+        raise OSError(str(failed[0]).split(" @ <")[0])
 
 
 def sample_audio(sample: dict, audio_column: Optional[str]) -> tuple:
@@ -554,7 +569,7 @@ def sample_audio(sample: dict, audio_column: Optional[str]) -> tuple:
     elif len(found) == 1:
         audio = (found[0], sample[found[0]])
     else:
-        audio = f"audio members: {', '.join(found)}" if found else "no audio member"
+        audio = f"audio members: {', '.join(found)}; give audio_column" if found else "no audio member"
     fields: dict = {}
     for ext, data in sample.items():
         if ext == "json":

@@ -1,8 +1,9 @@
 """OUT: the shards (written whole or not at all), and the job's own files under
 ``__spectrust__/`` (skipped by pyarrow and pandas, which ignore names starting with ``_`` or
-``.``, and by Hugging Face ``datasets``, which ignores folders starting with ``__``): ``job.json`` (what decides the output), ``manifest.d/shard-00000.jsonl`` (a
-shard's records, written after its data: a shard is done when its part exists and holds no
-failure) and ``manifest.jsonl`` (all of them, in input order)."""
+``.``, and by Hugging Face ``datasets``, which ignores folders starting with ``__``):
+``job.json`` (what decides the output), ``manifest.d/shard-00000.jsonl`` (a shard's records,
+written after its data: a shard is done when its part exists and holds no failure) and
+``manifest.jsonl`` (all of them, in input order)."""
 
 from __future__ import annotations
 

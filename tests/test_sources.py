@@ -1,0 +1,209 @@
+"""The dataset job's sources, with the real parts: Parquet in the Hugging Face Hub's layout
+(written by pyarrow and by ``datasets``), WebDataset tars (written by webdataset), segments
+manifests (JSON lines, CSV), an S3 API (moto's server) for ``s3://``, a local Ray cluster; and
+the job's guards (parameters checked before writing, a rerun retrying failures)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv
+import pyarrow.dataset
+import pyarrow.parquet as pq
+import pytest
+import spectrust
+import webdataset as wds
+from conftest import EXAMPLES, write_wav
+
+DATA = Path(__file__).resolve().parent / "data"
+SPEECH = DATA / "speech_jfk.mp3"
+CLIPS = [SPEECH, EXAMPLES / "music.mp3", EXAMPLES / "bell.oga", EXAMPLES / "music.flac", EXAMPLES / "complete.oga"]
+
+
+def cli(*args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "spectrust.cli", "features", *map(str, args)], capture_output=True, text=True, **kwargs
+    )
+
+
+def whisper(audio, **read) -> np.ndarray:
+    return spectrust.whisper_features(audio, **read)["input_features"][0]
+
+
+def rows(out) -> list:
+    """OUT read whole by pyarrow.dataset, as dicts (row order: the shards', then within them)."""
+    return pyarrow.dataset.dataset(str(out)).to_table().to_pylist()
+
+
+def features(row: dict) -> np.ndarray:
+    return np.asarray(row["features"], dtype=np.float32).reshape(row["shape"])
+
+
+def long_clip(tmp_path: Path) -> Path:
+    """A 32 s recording (longer than Whisper's 30 s window)."""
+    y, sr = spectrust.load(EXAMPLES / "music_mono22k_s16.wav", sr=None)
+    return write_wav(tmp_path / "long.wav", np.tile(y, int(np.ceil(32 * sr / len(y))))[: 32 * sr], sr)
+
+
+def hub_parquet(folder: Path, clips: list, per_file: int = 3) -> list:
+    """Parquet files as the Hub holds them: an ``audio`` struct of bytes and path, a text and a
+    label column; row groups of 2 rows. Returns the rows."""
+    folder.mkdir(parents=True)
+    table = [
+        {"audio": {"bytes": c.read_bytes(), "path": c.name}, "text": f"text {k}", "label": k}
+        for k, c in enumerate(clips)
+    ]
+    for f, start in enumerate(range(0, len(table), per_file)):
+        part = pa.Table.from_pylist(table[start : start + per_file])
+        pq.write_table(part, folder / f"train-{f:05d}-of-{-(-len(table) // per_file):05d}.parquet", row_group_size=2)
+    return table
+
+
+def test_hub_parquet_whisper_rows_keep_key_columns_and_true_duration(tmp_path):
+    clips = [*CLIPS, long_clip(tmp_path)]
+    table = hub_parquet(tmp_path / "hub" / "data", clips)
+    table[2]["audio"]["bytes"] = b"not audio"
+    pq.write_table(pa.Table.from_pylist(table[:3]), next((tmp_path / "hub" / "data").glob("train-00000-*")))
+    p = cli(tmp_path / "hub", tmp_path / "out", "--feature", "whisper", "--shard-size", 2)
+    assert p.returncode == 1 and "1 failed" in p.stdout
+    assert f"{tmp_path / 'hub'}/data/train-00000-of-00002.parquet:row 2 (bell.oga): " in p.stderr
+    got = rows(tmp_path / "out")
+    assert len(got) == len(clips) - 1
+    for row in got:
+        k = row["label"]
+        assert row["text"] == f"text {k}" and row["path"] == clips[k].name
+        assert (row["source_file"], row["source_row"]) == (f"data/train-0000{k // 3}-of-00002.parquet", k % 3)
+        y, _ = spectrust.load(clips[k], sr=16000)
+        assert row["duration"] == min(len(y), 480000) / 16000 and row["cut"] == (len(y) > 480000)
+        np.testing.assert_array_equal(features(row), whisper(clips[k].read_bytes()))
+    assert [r["cut"] for r in got].count(True) == 1
+
+
+def test_parquet_written_by_datasets_and_the_audio_column_named(tmp_path):
+    import datasets
+
+    schema = datasets.Features(
+        {
+            "clip": datasets.Audio(decode=False),
+            "other": datasets.Audio(decode=False),
+            "sentence": datasets.Value("string"),
+        }
+    )
+    clip = lambda c: {"bytes": c.read_bytes(), "path": c.name}  # noqa: E731
+    table = pa.Table.from_pydict(
+        {"clip": [clip(c) for c in CLIPS[:3]], "other": [clip(CLIPS[3])] * 3, "sentence": ["a", "b", "c"]}
+    )
+    # The features of the Hub's schema metadata (datasets encodes audio only with torchcodec).
+    ds = datasets.Dataset(table, info=datasets.DatasetInfo(features=schema))
+    ds.to_parquet(str(tmp_path / "cv.parquet"))
+    with pytest.raises(spectrust.ParameterError, match="audio columns: several"):
+        spectrust.extract_features(tmp_path / "cv.parquet", tmp_path / "out", feature="mfcc", sr=16000)
+    assert not (tmp_path / "out").exists()  # refused before writing anything
+    summary = spectrust.extract_features(
+        tmp_path / "cv.parquet", tmp_path / "out", feature="mfcc", sr=16000, n_mfcc=13, audio_column="clip"
+    )
+    assert (summary["written"], summary["failed"]) == (3, 0)
+    got = rows(tmp_path / "out")
+    assert [r["sentence"] for r in got] == ["a", "b", "c"] and "other" in got[0]
+    for row, c in zip(got, CLIPS):
+        np.testing.assert_array_equal(features(row), spectrust.mfcc_batch([c], sr=16000, n_mfcc=13)[0])
+
+
+def write_tars(folder: Path, clips: list, per_tar: int = 2) -> list:
+    """WebDataset shards as webdataset writes them: ``<key>.<ext>``, ``.json``, ``.txt``."""
+    folder.mkdir(parents=True)
+    keys = []
+    for t, start in enumerate(range(0, len(clips), per_tar)):
+        with wds.TarWriter(str(folder / f"train-{t:06d}.tar")) as sink:
+            for k, c in enumerate(clips[start : start + per_tar], start):
+                key = f"spk{k % 2}/utt{k:04d}"
+                sink.write(
+                    {"__key__": key, c.suffix[1:]: c.read_bytes(), "json": {"id": k, "text": f"t{k}"}, "txt": "hi"}
+                )
+                keys.append(key)
+    return keys
+
+
+def test_webdataset_tars_by_brace_range_to_parquet_and_back_to_webdataset(tmp_path):
+    keys = write_tars(tmp_path / "tars", CLIPS)
+    whole = (tmp_path / "tars" / "train-000000.tar").read_bytes()  # cut in its second sample's audio
+    (tmp_path / "tars" / "train-000003.tar").write_bytes(whole[: len(whole) - CLIPS[1].stat().st_size // 2])
+    src = str(tmp_path / "tars" / "train-{000000..000002}.tar")
+    p = cli(src, tmp_path / "out", "--feature", "whisper")
+    assert p.returncode == 0, p.stderr
+    got = rows(tmp_path / "out")
+    assert [r["__key__"] for r in got] == keys and {r["__url__"] for r in got} == {
+        str(tmp_path / "tars" / f"train-{t:06d}.tar") for t in range(3)
+    }
+    for row in got:
+        assert (row["text"], row["txt"]) == (f"t{row['id']}", "hi")
+        clip = CLIPS[row["id"]]
+        y, _ = spectrust.load(clip, sr=16000)
+        assert row["duration"] == min(len(y), 480000) / 16000
+        np.testing.assert_array_equal(features(row), whisper(clip))
+    # A truncated tar: its readable samples written, the shard's failure recorded, the job goes on.
+    summary = spectrust.extract_features(tmp_path / "tars", tmp_path / "wds", feature="whisper", format="webdataset")
+    assert (summary["written"], summary["failed"]) == (len(CLIPS) + 1, 1)
+    records = [json.loads(line) for line in (tmp_path / "wds" / "__spectrust__" / "manifest.jsonl").open()]
+    (bad,) = [r for r in records if not r["ok"]]
+    assert bad["shard"] == 3 and bad["error"].startswith(str(tmp_path / "tars" / "train-000003.tar") + ": ")
+    samples = list(wds.WebDataset(str(tmp_path / "wds" / "shard-{00000..00003}.tar"), shardshuffle=False).decode())
+    assert [s["json"]["__key__"] for s in samples[: len(keys)]] == keys
+    for s in samples[: len(keys)]:
+        np.testing.assert_array_equal(s["npy"], whisper(CLIPS[s["json"]["id"]]))
+
+
+def test_a_tar_sample_without_audio_fails_alone(tmp_path):
+    with wds.TarWriter(str(tmp_path / "a.tar")) as sink:
+        sink.write({"__key__": "x1", "mp3": SPEECH.read_bytes()})
+        sink.write({"__key__": "x2", "json": {"text": "no audio"}})
+        sink.write({"__key__": "x3", "mp3": SPEECH.read_bytes(), "flac": CLIPS[3].read_bytes()})
+    summary = spectrust.extract_features(tmp_path / "a.tar", tmp_path / "out", sr=16000, n_mels=40)
+    assert (summary["written"], summary["failed"]) == (1, 2)
+    records = [json.loads(line) for line in (tmp_path / "out" / "__spectrust__" / "manifest.jsonl").open()]
+    assert [r["error"] for r in records] == [
+        None,
+        f"{tmp_path / 'a.tar'}:x2: no audio member",
+        f"{tmp_path / 'a.tar'}:x3: audio members: flac, mp3; give audio_column",
+    ]
+    again = spectrust.extract_features(tmp_path / "a.tar", tmp_path / "flac", sr=16000, n_mels=40, audio_column="flac")
+    assert (again["written"], again["failed"]) == (1, 2)
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_segments_manifest_reads_each_segment_by_seeking(tmp_path, kind):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    for c in (SPEECH, EXAMPLES / "music.flac"):
+        (recordings / c.name).write_bytes(c.read_bytes())
+    segments = [
+        {"path": "recordings/speech_jfk.mp3", "offset": 1.25, "duration": 2.5, "text": "and so"},
+        {"path": "recordings/music.flac", "offset": 3.0, "duration": 4.0, "text": "music"},
+        {"path": "recordings/speech_jfk.mp3", "offset": 8.0, "duration": 20.0, "text": "past the end"},
+        {"path": "recordings/speech_jfk.mp3", "offset": -1.0, "duration": 1.0, "text": "bad"},
+    ]
+    manifest = tmp_path / f"segments.{kind}"
+    if kind == "jsonl":
+        manifest.write_text("".join(json.dumps(s) + "\n" for s in segments))
+    else:
+        pyarrow.csv.write_csv(pa.Table.from_pylist(segments), manifest)
+    p = cli(manifest, tmp_path / "out", "--feature", "whisper")
+    assert p.returncode == 1 and f"{recordings / 'speech_jfk.mp3'}: offset must be >= 0 seconds" in p.stderr
+    got = rows(tmp_path / "out")
+    assert [r["text"] for r in got] == ["and so", "music", "past the end"]
+    for row, s in zip(got, segments):
+        clip = tmp_path / s["path"]
+        assert row["path"] == s["path"] and row["offset"] == s["offset"]
+        y, _ = spectrust.load(clip, sr=16000, offset=s["offset"], duration=s["duration"])
+        assert row["duration"] == len(y) / 16000 <= s["duration"]
+        np.testing.assert_array_equal(features(row), whisper(clip, offset=s["offset"], duration=s["duration"]))
+    # The job's offset and duration count within each segment.
+    spectrust.extract_features(manifest, tmp_path / "mel", sr=16000, offset=0.5, duration=1.0, n_mels=32)
+    for row, s in zip(rows(tmp_path / "mel"), segments):
+        expected = spectrust.melspectrogram_batch(
+            [tmp_path / s["path"]], sr=16000, offset=s["offset"] + 0.5, duration=1.0, n_mels=32
+        )[0]
+        np.testing.assert_array_equal(features(row), expected)
