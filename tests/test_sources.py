@@ -4,6 +4,7 @@ manifests (JSON lines, CSV), an S3 API (moto's server) for ``s3://``, a local Ra
 the job's guards (parameters checked before writing, a rerun retrying failures)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,128 @@ def test_a_segments_manifest_reads_each_segment_by_seeking(tmp_path, kind):
             [tmp_path / s["path"]], sr=16000, offset=s["offset"] + 0.5, duration=1.0, n_mels=32
         )[0]
         np.testing.assert_array_equal(features(row), expected)
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """An S3 API on localhost (moto's server mode), as s3fs and the CLI's subprocesses reach
+    it: the endpoint and credentials in the environment."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = dict(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ENDPOINT_URL=f"http://{host}:{port}",
+    )
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    import fsspec
+
+    fs = fsspec.filesystem("s3", skip_instance_cache=True)
+    fs.mkdir("data")
+    yield fs
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    server.stop()
+
+
+def test_hub_parquet_tars_and_a_manifest_on_s3_equal_the_local_runs(tmp_path, s3):
+    hub_parquet(tmp_path / "hub" / "data", CLIPS)
+    write_tars(tmp_path / "tars", CLIPS)
+    recordings = tmp_path / "seg" / "audio"
+    recordings.mkdir(parents=True)
+    (recordings / "speech.mp3").write_bytes(SPEECH.read_bytes())
+    segments = [{"path": "audio/speech.mp3", "offset": 2.0 * k, "duration": 2.0, "spk": k % 2} for k in range(5)]
+    (tmp_path / "seg" / "segments.jsonl").write_text("".join(json.dumps(s) + "\n" for s in segments))
+    for folder in ("hub", "tars", "seg"):
+        s3.put(str(tmp_path / folder), f"data/{folder}", recursive=True)
+    job = dict(feature="whisper", shard_size=2)
+    for k, src in enumerate(["hub", "tars/train-{000000..000002}.tar", "seg/segments.jsonl"]):
+        here = spectrust.extract_features(str(tmp_path / src), tmp_path / f"local{k}", **job)
+        there = spectrust.extract_features(f"s3://data/{src}", f"s3://data/out{k}", **job)
+        assert here["written"] == there["written"] > 0 and here["failed"] == there["failed"] == 0
+        remote_table = pyarrow.dataset.dataset(f"data/out{k}", filesystem=s3).to_table()
+        local_table = pyarrow.dataset.dataset(str(tmp_path / f"local{k}")).to_table()
+        if "__url__" in local_table.column_names:  # the tars' own names: a path here, a URL there
+            assert remote_table.column("__url__").to_pylist()[0].startswith("s3://data/tars/train-000000.tar")
+            remote_table, local_table = remote_table.drop_columns(["__url__"]), local_table.drop_columns(["__url__"])
+        assert remote_table.equals(local_table)
+    # The CLI, from S3 to a local folder.
+    p = cli("s3://data/hub/data/train-00000-of-00002.parquet", tmp_path / "cli", "--feature", "log_mel", "--sr", 16000)
+    assert p.returncode == 0 and "3 written, 0 failed" in p.stdout, p.stderr
+    (row,) = [r for r in rows(tmp_path / "cli") if r["source_row"] == 1]
+    mel = spectrust.melspectrogram_batch([CLIPS[1]], sr=16000)[0]
+    np.testing.assert_array_equal(features(row), spectrust.power_to_db(mel))
+
+
+def test_a_ray_run_equals_a_local_run_bit_for_bit(tmp_path):
+    write_tars(tmp_path / "tars", CLIPS, per_tar=1)
+    (tmp_path / "tars" / "train-000002.tar").write_bytes(b"not a tar")
+    local = spectrust.extract_features(tmp_path / "tars", tmp_path / "local", feature="mfcc", sr=16000, n_mfcc=13)
+    p = cli(tmp_path / "tars", tmp_path / "ray", "--engine", "ray", "--feature", "mfcc", "--sr", 16000, "--n-mfcc", 13,
+            env={**os.environ, "RAY_ADDRESS": ""})  # fmt: skip
+    assert p.returncode == 1 and f"{local['written']} written, {local['failed']} failed" in p.stdout, p.stderr
+    assert (local["written"], local["failed"]) == (len(CLIPS) - 1, 1)
+    names = sorted(q.name for q in (tmp_path / "local").glob("shard-*.parquet"))
+    assert names == sorted(q.name for q in (tmp_path / "ray").glob("shard-*.parquet")) and len(names) == len(CLIPS)
+    for name in names:
+        assert pq.read_table(tmp_path / "ray" / name).equals(pq.read_table(tmp_path / "local" / name))
+    manifest = "__spectrust__/manifest.jsonl"
+    assert (tmp_path / "ray" / manifest).read_text() == (tmp_path / "local" / manifest).read_text()
+
+
+def test_bad_parameters_fail_before_anything_is_written(tmp_path):
+    write_tars(tmp_path / "tars", CLIPS[:2])
+    for args, message in [
+        (("--feature", "mel", "--num-mel-bins", 80), "unexpected keyword argument(s): num_mel_bins"),
+        (("--feature", "whisper", "--offset", 1.0), "feature='whisper' reads 30 s from the start"),
+        (("--source-format", "manifest",), "a folder is not a manifest"),
+        (("--format", "webdataset", "--audio-column", "wav"), None),
+    ]:  # fmt: skip
+        p = cli(tmp_path / "tars", tmp_path / "out", *args)
+        if message is None:  # no sample has a .wav member: each fails, the job runs
+            assert p.returncode == 1 and "0 written, 2 failed" in p.stdout
+            continue
+        assert p.returncode == 2 and message in p.stderr and p.stderr.count("\n") == 1, p.stderr
+        assert not (tmp_path / "out").exists()
+
+
+def test_a_rerun_retries_the_inputs_that_failed_and_reports_them(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for c in CLIPS:
+        (folder / c.name).write_bytes(c.read_bytes())
+    (folder / "music.mp3").write_bytes(b"ID3" + bytes(500))  # broken, repaired below
+    args = (folder, tmp_path / "out", "--shard-size", 2, "--sr", 16000, "--n-mels", 32)
+    p = cli(*args)
+    assert p.returncode == 1 and "4 written, 1 failed, 0 skipped" in p.stdout
+    p = cli(*args)  # still broken: its shard is tried again
+    assert p.returncode == 1 and "1 written, 1 failed, 3 skipped" in p.stdout
+    assert "tried again 1 input(s) that failed before" in p.stderr
+    (folder / "music.mp3").write_bytes(CLIPS[1].read_bytes())
+    p = cli(*args, "--json")
+    assert p.returncode == 0 and "2 written, 0 failed, 3 skipped" in p.stderr
+    assert [json.loads(line)["path"] for line in p.stdout.splitlines()] == ["music.flac", "music.mp3"]
+    got = {r["path"]: r for r in rows(tmp_path / "out")}
+    assert len(got) == 5
+    expected = spectrust.melspectrogram_batch([CLIPS[1]], sr=16000, n_mels=32)[0]
+    np.testing.assert_array_equal(features(got["music.mp3"]), expected)
+    records = [json.loads(line) for line in (tmp_path / "out" / "__spectrust__" / "manifest.jsonl").open()]
+    assert all(r["ok"] for r in records) and len(records) == 5
+
+
+def test_help_and_docstring_name_every_feature_and_source():
+    from spectrust.features.by_name import FEATURES
+
+    p = subprocess.run([sys.executable, "-m", "spectrust.cli", "features", "--help"], capture_output=True, text=True)
+    text = " ".join(p.stdout.split())
+    doc = " ".join(spectrust.extract_features.__doc__.split())
+    for name in (*FEATURES, "parquet", "webdataset", "manifest", "ray", "dask"):
+        assert name in text and name in doc, name
