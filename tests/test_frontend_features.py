@@ -47,7 +47,7 @@ def test_extract_features_stores_the_numpy_apis_features(tmp_path, feature):
         got = np.asarray(row["features"], dtype=np.float32).reshape(row["shape"])
         np.testing.assert_array_equal(got, NUMPY_API[feature](samples(row["path"], 0.5, 2.5)))
         assert row["sample_rate"] == 16000 and row["duration"] == 2.5
-    config = json.loads((tmp_path / "out" / "spectrust.json").read_text())
+    config = json.loads((tmp_path / "out" / "__spectrust__" / "job.json").read_text())
     assert config["feature"] == feature and config["params"]["duration"] == 2.5
     assert config["params"].get("num_mel_bins") == kwargs.get("num_mel_bins")
 
@@ -112,4 +112,4 @@ def test_tf_dataset_batches_the_front_ends():
 def test_bad_parameters_are_refused_before_any_input_is_read(tmp_path, feature, kwargs, message):
     with pytest.raises(spectrust.ParameterError, match=message):
         spectrust.extract_features([str(FILES[0])], tmp_path / "out", feature=feature, **kwargs)
-    assert not (tmp_path / "out" / "spectrust.json").exists()
+    assert not (tmp_path / "out" / "__spectrust__" / "job.json").exists()

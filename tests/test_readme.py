@@ -33,7 +33,15 @@ def test_readme_snippet_runs(code, tmp_path, monkeypatch, capsys):
             exec(compile(code.replace("ws://127.0.0.1:8000/ws/live", server.ws_url), "README.md", "exec"), names)
         assert abs(float(capsys.readouterr().out.split()[-1]) - 1000) < 20  # "~1000 Hz"
         return
-    exec(compile(code, "README.md", "exec"), names)
+    try:
+        exec(compile(code, "README.md", "exec"), names)
+    finally:
+        if "ray.data" in code:  # the local cluster Ray Data started
+            import ray
+
+            ray.shutdown()
+    if "ray.data" in code:
+        assert "(80, 3000)" in capsys.readouterr().out
     if "spect.generate(" in code:
         assert names["result"].ok and (tmp_path / "music.jpg").stat().st_size > 0
     if "Batchop(" in code:

@@ -152,7 +152,7 @@ def test_the_next_batch_is_computed_while_the_one_before_is_used_and_closing_sto
     import threading
     import time
 
-    from spectrust.tfdata import _one_ahead
+    from spectrust._ahead import one_ahead
 
     second_started, ran = threading.Event(), []
 
@@ -167,7 +167,7 @@ def test_the_next_batch_is_computed_while_the_one_before_is_used_and_closing_sto
 
         return run
 
-    results = _one_ahead([task(i) for i in range(6)])
+    results = one_ahead((task(i)() for i in range(6)), "spectrust-next-batch")
     assert next(results) == 0
     # Batch 1 runs on the background thread while batch 0 is held here (computed on this
     # thread, it could not start before the next `next`).
@@ -178,7 +178,7 @@ def test_the_next_batch_is_computed_while_the_one_before_is_used_and_closing_sto
     assert ran == [0, 1, 2, 3]  # nothing after the failure
 
     ran.clear()
-    results = _one_ahead([task(i) for i in range(4, 400)])
+    results = one_ahead((task(i)() for i in range(4, 400)), "spectrust-next-batch")
     assert next(results) == 40
     results.close()
     deadline = time.monotonic() + 5.0

@@ -266,16 +266,27 @@ def open_source(
     """
     if source_format is not None and source_format not in SOURCE_FORMATS:
         raise ParameterError(f"source_format must be one of {', '.join(SOURCE_FORMATS)}, got {source_format!r}")
-    root, names, form = _find(src, source_format)
-    if form == "files":
-        source = Source("files", root, tuple(names))
-    elif form == "parquet":
-        source = _parquet_source(root, names, audio_column)
-    elif form == "webdataset":
-        source = _tar_source(root, names, audio_column)
-    else:
-        source = _manifest_source(root, names, audio_column)
+    try:
+        root, names, form = _find(src, source_format)
+        if form == "files":
+            source = Source("files", root, tuple(names))
+        elif form == "parquet":
+            source = _parquet_source(root, names, audio_column)
+        elif form == "webdataset":
+            source = _tar_source(root, names, audio_column)
+        else:
+            source = _manifest_source(root, names, audio_column)
+    except (ParameterError, OSError):
+        raise
+    except ImportError as e:  # fsspec's "Install s3fs to access S3"
+        raise ParameterError(f"{_name(src)}: {e}") from None
+    except Exception as e:  # an object store's own errors (credentials, permissions)
+        raise OSError(f"{_name(src)}: {type(e).__name__}: {e}") from None
     return Source(**{**source.__dict__, "listing": source.listing or _digest(source)})
+
+
+def _name(src) -> str:
+    return os.fspath(src) if isinstance(src, (str, os.PathLike)) else "SRC"
 
 
 def _find(src, forced: Optional[str]) -> tuple:

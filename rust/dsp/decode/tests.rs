@@ -116,3 +116,16 @@ fn a_sought_offset_gives_the_samples_of_a_decode_from_the_start() {
         }
     }
 }
+
+#[test]
+fn options_within_a_segment_count_from_its_start_and_stop_at_its_end() {
+    let read = |offset, duration| ReadOptions { offset, duration, max_duration: Some(60.0) };
+    // The whole segment, then a part of it, then past its end.
+    assert_eq!(read(0.0, None).within(12.5, Some(2.0)), read(12.5, Some(2.0)));
+    assert_eq!(read(0.5, Some(1.0)).within(12.5, Some(2.0)), read(13.0, Some(1.0)));
+    assert_eq!(read(0.5, Some(5.0)).within(12.5, Some(2.0)), read(13.0, Some(1.5)));
+    assert_eq!(read(3.0, None).within(12.5, Some(2.0)), read(15.5, Some(0.0)));
+    // A segment to the end of its recording.
+    assert_eq!(read(1.0, Some(4.0)).within(7.0, None), read(8.0, Some(4.0)));
+    assert_eq!(read(0.0, None).within(7.0, None), read(7.0, None));
+}
