@@ -179,9 +179,7 @@ pub(crate) fn log_mel_spectrogram<'py>(
     let view = audio.view();
     let read = ReadOptions { max_duration, ..Default::default() };
     let m = check(py.detach(|| {
-        guarded(|| {
-            WhisperLogMel::new(n_mels)?.compute(&view.mono(Some(whisper::SAMPLE_RATE), &read, None)?.0, padding)
-        })
+        guarded(|| WhisperLogMel::new(n_mels)?.compute(&view.mono(Some(whisper::SAMPLE_RATE), &read, None)?.0, padding))
     }))?;
     Ok(Array2::from_shape_vec((m.rows, m.cols), m.data).expect("shape matches").into_pyarray(py).into_any())
 }
