@@ -316,7 +316,7 @@ def _features(args: argparse.Namespace) -> int:
         )
         return 2
     from .dataset import extract_features
-    from .dataset.sources import open_source
+    from .dataset.listing import open_source
 
     options = {name: getattr(args, name) for name, _, _ in _FEATURE_OPTIONS if getattr(args, name) is not None}
     engine = args.engine or ("dask" if args.dask else None)

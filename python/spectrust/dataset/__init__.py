@@ -23,7 +23,8 @@ from .._ahead import one_ahead
 from .._core import build_info
 from ..errors import ParameterError
 from ..features.by_name import analyser
-from .sources import SOURCE_FORMATS, Source, open_source
+from .listing import open_source
+from .sources import SOURCE_FORMATS, Source
 from .store import WRITERS, Store
 
 __all__ = ["DTYPES", "ENGINES", "FORMATS", "SOURCE_FORMATS", "extract_features"]
