@@ -333,3 +333,35 @@ def test_help_and_docstring_name_every_feature_and_source():
     doc = " ".join(spectrust.extract_features.__doc__.split())
     for name in (*FEATURES, "parquet", "webdataset", "manifest", "ray", "dask"):
         assert name in text and name in doc, name
+
+
+@pytest.mark.parametrize("kind", ["parquet", "webdataset", "manifest"])
+def test_a_rerun_redoes_only_the_shards_a_killed_run_left_for_every_source(tmp_path, kind):
+    if kind == "parquet":
+        hub_parquet(tmp_path / "src", CLIPS, per_file=5)  # one file: shards of 2 rows of it
+        src = tmp_path / "src"
+    elif kind == "webdataset":
+        write_tars(tmp_path / "src", CLIPS)
+        src = tmp_path / "src"
+    else:
+        src = tmp_path / "segments.csv"
+        segments = [{"path": str(SPEECH), "offset": 1.5 * k, "duration": 2.0, "n": k} for k in range(5)]
+        pyarrow.csv.write_csv(pa.Table.from_pylist(segments), src)
+    job = dict(shard_size=2, sr=16000, n_mels=32, format="webdataset" if kind == "parquet" else "parquet")
+    first = spectrust.extract_features(src, tmp_path / "out", **job)
+    assert (first["written"], first["failed"]) == (5, 0)
+    out = tmp_path / "out"
+    whole = {p.name: p.read_bytes() for p in out.glob("shard-*")}
+    assert len(whole) == 3
+    # As a run killed after shard 0 leaves it: shard 1 half-written, shard 2 not begun.
+    (out / "__spectrust__" / "manifest.jsonl").unlink()
+    for k in (1, 2):
+        (out / "__spectrust__" / "manifest.d" / f"shard-0000{k}.jsonl").unlink()
+    shard = next(out.glob("shard-00001.*"))
+    (out / ".spectrust-999999999-0.part").write_bytes(shard.read_bytes()[:100])
+    shard.unlink()
+    again = spectrust.extract_features(src, out, **job)
+    assert (again["written"], again["skipped"], again["failed"]) == (3, 2, 0)  # shards 1 and 2 redone
+    assert {p.name: p.read_bytes() for p in out.glob("shard-*")} == whole and not list(out.glob(".spectrust-*"))
+    records = [json.loads(line) for line in (out / "__spectrust__" / "manifest.jsonl").open()]
+    assert len(records) == 5 and [r["shard"] for r in records] == [0, 0, 1, 1, 2]
