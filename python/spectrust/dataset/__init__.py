@@ -196,7 +196,9 @@ def extract_features(
     analyser(feature, workers=workers, **params)  # checks the parameters now
     source = inputs if isinstance(inputs, Source) else open_source(inputs, source_format, audio_column)
     source = source.plan(int(shard_size))
-    job = Job(source, os.fspath(out_dir), feature, format, dtype, int(shard_size), workers, params)
+    out = os.fspath(out_dir)
+    out = out if "://" in out else os.path.abspath(out)  # the same folder on every worker
+    job = Job(source, out, feature, format, dtype, int(shard_size), workers, params)
     store = Store(job.out)
     store.claim(job.record())
     parts = store.parts()
@@ -233,7 +235,7 @@ def run_shard(job: Job, k: int) -> list:
             writer = writer_class(job, f if writer_class.suffix else store)
             pending = None
             batches = one_ahead(job.source.batches(k, size), "spectrust-next-inputs")
-            while True:
+            while True:  # (an exception here closes `batches` with the frame, stopping its thread)
                 try:
                     batch = next(batches, None)
                 except Exception as e:  # a tar or Parquet file unreadable from here: the shard failed

@@ -9,7 +9,6 @@ import json
 import os
 import posixpath
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Optional, Union
 
 from .._core import AUDIO_EXTENSIONS
@@ -61,7 +60,9 @@ def _find(src, forced: Optional[str]) -> tuple:
     """``(root, names, format)``: what SRC names, relative to ``root`` where it is a folder."""
     if not isinstance(src, (str, os.PathLike)):
         names = [os.fspath(p) for p in src]
-        return "", names, forced or _format_of(names, "files")
+        # Relative paths are the working directory's, here and on every worker.
+        local = any("://" not in n and not os.path.isabs(n) for n in names)
+        return os.getcwd() if local else "", names, forced or _format_of(names, "files")
     text = os.fspath(src)
     fs, path = _fs(text)
     if any(c in text for c in "*?[") or ("{" in text and ".." in text):
@@ -86,7 +87,7 @@ def _find(src, forced: Optional[str]) -> tuple:
         form = forced or next((f for f in ("parquet", "webdataset") if by_format[f]), "files")
         if form not in by_format:
             raise ParameterError(f"{text}: a folder is not a {form}; give the manifest's path")
-        root = text if "://" in text else str(Path(text))
+        root = text if "://" in text else os.path.abspath(text)
         return root, [p[len(base) :] for p in by_format[form]], form
     if fs.isfile(path):
         form = forced or _format_of([path], None, text)
@@ -213,4 +214,4 @@ def _url(text: str, fs, path: str) -> str:
 
 
 def _parent(text: str) -> str:
-    return text.rsplit("/", 1)[0] if "://" in text else str(Path(text).parent)
+    return text.rsplit("/", 1)[0] if "://" in text else os.path.dirname(os.path.abspath(text))
