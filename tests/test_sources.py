@@ -365,3 +365,21 @@ def test_a_rerun_redoes_only_the_shards_a_killed_run_left_for_every_source(tmp_p
     assert {p.name: p.read_bytes() for p in out.glob("shard-*")} == whole and not list(out.glob(".spectrust-*"))
     records = [json.loads(line) for line in (out / "__spectrust__" / "manifest.jsonl").open()]
     assert len(records) == 5 and [r["shard"] for r in records] == [0, 0, 1, 1, 2]
+
+
+def test_parquet_batches_across_row_groups_read_every_row_once_in_order(tmp_path, monkeypatch):
+    import spectrust.dataset
+
+    clips = CLIPS * 3  # 15 rows in row groups of 4, shards of 7, batches of 3
+    table = pa.Table.from_pylist(
+        [{"audio": {"bytes": c.read_bytes(), "path": c.name}, "i": i} for i, c in enumerate(clips)]
+    )
+    pq.write_table(table, tmp_path / "a.parquet", row_group_size=4)
+    monkeypatch.setattr(spectrust.dataset, "BATCH", 3)
+    summary = spectrust.extract_features(tmp_path / "a.parquet", tmp_path / "out", shard_size=7, sr=16000, n_mels=16)
+    assert (summary["written"], summary["failed"]) == (15, 0)
+    got = rows(tmp_path / "out")
+    assert [r["i"] for r in got] == [r["source_row"] for r in got] == list(range(15))
+    expected = spectrust.melspectrogram_batch(clips, sr=16000, n_mels=16)
+    for row in got:
+        np.testing.assert_array_equal(features(row), expected[row["i"]])

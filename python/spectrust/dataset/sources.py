@@ -194,6 +194,7 @@ class Source:
             yield Batch(items, _extra(rows, self.extra))
 
     def _parquet(self, unit: tuple, size: int) -> Iterator[Batch]:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         f, start, stop = unit
@@ -204,11 +205,13 @@ class Source:
             pf = pq.ParquetFile(stream)
             sizes = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
             starts = [sum(sizes[:g]) for g in range(len(sizes))]
+            held: dict = {}  # the row groups read, while a batch still needs them
             for a in range(start, stop, size):
                 b = min(stop, a + size)
-                # The row groups that hold rows a..b, read alone.
+                # The row groups that hold rows a..b, each read once.
                 groups = [g for g in range(len(sizes)) if starts[g] < b and starts[g] + sizes[g] > a]
-                table = pf.read_row_groups(groups).slice(a - starts[groups[0]], b - a)
+                held = {g: held[g] if g in held else pf.read_row_group(g) for g in groups}
+                table = pa.concat_tables([held[g] for g in groups]).slice(a - starts[groups[0]], b - a)
                 column = table.column(self.audio_column).to_pylist()
                 items = []
                 for j, value in enumerate(column):
