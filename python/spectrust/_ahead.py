@@ -17,8 +17,9 @@ _END = object()
 
 def one_ahead(items: Iterable[T], name: str = "spectrust-next") -> Iterator[T]:
     """The items of ``items`` in order, each made on a background thread while the one before
-    is used (the thread then waits with one item ready); an exception raised making an item is
-    raised in its place. Closing the iterator stops the thread after its current item."""
+    is used (the thread then waits with one item ready), the first from this call on; an
+    exception raised making an item is raised in its place. Closing the iterator stops the
+    thread after its current item."""
     ready: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -36,6 +37,11 @@ def one_ahead(items: Iterable[T], name: str = "spectrust-next") -> Iterator[T]:
             ready.put(item)
 
     threading.Thread(target=run, name=name, daemon=True).start()
+    return _taken(ready, stop)
+
+
+def _taken(ready: queue.Queue, stop: threading.Event) -> Iterator:
+    """The items :func:`one_ahead`'s thread puts in ``ready``, until its end."""
     try:
         while True:
             value, error = ready.get()

@@ -2,14 +2,14 @@
 //! TypedDicts of `spectrust/_params.py`), converted to the core's types. Defaults are filled in
 //! by the Python layer; ranges are checked by the core.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
+use pyo3::buffer::PyBuffer;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use crate::dsp::decode::{Input, ReadOptions};
+use crate::dsp::decode::{Bytes, Input, ReadOptions};
 use crate::dsp::features::kaldi::{FbankParams, KaldiWindow};
 use crate::dsp::filterbank::{FreqScale, MelNorm, MelParams};
 use crate::dsp::image::{Colormap, ImageParams};
@@ -62,26 +62,39 @@ pub(crate) fn fit_opt<T: TryFrom<i64> + IntBounds>(name: &str, value: Option<i64
 }
 
 /// An audio input as the Python layer passes it (`spectrust._inputs.source`): a path (`str`),
-/// the bytes of a file (`bytes`, named `<bytes>` in errors), or `(bytes, name)` for the bytes
-/// read from a named file object.
+/// the bytes of a file (`bytes`, named `<bytes>` in errors), or `(data, name)` for the bytes
+/// read from a named file object (`data`: `bytes`, or any contiguous buffer of bytes, such as
+/// a memoryview of an Arrow buffer). Bytes are read where they lie, not copied (so the
+/// segments of one recording given as one object share it).
 pub(crate) fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
-    input_sharing(obj, &mut HashMap::new())
-}
-
-/// [`input`], the bytes of a `bytes` object met before (in `copies`, by the object's address)
-/// not copied again: segments of one recording given as the same object share one copy.
-pub(crate) fn input_sharing(obj: &Bound<'_, PyAny>, copies: &mut HashMap<usize, Arc<[u8]>>) -> PyResult<Input> {
-    let mut shared = |data: &Bound<'_, PyBytes>| {
-        copies.entry(data.as_ptr() as usize).or_insert_with(|| Arc::from(data.as_bytes())).clone()
-    };
-    if let Ok(data) = obj.cast::<PyBytes>() {
-        return Ok(Input::bytes(shared(data), None));
+    if obj.is_instance_of::<PyBytes>() {
+        return Ok(Input::bytes(held(obj)?, None));
     }
     if let Ok(pair) = obj.cast::<PyTuple>() {
-        let (data, name): (Bound<'_, PyBytes>, String) = pair.extract()?;
-        return Ok(Input::bytes(shared(&data), Some(&name)));
+        let (data, name): (Bound<'_, PyAny>, String) = pair.extract()?;
+        return Ok(Input::bytes(held(&data)?, Some(&name)));
     }
     Ok(Input::Path(obj.extract::<PathBuf>()?))
+}
+
+/// A Python object's bytes (its buffer: contiguous, of unsigned bytes), read where they lie.
+struct HeldBuffer(PyBuffer<u8>);
+
+impl AsRef<[u8]> for HeldBuffer {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: a contiguous buffer of `len_bytes` bytes at `buf_ptr`, which stays there
+        // while `PyBuffer` holds it (the exporter cannot resize it meanwhile); audio inputs are
+        // not written while they are read (`bytes` cannot be, Arrow buffers are not).
+        unsafe { std::slice::from_raw_parts(self.0.buf_ptr() as *const u8, self.0.len_bytes()) }
+    }
+}
+
+fn held(data: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    let buffer = PyBuffer::<u8>::get(data)?;
+    if !buffer.is_c_contiguous() {
+        return Err(PyTypeError::new_err("audio bytes must be contiguous"));
+    }
+    Ok(Bytes::held(HeldBuffer(buffer)))
 }
 
 /// A window given by scipy name or by its values.

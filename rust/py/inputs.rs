@@ -4,13 +4,11 @@
 //! that `offset` and `duration` name, as one mono signal.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-use super::args::input_sharing;
+use super::args::input;
 use super::arrays::{RowsView, Samples};
 use crate::dsp::decode::{check_finite, Input, ReadOptions};
 use crate::dsp::pipeline::load_audio;
@@ -25,22 +23,15 @@ pub(crate) enum AudioArg<'py> {
 impl<'py> AudioArg<'py> {
     /// A 1-D float array, or an input as [`input`] takes it.
     pub(crate) fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
-        Self::extract_sharing(obj, &mut HashMap::new())
-    }
-
-    /// [`AudioArg::extract`], bytes met before not copied again ([`input_sharing`]).
-    fn extract_sharing(obj: &Bound<'py, PyAny>, copies: &mut HashMap<usize, Arc<[u8]>>) -> PyResult<Self> {
         match Samples::extract(obj) {
             Some(samples) => Ok(AudioArg::Samples(samples)),
-            None => Ok(AudioArg::Input(input_sharing(obj, copies)?)),
+            None => Ok(AudioArg::Input(input(obj)?)),
         }
     }
 
-    /// Many inputs, see [`AudioArg::extract`]; the same bytes object given for several (the
-    /// segments of one recording) is copied once.
+    /// Many inputs, see [`AudioArg::extract`].
     pub(crate) fn extract_all(objs: &[Bound<'py, PyAny>]) -> PyResult<Vec<Self>> {
-        let mut copies = HashMap::new();
-        objs.iter().map(|obj| Self::extract_sharing(obj, &mut copies)).collect()
+        objs.iter().map(AudioArg::extract).collect()
     }
 
     /// The input, readable from any thread.

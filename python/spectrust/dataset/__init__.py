@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple, Optional, Union
 
@@ -219,40 +219,79 @@ def extract_features(
 
 
 def run_shard(job: Job, k: int) -> list:
-    """Computes and writes shard ``k``, then its manifest part; returns its manifest records.
+    """Computes and writes shard ``k``, then its manifest part; returns its manifest records
+    (what a Dask or Ray task runs)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="spectrust-writer") as writer:
+        return _shard(job, k, read_ahead(job, k), writer).result()
 
-    The shard's inputs are read in batches one ahead (a thread reads the next batch from its
-    tar, Parquet file or object store while the core computes this one); each batch's rows are
-    written while the next is computed."""
-    store = Store(job.out)
+
+def _shard(job: Job, k: int, batches: Iterator, writer: ThreadPoolExecutor) -> Future:
+    """Computes shard ``k`` here, a batch at a time (``batches``: read one ahead, see
+    :func:`read_ahead`), while ``writer`` (one thread) writes the batch before, then commits
+    the shard file and writes its manifest part: the future of its records. The next shard can
+    be computed while this one's last rows are written."""
     analyse = analyser(job.feature, workers=job.workers, **job.params)
-    size = min(job.shard_size, BATCH)
     records: list = []
-    writer_class = WRITERS[job.format]
-    name = f"shard-{k:05d}{writer_class.suffix or ''}"
-    with ThreadPoolExecutor(1, thread_name_prefix="spectrust-writer") as pool:
-        with store.open(name) if writer_class.suffix else contextlib.nullcontext() as f:
-            writer = writer_class(job, f if writer_class.suffix else store)
-            pending = None
-            batches = one_ahead(job.source.batches(k, size), "spectrust-next-inputs")
-            while True:  # (an exception here closes `batches` with the frame, stopping its thread)
-                try:
-                    batch = next(batches, None)
-                except Exception as e:  # a tar or Parquet file unreadable from here: the shard failed
-                    ident, where = job.source.describe(k)
-                    records.append({**ident, "ok": False, "shard": k, "error": f"{where}: {e}"})
-                    break
-                if batch is None:
-                    break
-                rows, extra = _computed(job, k, batch, analyse, records)
-                if pending is not None:
-                    pending.result()
-                pending = pool.submit(writer.add, rows, extra)
-            if pending is not None:
-                pending.result()
-            writer.close()
-    store.write_part(k, records)
-    return records
+    output = writer.submit(_Output, job, k)
+    written = output
+    try:
+        while True:
+            try:
+                batch = next(batches, None)
+            except Exception as e:  # a tar or Parquet file unreadable from here: the shard failed
+                ident, where = job.source.describe(k)
+                records.append({**ident, "ok": False, "shard": k, "error": f"{where}: {e}"})
+                break
+            if batch is None:
+                break
+            rows, extra = _computed(job, k, batch, analyse, records)
+            written.result()  # one batch waits to be written at most
+            written = writer.submit(lambda rows=rows, extra=extra: output.result().add(rows, extra))
+    except BaseException as e:
+        writer.submit(lambda error=e: output.result().abort(error))
+        raise
+    finally:
+        batches.close()
+
+    def commit() -> list:
+        try:
+            written.result()
+        except BaseException as e:
+            output.result().abort(e)
+            raise
+        return output.result().commit(records)
+
+    return writer.submit(commit)
+
+
+class _Output:
+    """Shard ``k``'s file (or files, npy) as its writer thread writes it: opened under a
+    temporary name, a batch's rows added at a time, then committed (renamed into place) and
+    its manifest part written; or aborted (nothing left)."""
+
+    def __init__(self, job: Job, k: int):
+        self.store, self.k, self.stack = Store(job.out), k, contextlib.ExitStack()
+        kind = WRITERS[job.format]
+        target = self.stack.enter_context(self.store.open(f"shard-{k:05d}{kind.suffix}")) if kind.suffix else self.store
+        self.writer = kind(job, target)
+
+    def add(self, rows: list, extra) -> None:
+        self.writer.add(rows, extra)
+
+    def commit(self, records: list) -> list:
+        self.writer.close()
+        self.stack.close()
+        self.store.write_part(self.k, records)
+        return records
+
+    def abort(self, error: BaseException) -> None:
+        self.stack.__exit__(type(error), error, error.__traceback__)
+
+
+def read_ahead(job: Job, k: int) -> Iterator:
+    """Shard ``k``'s batches of inputs, each read on a background thread while the one before
+    is computed (the first as soon as this is called)."""
+    return one_ahead(job.source.batches(k, min(job.shard_size, BATCH)), "spectrust-next-inputs")
 
 
 def _computed(job: Job, k: int, batch, analyse, records: list) -> tuple:
@@ -284,8 +323,18 @@ def _computed(job: Job, k: int, batch, analyse, records: list) -> tuple:
 
 
 def _local(job: Job, todo: list, finished: Callable, client) -> None:
-    for k in todo:
-        finished(run_shard(job, k))
+    # The next shard's first batch is read, and this shard's last is written, while the next
+    # shard is computed.
+    with ThreadPoolExecutor(1, thread_name_prefix="spectrust-writer") as writer:
+        following, done = (read_ahead(job, todo[0]) if todo else None), None
+        for i, k in enumerate(todo):
+            batches, following = following, read_ahead(job, todo[i + 1]) if i + 1 < len(todo) else None
+            shard = _shard(job, k, batches, writer)
+            if done is not None:
+                finished(done.result())
+            done = shard
+        if done is not None:
+            finished(done.result())
 
 
 def _dask(job: Job, todo: list, finished: Callable, client) -> None:

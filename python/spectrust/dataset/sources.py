@@ -25,6 +25,7 @@ next while the core computes one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
@@ -201,7 +202,8 @@ class Source:
         name, _ = self.entries[f]
         first = sum(rows for _, rows in self.entries[:f])
         url = self.location(name)
-        with _open(url) as stream:
+        # A local file read by pyarrow itself (without Python's file object in between).
+        with contextlib.nullcontext(url) if "://" not in url else _open(url) as stream:
             pf = pq.ParquetFile(stream)
             sizes = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
             starts = [sum(sizes[:g]) for g in range(len(sizes))]
@@ -212,15 +214,13 @@ class Source:
                 groups = [g for g in range(len(sizes)) if starts[g] < b and starts[g] + sizes[g] > a]
                 held = {g: held[g] if g in held else pf.read_row_group(g) for g in groups}
                 table = pa.concat_tables([held[g] for g in groups]).slice(a - starts[groups[0]], b - a)
-                column = table.column(self.audio_column).to_pylist()
+                audio, paths = _audio_values(table.column(self.audio_column))
                 items = []
-                for j, value in enumerate(column):
-                    data, path = (value.get("bytes"), value.get("path")) if isinstance(value, dict) else (value, None)
+                for j, (data, path) in enumerate(zip(audio, paths)):
                     where = f"{url}:row {a + j}" + (f" ({path})" if path else "")
-                    audio = NamedBytes(data, where) if data else DecodeError(f"{where}: no audio bytes")
-                    items.append(
-                        Item(f"{first + a + j:09d}", {"path": path, "source_file": name, "source_row": a + j}, audio)
-                    )
+                    clip = NamedBytes(data, where) if data else DecodeError(f"{where}: no audio bytes")
+                    ident = {"path": path, "source_file": name, "source_row": a + j}
+                    items.append(Item(f"{first + a + j:09d}", ident, clip))
                 yield Batch(items, _extra(table.drop_columns([self.audio_column]), self.extra))
 
     def _tar(self, unit: tuple, size: int) -> Iterator[Batch]:
@@ -282,6 +282,41 @@ def _readers(locations: list) -> list:
                 fetched[location] = OSError(f"{location}: {e}")
         out.append(fetched[location])
     return out
+
+
+def _audio_values(column) -> tuple:
+    """``(audio, paths)`` of a Parquet audio column (the Hub's ``{bytes, path}`` struct, or
+    binary): per row a memoryview of the bytes where Arrow holds them (no copy; None for a null)
+    and the path (or None)."""
+    import pyarrow as pa
+
+    audio: list = []
+    paths: list = []
+    for chunk in column.chunks:
+        if pa.types.is_struct(chunk.type):
+            fields = dict(zip((f.name for f in chunk.type), chunk.flatten()))  # the chunk's rows
+            paths += fields["path"].to_pylist() if "path" in fields else [None] * len(chunk)
+            views = _views(fields["bytes"])
+            if chunk.null_count:  # a null struct: no audio
+                views = [v if ok else None for v, ok in zip(views, chunk.is_valid().to_pylist())]
+        else:
+            paths += [None] * len(chunk)
+            views = _views(chunk)
+        audio += views
+    return audio, paths
+
+
+def _views(array) -> list:
+    """The values of a binary Arrow array as memoryviews of its data buffer (None for a null)."""
+    import numpy as np
+    import pyarrow as pa
+
+    _, offsets, data = array.buffers()
+    kind = np.int64 if pa.types.is_large_binary(array.type) else np.int32
+    ends = np.frombuffer(offsets, dtype=kind)[array.offset : array.offset + len(array) + 1].tolist()
+    values = memoryview(data if data is not None else b"").cast("B")
+    valid = array.is_valid().to_pylist() if array.null_count else [True] * len(array)
+    return [values[ends[j] : ends[j + 1]] if valid[j] else None for j in range(len(array))]
 
 
 def _numbers(table, name: str) -> list:

@@ -155,7 +155,10 @@ class ParquetShard:
 
         self.job, self.schema = job, schema(job)
         self.value_type = self.schema.field("features").type.value_type
-        self.writer = pq.ParquetWriter(f, self.schema)
+        # Dictionary pages for every column but the features (float data: a page as large as the
+        # values, never used).
+        plain = [name for name in self.schema.names if name != "features"]
+        self.writer = pq.ParquetWriter(f, self.schema, use_dictionary=plain)
 
     def add(self, rows: list, extra) -> None:
         import numpy as np

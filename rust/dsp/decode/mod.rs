@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 pub use probe::{sniff, Format};
 pub use request::DecodeRequest;
-pub use source::Input;
+pub use source::{Bytes, Input};
 
 use super::error::{ensure_param, Error, Result};
 

@@ -13,7 +13,38 @@ use crate::dsp::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub enum Input {
     Path(PathBuf),
-    Bytes { data: Arc<[u8]>, name: PathBuf },
+    Bytes { data: Bytes, name: PathBuf },
+}
+
+/// The bytes of a file in memory, shared without a copy: owned here, or held where they lie by
+/// their owner (a Python `bytes` object).
+#[derive(Clone)]
+pub struct Bytes(Arc<dyn AsRef<[u8]> + Send + Sync>);
+
+impl Bytes {
+    /// The bytes `owner` holds, read where they lie for as long as it lives.
+    pub fn held(owner: impl AsRef<[u8]> + Send + Sync + 'static) -> Self {
+        Bytes(Arc::new(owner))
+    }
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        (*self.0).as_ref()
+    }
+}
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({} bytes)", self.as_ref().len())
+    }
+}
+
+impl<T: Into<Arc<[u8]>>> From<T> for Bytes {
+    fn from(data: T) -> Self {
+        let data: Arc<[u8]> = data.into();
+        Bytes(Arc::new(data))
+    }
 }
 
 impl From<&Path> for Input {
@@ -37,7 +68,7 @@ pub const BYTES_NAME: &str = "<bytes>";
 
 impl Input {
     /// Bytes in memory, named `name` in errors (`<bytes>` when `None`).
-    pub fn bytes(data: impl Into<Arc<[u8]>>, name: Option<&str>) -> Self {
+    pub fn bytes(data: impl Into<Bytes>, name: Option<&str>) -> Self {
         Input::Bytes { data: data.into(), name: PathBuf::from(name.unwrap_or(BYTES_NAME)) }
     }
 
@@ -63,7 +94,7 @@ impl Input {
                 }
                 (Box::new(File::open(path).map_err(|e| Error::io(path, e))?), meta.len())
             }
-            Input::Bytes { data, .. } => (Box::new(Cursor::new(data.clone())), data.len() as u64),
+            Input::Bytes { data, .. } => (Box::new(Cursor::new(data.clone())), data.as_ref().len() as u64),
         };
         if len == 0 {
             return Err(Error::decode(self.name(), "empty file"));
