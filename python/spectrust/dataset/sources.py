@@ -92,8 +92,9 @@ class Source:
     """SRC, listed: plain data that travels to Dask and Ray workers.
 
     ``entries``: ``files`` paths (relative to ``root``, or absolute); ``parquet`` ``(name,
-    rows)`` per file; ``webdataset`` tar names; ``manifest`` nothing (its lines are ``table``).
-    ``extra``: the pyarrow schema of the other fields (None: none)."""
+    rows)`` per file; ``webdataset`` tar names; ``manifest`` its name (its lines are
+    ``table``). ``extra``: the pyarrow schema of the other fields (None: none); ``listing``:
+    a digest of the inputs (what a rerun must find again)."""
 
     format: str
     root: str
