@@ -203,9 +203,11 @@ class Source:
         name, _ = self.entries[f]
         first = sum(rows for _, rows in self.entries[:f])
         url = self.location(name)
-        # A local file read by pyarrow itself (without Python's file object in between).
-        with contextlib.nullcontext(url) if "://" not in url else _open(url) as stream:
-            pf = pq.ParquetFile(stream)
+        # A local file mapped by pyarrow itself (its pages read where the system caches them, not
+        # copied first), a URL's read through fsspec.
+        local = "://" not in url
+        with contextlib.nullcontext(url) if local else _open(url) as stream:
+            pf = pq.ParquetFile(stream, memory_map=local)
             sizes = [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)]
             starts = [sum(sizes[:g]) for g in range(len(sizes))]
             held: dict = {}  # the row groups read, while a batch still needs them
