@@ -320,8 +320,10 @@ def _features(args: argparse.Namespace) -> int:
 
     options = {name: getattr(args, name) for name, _, _ in _FEATURE_OPTIONS if getattr(args, name) is not None}
     engine = args.engine or ("dask" if args.dask else None)
-    if (engine == "dask") != bool(args.dask):
+    if engine == "dask" and not args.dask:
         raise ParameterError("--engine dask needs --dask SCHEDULER_ADDRESS")
+    if args.dask and engine != "dask":
+        raise ParameterError(f"--dask runs the shards on Dask, not --engine {engine}")
     source = open_source(args.inputs, args.source_format, args.audio_column)
     client = None
     if args.dask:
