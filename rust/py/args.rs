@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use pyo3::buffer::PyBuffer;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
@@ -62,39 +60,43 @@ pub(crate) fn fit_opt<T: TryFrom<i64> + IntBounds>(name: &str, value: Option<i64
 }
 
 /// An audio input as the Python layer passes it (`spectrust._inputs.source`): a path (`str`),
-/// the bytes of a file (`bytes`, named `<bytes>` in errors), or `(data, name)` for the bytes
-/// read from a named file object (`data`: `bytes`, or any contiguous buffer of bytes, such as
-/// a memoryview of an Arrow buffer). Bytes are read where they lie, not copied (so the
-/// segments of one recording given as one object share it).
+/// the bytes of a file (`bytes`, named `<bytes>` in errors), or `(bytes, name)` for the bytes
+/// read from a named file object. Bytes are read where they lie, not copied (so the segments
+/// of one recording given as one object share it).
 pub(crate) fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
-    if obj.is_instance_of::<PyBytes>() {
-        return Ok(Input::bytes(held(obj)?, None));
+    if let Ok(data) = obj.cast::<PyBytes>() {
+        return Ok(Input::bytes(held(data), None));
     }
     if let Ok(pair) = obj.cast::<PyTuple>() {
-        let (data, name): (Bound<'_, PyAny>, String) = pair.extract()?;
-        return Ok(Input::bytes(held(&data)?, Some(&name)));
+        let (data, name): (Bound<'_, PyBytes>, String) = pair.extract()?;
+        return Ok(Input::bytes(held(&data), Some(&name)));
     }
     Ok(Input::Path(obj.extract::<PathBuf>()?))
 }
 
-/// A Python object's bytes (its buffer: contiguous, of unsigned bytes), read where they lie.
-struct HeldBuffer(PyBuffer<u8>);
+/// A Python `bytes` object's contents, read where they lie from any thread.
+struct HeldBytes {
+    _owner: Py<PyBytes>,
+    start: *const u8,
+    len: usize,
+}
 
-impl AsRef<[u8]> for HeldBuffer {
+// SAFETY: `bytes` are immutable, and CPython never moves an object: the `len` bytes at `start`
+// stay as they are while `_owner` keeps the object alive (a `Py` may be held and dropped on
+// any thread; dropped without the GIL, its reference is released when the GIL is next held).
+unsafe impl Send for HeldBytes {}
+unsafe impl Sync for HeldBytes {}
+
+impl AsRef<[u8]> for HeldBytes {
     fn as_ref(&self) -> &[u8] {
-        // SAFETY: a contiguous buffer of `len_bytes` bytes at `buf_ptr`, which stays there
-        // while `PyBuffer` holds it (the exporter cannot resize it meanwhile); audio inputs are
-        // not written while they are read (`bytes` cannot be, Arrow buffers are not).
-        unsafe { std::slice::from_raw_parts(self.0.buf_ptr() as *const u8, self.0.len_bytes()) }
+        // SAFETY: see above.
+        unsafe { std::slice::from_raw_parts(self.start, self.len) }
     }
 }
 
-fn held(data: &Bound<'_, PyAny>) -> PyResult<Bytes> {
-    let buffer = PyBuffer::<u8>::get(data)?;
-    if !buffer.is_c_contiguous() {
-        return Err(PyTypeError::new_err("audio bytes must be contiguous"));
-    }
-    Ok(Bytes::held(HeldBuffer(buffer)))
+fn held(data: &Bound<'_, PyBytes>) -> Bytes {
+    let contents = data.as_bytes();
+    Bytes::held(HeldBytes { _owner: data.clone().unbind(), start: contents.as_ptr(), len: contents.len() })
 }
 
 /// A window given by scipy name or by its values.

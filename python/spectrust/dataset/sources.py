@@ -289,8 +289,7 @@ def _readers(locations: list) -> list:
 
 def _audio_values(column) -> tuple:
     """``(audio, paths)`` of a Parquet audio column (the Hub's ``{bytes, path}`` struct, or
-    binary): per row a memoryview of the bytes where Arrow holds them (no copy; None for a null)
-    and the path (or None)."""
+    binary): per row its bytes (None for a null) and its path (or None)."""
     import pyarrow as pa
 
     audio: list = []
@@ -299,27 +298,14 @@ def _audio_values(column) -> tuple:
         if pa.types.is_struct(chunk.type):
             fields = dict(zip((f.name for f in chunk.type), chunk.flatten()))  # the chunk's rows
             paths += fields["path"].to_pylist() if "path" in fields else [None] * len(chunk)
-            views = _views(fields["bytes"])
+            values = fields["bytes"].to_pylist()
             if chunk.null_count:  # a null struct: no audio
-                views = [v if ok else None for v, ok in zip(views, chunk.is_valid().to_pylist())]
+                values = [v if ok else None for v, ok in zip(values, chunk.is_valid().to_pylist())]
         else:
             paths += [None] * len(chunk)
-            views = _views(chunk)
-        audio += views
+            values = chunk.to_pylist()
+        audio += values
     return audio, paths
-
-
-def _views(array) -> list:
-    """The values of a binary Arrow array as memoryviews of its data buffer (None for a null)."""
-    import numpy as np
-    import pyarrow as pa
-
-    _, offsets, data = array.buffers()
-    kind = np.int64 if pa.types.is_large_binary(array.type) else np.int32
-    ends = np.frombuffer(offsets, dtype=kind)[array.offset : array.offset + len(array) + 1].tolist()
-    values = memoryview(data if data is not None else b"").cast("B")
-    valid = array.is_valid().to_pylist() if array.null_count else [True] * len(array)
-    return [values[ends[j] : ends[j + 1]] if valid[j] else None for j in range(len(array))]
 
 
 def _numbers(table, name: str) -> list:
