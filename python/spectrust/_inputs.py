@@ -34,9 +34,8 @@ _CHUNK = 1 << 24
 
 class NamedBytes:
     """The bytes of a file and the name its errors give (a tar member, a Parquet row, an
-    object's URL): an input that reaches the core without a copy in Python, and whose bytes the
-    core copies once however many inputs give the same ``data`` object (the segments of one
-    recording)."""
+    object's URL): an input that reaches the core without a copy (the core reads ``bytes`` where
+    they lie), however many inputs give the same ``data`` (the segments of one recording)."""
 
     __slots__ = ("data", "name")
 
