@@ -175,9 +175,7 @@ class ParquetShard:
             duration=[r.duration for r in rows],
             cut=[r.cut for r in rows],
             shape=[list(r.features.shape) for r in rows],
-            features=pa.ListArray.from_arrays(
-                pa.array(offsets), pa.array(values, self.schema.field("features").type.value_type)
-            ),
+            features=pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, self.value_type)),
         )
         self.writer.write_table(pa.table(columns, schema=self.schema))
 
