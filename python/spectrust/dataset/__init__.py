@@ -304,7 +304,7 @@ def _computed(job: Job, k: int, batch, analyse, records: list) -> tuple:
     spans = None
     if any(items[i].span is not None for i in readable):
         spans = [items[i].span or (0.0, None) for i in readable]
-    results: list = list(items[i].audio for i in range(len(items)))
+    results: list = [item.audio for item in items]
     for i, result in zip(readable, analyse([items[i].audio for i in readable], spans) if readable else []):
         results[i] = result
     rows, kept = [], []

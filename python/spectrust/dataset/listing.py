@@ -4,6 +4,7 @@ footer, a manifest read whole, a tar's first sample read for its fields: a :clas
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -13,7 +14,17 @@ from typing import Optional, Union
 
 from .._core import AUDIO_EXTENSIONS
 from ..errors import ParameterError
-from .sources import MANIFEST_PATHS, SOURCE_FORMATS, Source, _open, _renamed, _typed, sample_audio, tar_samples
+from .sources import (
+    MANIFEST_PATHS,
+    SOURCE_FORMATS,
+    Source,
+    _open,
+    _renamed,
+    _typed,
+    location,
+    sample_audio,
+    tar_samples,
+)
 
 
 def open_source(
@@ -49,7 +60,7 @@ def open_source(
         raise ParameterError(f"{_name(src)}: {e}") from None
     except Exception as e:  # an object store's own errors (credentials, permissions)
         raise OSError(f"{_name(src)}: {type(e).__name__}: {e}") from None
-    return Source(**{**source.__dict__, "listing": source.listing or _digest(source)})
+    return dataclasses.replace(source, listing=source.listing or _digest(source))
 
 
 def _name(src) -> str:
@@ -123,8 +134,8 @@ def _parquet_source(root: str, names: list, audio_column: Optional[str]) -> Sour
 
     entries, schema = [], None
     for name in names:
-        location = Source("files", root, ()).location(name)
-        with _open(location) as f:
+        where = location(root, name)
+        with _open(where) as f:
             pf = pq.ParquetFile(f)
             entries.append((name, pf.metadata.num_rows))
             schema = schema or pf.schema_arrow
@@ -154,7 +165,7 @@ def _tar_source(root: str, names: list, audio_column: Optional[str]) -> Source:
     """The tars, the fields of the other members read from the first sample."""
     if not names:
         raise FileNotFoundError(f"{root}: no tar files")
-    first = next(tar_samples(Source("files", root, ()).location(names[0])), None)
+    first = next(tar_samples(location(root, names[0])), None)
     fields = [] if first is None else [sample_audio(first, audio_column)[1]]
     extra = _typed(fields, None).schema if fields and fields[0] else None
     return Source("webdataset", root, tuple(names), audio_column, extra)
@@ -164,8 +175,8 @@ def _manifest_source(root: str, names: list, audio_column: Optional[str]) -> Sou
     import pyarrow as pa
 
     (name,) = names
-    location = Source("files", root, ()).location(name)
-    with _open(location) as f:
+    where = location(root, name)
+    with _open(where) as f:
         data = f.read()
     if name.lower().endswith(".csv"):
         import pyarrow.csv as pcsv
@@ -177,10 +188,10 @@ def _manifest_source(root: str, names: list, audio_column: Optional[str]) -> Sou
         try:
             table = pjson.read_json(pa.BufferReader(data))
         except pa.ArrowInvalid as e:
-            raise ParameterError(f"{location}: not JSON lines ({e})") from None
+            raise ParameterError(f"{where}: not JSON lines ({e})") from None
     column = audio_column or next((c for c in MANIFEST_PATHS if c in table.column_names), None)
     if column is None or column not in table.column_names:
-        raise ParameterError(f"{location}: no {column or ' or '.join(MANIFEST_PATHS)} field")
+        raise ParameterError(f"{where}: no {column or ' or '.join(MANIFEST_PATHS)} field")
     for number in ("offset", "duration"):
         if number in table.column_names and not pa.types.is_floating(table.schema.field(number).type):
             try:
@@ -188,7 +199,7 @@ def _manifest_source(root: str, names: list, audio_column: Optional[str]) -> Sou
                     table.column_names.index(number), number, table.column(number).cast(pa.float64())
                 )
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                raise ParameterError(f"{location}: {number} must be seconds (a number)") from None
+                raise ParameterError(f"{where}: {number} must be seconds (a number)") from None
     kept = table.drop_columns([c for c in ("duration",) if c in table.column_names])
     extra = _renamed(kept.drop_columns([column]).schema)
     return Source("manifest", root, (name,), column, extra, table, hashlib.sha256(data).hexdigest())

@@ -26,6 +26,7 @@ next while the core computes one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import posixpath
@@ -122,7 +123,7 @@ class Source:
         else:
             n = len(self.entries) if self.format == "files" else self.table.num_rows
             units = tuple((a, min(a + shard_size, n)) for a in range(0, n, shard_size))
-        return Source(**{**self.__dict__, "units": units})
+        return dataclasses.replace(self, units=units)
 
     def ident_schema(self) -> list:
         """``(name, pyarrow type name)`` of the identity columns of this format."""
@@ -163,10 +164,8 @@ class Source:
         ](self.units[k], size)
 
     def location(self, name: str) -> str:
-        """An entry's path or URL: ``name`` under ``root`` unless absolute (or a URL)."""
-        if not self.root or "://" in name or os.path.isabs(name):
-            return name
-        return posixpath.join(self.root, name) if "://" in self.root else os.path.join(self.root, name)
+        """An entry's path or URL (see :func:`location`)."""
+        return location(self.root, name)
 
     def _files(self, unit: tuple, size: int) -> Iterator[Batch]:
         start, stop = unit
@@ -253,6 +252,14 @@ class Source:
             yield Batch(items, _typed(fields, self.extra))
 
 
+def location(root: str, name: str) -> str:
+    """A path or URL ``name`` under ``root`` (a folder or URL prefix, or ``""``) unless absolute
+    (or a URL)."""
+    if not root or "://" in name or os.path.isabs(name):
+        return name
+    return posixpath.join(root, name) if "://" in root else os.path.join(root, name)
+
+
 # -- reading helpers ----------------------------------------------------------------------------
 
 
@@ -334,9 +341,13 @@ def _extra(table, schema):
     """A source table's other columns as the job writes them (renamed as ``schema``)."""
     if schema is None:
         return None
-    return table.select(
-        [n[len("source_") :] if n not in table.column_names else n for n in schema.names]
-    ).rename_columns(schema.names)
+    return table.select([_original(n, table.column_names) for n in schema.names]).rename_columns(schema.names)
+
+
+def _original(name: str, present) -> str:
+    """The source's name of column ``name`` (one of ``present``): itself, or without the
+    ``source_`` that :func:`_renamed` gave it."""
+    return name[len("source_") :] if name not in present and name.startswith("source_") else name
 
 
 def _typed(fields: list, schema):
@@ -348,13 +359,7 @@ def _typed(fields: list, schema):
         table = pa.Table.from_pylist(fields)
         renamed = _renamed(table.schema)
         return None if renamed is None else table.rename_columns(renamed.names)
-    plain = [
-        {
-            name: f.get(name[len("source_") :] if name.startswith("source_") and name not in f else name)
-            for name in schema.names
-        }
-        for f in fields
-    ]
+    plain = [{name: f.get(_original(name, f)) for name in schema.names} for f in fields]
     columns = []
     for column in schema:
         values = [row[column.name] for row in plain]
